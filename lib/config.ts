@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/**
+ * Runtime configuration, read once from the environment. The CDK stack sets these on each
+ * function; the local runtime sets them before it loads the handlers.
+ */
+const environment = z.object({
+  /** `local` allows http and loopback outbound URLs and seals secrets with a key file. @default 'aws' */
+  IMHUB_RUNTIME: z.enum(['aws', 'local']).default('aws'),
+  TABLE_NAME: z.string().min(1).optional(),
+  /** Base of the callback URLs handed to platforms, e.g. the API Gateway endpoint. */
+  PUBLIC_BASE_URL: z.string().url().optional(),
+  KMS_KEY_ID: z.string().min(1).optional(),
+  IMHUB_LOCAL_KEY_FILE: z.string().min(1).optional(),
+  BOOTSTRAP_SECRET_ARN: z.string().min(1).optional(),
+  API_TOKEN: z.string().min(1).optional(),
+});
+
+export type Config = z.output<typeof environment>;
+
+let config: Config | undefined;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  config ??= environment.parse(env);
+  return config;
+}
+
+/** A configuration value the current function needs; its absence is a deployment error. */
+export function required<K extends keyof Config>(name: K): NonNullable<Config[K]> {
+  const value = loadConfig()[name];
+  if (value === undefined) throw new Error(`${name} is not set in this function's environment`);
+  return value as NonNullable<Config[K]>;
+}

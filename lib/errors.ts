@@ -1,0 +1,110 @@
+/**
+ * The one error taxonomy of imhub. Everything a handler throws on purpose is an {@link HttpError};
+ * the error middleware (`lib/http/error-mapper.ts`) maps it to `{"error": {code, message, details}}`
+ * with its status. Anything else becomes a 500 whose message reveals nothing.
+ */
+export interface ErrorDetail {
+  /** Dotted path of the offending field, e.g. `credentials.appSecret`; empty for the whole input. */
+  path: string;
+  message: string;
+}
+
+export abstract class HttpError extends Error {
+  abstract readonly statusCode: number;
+  abstract readonly code: string;
+  /** Extra data safe to show to the caller (never a secret). */
+  readonly details: unknown;
+  readonly headers: Record<string, string>;
+
+  constructor(message: string, options: ErrorOptions & { details?: unknown; headers?: Record<string, string> } = {}) {
+    super(message, options);
+    this.name = new.target.name;
+    this.details = options.details;
+    this.headers = options.headers ?? {};
+  }
+}
+
+export class BadRequestError extends HttpError {
+  readonly statusCode = 400;
+  readonly code: string;
+  constructor(message: string, options: ErrorOptions & { details?: unknown; code?: string } = {}) {
+    super(message, options);
+    this.code = options.code ?? 'bad_request';
+  }
+}
+
+export class ValidationError extends BadRequestError {
+  constructor(message: string, details: ErrorDetail[]) {
+    super(message, { details, code: 'validation_failed' });
+  }
+}
+
+export class UnauthorizedError extends HttpError {
+  readonly statusCode = 401;
+  readonly code = 'unauthorized';
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, { ...options, headers: { 'www-authenticate': 'Bearer realm="imhub"' } });
+  }
+}
+
+export class ForbiddenError extends HttpError {
+  readonly statusCode = 403;
+  readonly code = 'forbidden';
+}
+
+export class NotFoundError extends HttpError {
+  readonly statusCode = 404;
+  readonly code = 'not_found';
+}
+
+export class MethodNotAllowedError extends HttpError {
+  readonly statusCode = 405;
+  readonly code = 'method_not_allowed';
+  constructor(message: string, allowed: readonly string[]) {
+    super(message, { details: { allowed }, headers: { allow: allowed.join(', ') } });
+  }
+}
+
+export class ConflictError extends HttpError {
+  readonly statusCode = 409;
+  readonly code: string;
+  constructor(message: string, options: ErrorOptions & { details?: unknown; code?: string } = {}) {
+    super(message, options);
+    this.code = options.code ?? 'conflict';
+  }
+}
+
+export class PayloadTooLargeError extends HttpError {
+  readonly statusCode = 413;
+  readonly code = 'payload_too_large';
+}
+
+export class UnsupportedMediaTypeError extends HttpError {
+  readonly statusCode = 415;
+  readonly code = 'unsupported_media_type';
+}
+
+export class TooManyRequestsError extends HttpError {
+  readonly statusCode = 429;
+  readonly code = 'too_many_requests';
+}
+
+/** A platform (Feishu, Lark, DingTalk, WeCom) answered with an error; carries the platform's own code. */
+export class ProviderError extends HttpError {
+  readonly statusCode: number;
+  readonly code = 'provider_error';
+  constructor(
+    readonly platform: string,
+    readonly platformCode: string | number,
+    readonly platformMessage: string,
+    options: ErrorOptions & { statusCode?: number } = {},
+  ) {
+    super(`${platform} answered with code ${platformCode}: ${platformMessage}`, {
+      ...options,
+      details: { platform, platformCode, platformMessage },
+    });
+    this.statusCode = options.statusCode ?? 502;
+  }
+}
+
+export const isHttpError = (error: unknown): error is HttpError => error instanceof HttpError;

@@ -1,0 +1,33 @@
+import { isHttpError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { type ApiMiddleware, type ApiRequest, apiState, jsonResponse } from './api-types.ts';
+
+/**
+ * Maps every error to `{"error": {code, message, details, requestId}}` once, for all routes.
+ * An HttpError shows its own message; anything else is logged and answered with a 500 that
+ * reveals nothing but the request id.
+ */
+export const errorMapper = (options: { logger: Logger }): ApiMiddleware => {
+  const errorMapperOnError = async (request: ApiRequest) => {
+    if (request.response !== undefined) return;
+    const { requestId } = apiState(request);
+    const error = request.error;
+    if (isHttpError(error)) {
+      if (error.statusCode >= 500) options.logger.warn('upstream error', { requestId, error });
+      request.response = jsonResponse(
+        error.statusCode,
+        { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }), requestId } },
+        requestId,
+        error.headers,
+      );
+      return;
+    }
+    options.logger.error('unhandled error', { requestId, error });
+    request.response = jsonResponse(
+      500,
+      { error: { code: 'internal', message: 'internal error; quote the request id when reporting it', requestId } },
+      requestId,
+    );
+  };
+  return { onError: errorMapperOnError };
+};

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { createApiKeyBody, scopes } from '../domain/api-key.ts';
+import { createIntegrationBody, credentialSpec, integrationKinds, providers, updateIntegrationBody } from '../domain/integration.ts';
+import { defineRoute, idParams, pageOf, pageQuery, type RouteContract } from './contract.ts';
+
+/** Schemas of responses, for the OpenAPI document. */
+const integrationView = z.object({
+  id: z.string(),
+  provider: z.enum(providers),
+  kind: z.enum(integrationKinds),
+  name: z.string(),
+  apiBaseUrl: z.string().nullable(),
+  callbackUrl: z.string().nullable().describe('Where the platform must send events (apps only)'),
+  credentials: z.record(z.string(), z.string()).describe('Non-secret fields as stored; each secret only as "(secret, …last4)"'),
+  credentialVersion: z.int(),
+  version: z.int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const apiKeyView = z.object({
+  id: z.string(),
+  name: z.string(),
+  scopes: z.array(z.enum(scopes)),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+
+/** Every provider × kind as its own variant, so the document shows each credential shape. */
+const createIntegrationDoc = z.union(
+  providers.flatMap((provider) =>
+    integrationKinds.map((kind) =>
+      z.strictObject({
+        provider: z.literal(provider),
+        kind: kind === 'app' ? z.literal(kind).default('app') : z.literal(kind),
+        name: z.string().min(1).max(100),
+        credentials: credentialSpec(provider, kind).schema,
+        ...(kind === 'app' ? { apiBaseUrl: z.string().optional() } : {}),
+      }),
+    ),
+  ),
+);
+
+const read = ['read', 'integrations:write'] as const;
+
+export const routes = {
+  healthz: defineRoute({
+    operationId: 'getHealth',
+    method: 'GET',
+    path: '/healthz',
+    group: 'meta',
+    auth: 'public',
+    tag: 'meta',
+    summary: 'Liveness',
+    success: { status: 200, description: 'The service answers', schema: z.object({ status: z.literal('ok') }) },
+  }),
+  openapi: defineRoute({
+    operationId: 'getOpenApi',
+    method: 'GET',
+    path: '/v1/openapi.json',
+    group: 'meta',
+    auth: 'public',
+    tag: 'meta',
+    summary: 'This OpenAPI 3.1 document',
+    success: { status: 200, description: 'The document' },
+  }),
+  createIntegration: defineRoute({
+    operationId: 'createIntegration',
+    method: 'POST',
+    path: '/v1/integrations',
+    group: 'integrations',
+    auth: ['integrations:write'],
+    tag: 'integrations',
+    summary: 'Register an app or group bot of Feishu, Lark, DingTalk or WeCom',
+    body: createIntegrationBody,
+    bodyDoc: createIntegrationDoc,
+    success: { status: 201, description: 'Created; secrets are sealed and never returned', schema: integrationView },
+  }),
+  listIntegrations: defineRoute({
+    operationId: 'listIntegrations',
+    method: 'GET',
+    path: '/v1/integrations',
+    group: 'integrations',
+    auth: read,
+    tag: 'integrations',
+    summary: 'List integrations, oldest first',
+    query: pageQuery,
+    success: { status: 200, description: 'One page', schema: pageOf(integrationView) },
+  }),
+  getIntegration: defineRoute({
+    operationId: 'getIntegration',
+    method: 'GET',
+    path: '/v1/integrations/{id}',
+    group: 'integrations',
+    auth: read,
+    tag: 'integrations',
+    summary: 'Read one integration',
+    params: idParams,
+    success: { status: 200, description: 'The integration', schema: integrationView },
+  }),
+  updateIntegration: defineRoute({
+    operationId: 'updateIntegration',
+    method: 'PATCH',
+    path: '/v1/integrations/{id}',
+    group: 'integrations',
+    auth: ['integrations:write'],
+    tag: 'integrations',
+    summary: 'Rename, change apiBaseUrl, or replace credential fields (a secret can be replaced, never read)',
+    params: idParams,
+    body: updateIntegrationBody,
+    success: { status: 200, description: 'The updated integration', schema: integrationView },
+  }),
+  deleteIntegration: defineRoute({
+    operationId: 'deleteIntegration',
+    method: 'DELETE',
+    path: '/v1/integrations/{id}',
+    group: 'integrations',
+    auth: ['integrations:write'],
+    tag: 'integrations',
+    summary: 'Delete an integration and its sealed secrets',
+    params: idParams,
+    success: { status: 204, description: 'Deleted' },
+  }),
+  createApiKey: defineRoute({
+    operationId: 'createApiKey',
+    method: 'POST',
+    path: '/v1/api-keys',
+    group: 'integrations',
+    auth: ['admin'],
+    tag: 'api-keys',
+    summary: 'Create an API key; the key is shown in this response only',
+    body: createApiKeyBody,
+    success: { status: 201, description: 'Created', schema: apiKeyView.extend({ key: z.string() }) },
+  }),
+  listApiKeys: defineRoute({
+    operationId: 'listApiKeys',
+    method: 'GET',
+    path: '/v1/api-keys',
+    group: 'integrations',
+    auth: ['admin'],
+    tag: 'api-keys',
+    summary: 'List API keys (never the keys themselves)',
+    query: pageQuery,
+    success: { status: 200, description: 'One page', schema: pageOf(apiKeyView) },
+  }),
+  revokeApiKey: defineRoute({
+    operationId: 'revokeApiKey',
+    method: 'DELETE',
+    path: '/v1/api-keys/{id}',
+    group: 'integrations',
+    auth: ['admin'],
+    tag: 'api-keys',
+    summary: 'Revoke an API key; it stops working at once',
+    params: idParams,
+    success: { status: 200, description: 'The revoked key', schema: apiKeyView },
+  }),
+} satisfies Record<string, RouteContract>;
+
+export const allRoutes: readonly RouteContract[] = Object.values(routes);

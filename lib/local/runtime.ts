@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { FunctionGroup } from '../http/contract.ts';
+import { allRoutes } from '../http/routes.ts';
+import { ensureTable } from '../store/ensure-table.ts';
+import { createLocalApiServer, type LambdaHttpHandler } from './api-gateway-server.ts';
+import { dataPaths, type EmbeddedDynamoDb, localCredentials, localRegion, startEmbeddedDynamoDb } from './embedded-dynamodb.ts';
+
+export interface LocalRuntimeOptions {
+  /** @default 3000; 0 picks a free port */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** The admin key; generated (and kept in the data folder) when absent. */
+  apiToken?: string;
+  /** Base of callback URLs, e.g. a tunnel's https address. @default the server's own address */
+  publicBaseUrl?: string;
+  /** Where data and the local secret key live. @default '.imhub' */
+  dataDir?: string;
+  /** Keep nothing on disk: data and key vanish at stop. @default false */
+  inMemory?: boolean;
+  /** Use this DynamoDB instead of starting one (tests share one this way). */
+  dynamoEndpoint?: string;
+  /** @default 'imhub' */
+  tableName?: string;
+}
+
+export interface LocalRuntime {
+  url: string;
+  apiToken: string;
+  /** True when the token was generated rather than given. */
+  generatedToken: boolean;
+  dynamoEndpoint: string;
+  stop(): Promise<void>;
+}
+
+function loadOrCreateToken(file: string | undefined): string {
+  if (file && existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = `imh_admin_${randomBytes(24).toString('base64url')}`;
+  if (file) writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+/**
+ * The local runtime: the same Lambda handlers as in AWS behind an API Gateway-like HTTP server,
+ * on an embedded DynamoDB. It configures the process environment the way the CDK stack configures
+ * each function, so it runs once per process.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const inMemory = options.inMemory ?? false;
+  const dataDir = inMemory ? mkdtempSync(join(tmpdir(), 'imhub-')) : resolve(options.dataDir ?? '.imhub');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const paths = dataPaths(dataDir);
+
+  let dynamo: EmbeddedDynamoDb | undefined;
+  const dynamoEndpoint =
+    options.dynamoEndpoint ??
+    (dynamo = await startEmbeddedDynamoDb(inMemory ? {} : { dataDir: paths.dynamodb, pidFile: paths.pidFile })).endpoint;
+  const tableName = options.tableName ?? 'imhub';
+
+  const cleanup = async () => {
+    await dynamo?.stop();
+    if (inMemory) rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    const client = new DynamoDBClient({ endpoint: dynamoEndpoint, region: localRegion, credentials: localCredentials });
+    await ensureTable(client, tableName);
+    client.destroy();
+
+    const apiToken = options.apiToken ?? loadOrCreateToken(inMemory ? undefined : join(dataDir, 'api-token'));
+    const host = options.host ?? '127.0.0.1';
+    Object.assign(process.env, {
+      IMHUB_RUNTIME: 'local',
+      TABLE_NAME: tableName,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      AWS_REGION: process.env.AWS_REGION ?? localRegion,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      IMHUB_LOCAL_KEY_FILE: paths.keyFile,
+      API_TOKEN: apiToken,
+    });
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+
+    // Loaded only now, after the environment is set, exactly as Lambda loads them.
+    const handlers: Record<FunctionGroup, LambdaHttpHandler> = {
+      meta: (await import('../../functions/meta.ts')).handler,
+      integrations: (await import('../../functions/integrations.ts')).handler,
+    };
+    const server = createLocalApiServer({ routes: allRoutes, handlers });
+    await new Promise<void>((ready, fail) => {
+      server.once('error', fail);
+      server.listen(options.port ?? 3000, host, () => ready());
+    });
+    const { port } = server.address() as AddressInfo;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    process.env.PUBLIC_BASE_URL = options.publicBaseUrl ?? url;
+
+    return {
+      url,
+      apiToken,
+      generatedToken: options.apiToken === undefined,
+      dynamoEndpoint,
+      stop: async () => {
+        await new Promise<void>((done) => {
+          server.close(() => done());
+          server.closeAllConnections();
+        });
+        await cleanup();
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

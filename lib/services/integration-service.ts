@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import {
+  type CreateIntegrationInput,
+  type Credentials,
+  credentialSpec,
+  credentialsChanged,
+  type Integration,
+  type IntegrationView,
+  mergeCredentials,
+  splitCredentials,
+  toIntegrationView,
+  type UpdateIntegrationInput,
+} from '../domain/integration.ts';
+import { type OutboundUrlPolicy, outboundUrlProblem } from '../domain/outbound-url.ts';
+import { type ErrorDetail, NotFoundError } from '../errors.ts';
+import type { IntegrationRepository, Page, PageRequest } from '../store/repository.ts';
+import type { SecretSealer } from '../secrets/sealer.ts';
+import { invalidInput, zodIssuesToDetails } from '../http/validation.ts';
+
+export interface IntegrationServiceOptions {
+  repository: IntegrationRepository;
+  sealer: SecretSealer;
+  urlPolicy: OutboundUrlPolicy;
+  /** Base of callback URLs, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com`. */
+  publicBaseUrl: string;
+  now?: () => Date;
+}
+
+export const newIntegrationId = () => `int_${randomBytes(15).toString('base64url').replace(/[-_]/g, 'x')}`;
+
+/** Create, read, update and delete integrations; the only place that seals and opens their secrets. */
+export class IntegrationService {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: IntegrationServiceOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async create(input: CreateIntegrationInput): Promise<IntegrationView> {
+    this.checkUrls(input.apiBaseUrl, input.credentials);
+    const id = newIntegrationId();
+    const { publicCredentials, secrets, secretHints } = splitCredentials(input.provider, input.kind, input.credentials);
+    const at = this.now().toISOString();
+    const integration: Integration = {
+      id,
+      provider: input.provider,
+      kind: input.kind,
+      name: input.name,
+      ...(input.apiBaseUrl ? { apiBaseUrl: input.apiBaseUrl } : {}),
+      publicCredentials,
+      secretHints,
+      sealedSecrets: await this.options.sealer.seal(JSON.stringify(secrets), { integrationId: id }),
+      credentialVersion: 1,
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await this.options.repository.create(integration);
+    return this.view(integration);
+  }
+
+  async get(id: string): Promise<IntegrationView> {
+    return this.view(await this.require(id));
+  }
+
+  async list(page: PageRequest): Promise<Page<IntegrationView>> {
+    const result = await this.options.repository.list(page);
+    return { ...result, items: result.items.map((integration) => this.view(integration)) };
+  }
+
+  async update(id: string, patch: UpdateIntegrationInput): Promise<IntegrationView> {
+    const current = await this.require(id);
+    const next: Integration = { ...current, version: current.version + 1, updatedAt: this.now().toISOString() };
+    if (patch.name !== undefined) next.name = patch.name;
+    if (patch.apiBaseUrl === null) delete next.apiBaseUrl;
+    else if (patch.apiBaseUrl !== undefined) {
+      if (current.kind === 'webhook') {
+        throw invalidInput('request body', [{ path: 'apiBaseUrl', message: 'apiBaseUrl applies to apps only; a webhook integration uses its url' }]);
+      }
+      next.apiBaseUrl = patch.apiBaseUrl;
+    }
+
+    let credentials: Credentials | undefined;
+    if (patch.credentials) {
+      const currentCredentials = { ...current.publicCredentials, ...(await this.openSecrets(current)) };
+      credentials = this.validateCredentials(current, mergeCredentials(currentCredentials, patch.credentials));
+      if (credentialsChanged(currentCredentials, credentials)) {
+        const { publicCredentials, secrets, secretHints } = splitCredentials(current.provider, current.kind, credentials);
+        Object.assign(next, {
+          publicCredentials,
+          secretHints,
+          sealedSecrets: await this.options.sealer.seal(JSON.stringify(secrets), { integrationId: id }),
+          credentialVersion: current.credentialVersion + 1,
+        });
+      }
+    }
+    this.checkUrls(next.apiBaseUrl, credentials);
+    await this.options.repository.update(next, current);
+    return this.view(next);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.options.repository.delete(await this.require(id));
+  }
+
+  /** The full credentials (secrets included) for talking to the platform. Never returned to a caller. */
+  async credentials(integration: Integration): Promise<Credentials> {
+    return { ...integration.publicCredentials, ...(await this.openSecrets(integration)) };
+  }
+
+  async require(id: string): Promise<Integration> {
+    const integration = await this.options.repository.get(id);
+    if (!integration) throw new NotFoundError(`integration ${id} does not exist`);
+    return integration;
+  }
+
+  private async openSecrets(integration: Integration): Promise<Credentials> {
+    return JSON.parse(await this.options.sealer.open(integration.sealedSecrets, { integrationId: integration.id })) as Credentials;
+  }
+
+  private validateCredentials(integration: Integration, merged: Record<string, unknown>): Credentials {
+    const parsed = (credentialSpec(integration.provider, integration.kind).schema as z.ZodType<Record<string, string | undefined>>).safeParse(merged);
+    if (!parsed.success) {
+      throw invalidInput('request body', zodIssuesToDetails(parsed.error.issues, ['credentials']));
+    }
+    return Object.fromEntries(Object.entries(parsed.data).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  }
+
+  /** Applies the outbound URL policy (https and public addresses in AWS) to every URL imhub will call. */
+  private checkUrls(apiBaseUrl: string | undefined, credentials: Credentials | undefined) {
+    const details: ErrorDetail[] = [];
+    const check = (path: string, url: string | undefined) => {
+      const problem = url === undefined ? undefined : outboundUrlProblem(url, this.options.urlPolicy);
+      if (problem) details.push({ path, message: `${path.split('.').pop()} ${problem}` });
+    };
+    check('apiBaseUrl', apiBaseUrl);
+    check('credentials.url', credentials?.url);
+    if (details.length) throw invalidInput('request body', details);
+  }
+
+  private view(integration: Integration) {
+    return toIntegrationView(integration, this.options.publicBaseUrl);
+  }
+}

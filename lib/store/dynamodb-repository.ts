@@ -1,0 +1,222 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { ApiKeyRecord } from '../domain/api-key.ts';
+import { type Integration, normalizeIntegrationName } from '../domain/integration.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { decodeCursor, encodeCursor, type KeyAttributes } from './cursor.ts';
+import type { ApiKeyRepository, IntegrationRepository, Page, PageRequest } from './repository.ts';
+import { tableSchema } from './table-schema.ts';
+
+const keys = {
+  integration: (id: string) => ({ pk: `INT#${id}`, sk: 'INT' }),
+  integrationName: (name: string) => ({ pk: `INTNAME#${normalizeIntegrationName(name)}`, sk: 'INTNAME' }),
+  apiKey: (id: string) => ({ pk: `APIKEY#${id}`, sk: 'APIKEY' }),
+};
+const listings = { integration: 'INTEGRATION', apiKey: 'APIKEY' } as const;
+const keyAttributeNames = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
+
+function stripKeys<T>(item: Record<string, unknown>): T {
+  const copy = { ...item };
+  for (const name of keyAttributeNames) delete copy[name];
+  return copy as T;
+}
+
+/** Which items of a cancelled transaction failed their condition (by index). */
+function failedConditions(error: unknown): number[] | undefined {
+  if (!(error instanceof TransactionCanceledException)) return undefined;
+  return (error.CancellationReasons ?? []).flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
+}
+
+const nameTaken = (name: string) =>
+  new ConflictError(`an integration named "${name}" already exists; choose another name`, { code: 'name_taken' });
+
+async function queryListing<T>(client: DynamoDBDocumentClient, tableName: string, listing: string, page: PageRequest): Promise<Page<T>> {
+  const exclusiveStartKey = decodeCursor(page.cursor, listing);
+  const result = await client.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: tableSchema.gsi1.indexName,
+      KeyConditionExpression: 'gsi1pk = :listing',
+      ExpressionAttributeValues: { ':listing': listing },
+      Limit: page.limit,
+      ExclusiveStartKey: exclusiveStartKey,
+    }),
+  );
+  const items = (result.Items ?? []).map((item) => stripKeys<T>(item));
+  const nextCursor = encodeCursor(result.LastEvaluatedKey as KeyAttributes | undefined);
+  return nextCursor ? { items, nextCursor } : { items };
+}
+
+export class DynamoIntegrationRepository implements IntegrationRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  private item(integration: Integration) {
+    return {
+      ...keys.integration(integration.id),
+      gsi1pk: listings.integration,
+      gsi1sk: `${integration.createdAt}#${integration.id}`,
+      ...integration,
+    };
+  }
+
+  async create(integration: Integration): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: this.item(integration), ConditionExpression: 'attribute_not_exists(pk)' } },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.integrationName(integration.name), integrationId: integration.id },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (failed?.includes(1)) throw nameTaken(integration.name);
+      if (failed?.includes(0)) throw new ConflictError('an integration with this id already exists; retry the request');
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<Integration | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.integration(id), ConsistentRead: true }));
+    return result.Item ? stripKeys<Integration>(result.Item) : undefined;
+  }
+
+  list(page: PageRequest): Promise<Page<Integration>> {
+    return queryListing<Integration>(this.client, this.tableName, listings.integration, page);
+  }
+
+  async update(next: Integration, previous: Integration): Promise<void> {
+    const renamed = normalizeIntegrationName(next.name) !== normalizeIntegrationName(previous.name);
+    const versionCheck = {
+      Put: {
+        TableName: this.tableName,
+        Item: this.item(next),
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':expected': previous.version },
+      },
+    };
+    const nameMove = renamed
+      ? [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...keys.integrationName(next.name), integrationId: next.id },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Delete: {
+              TableName: this.tableName,
+              Key: keys.integrationName(previous.name),
+              ConditionExpression: 'integrationId = :id',
+              ExpressionAttributeValues: { ':id': previous.id },
+            },
+          },
+        ]
+      : [];
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: [versionCheck, ...nameMove] }));
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (failed?.includes(0)) {
+        throw new ConflictError('the integration was changed by another request meanwhile; read it again and retry', { code: 'version_conflict' });
+      }
+      if (failed?.includes(1)) throw nameTaken(next.name);
+      if (failed?.includes(2)) throw new ConflictError('the integration was renamed by another request meanwhile; read it again and retry', { code: 'version_conflict' });
+      throw error;
+    }
+  }
+
+  async delete(integration: Integration): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: keys.integration(integration.id),
+                ConditionExpression: 'attribute_exists(pk)',
+              },
+            },
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: keys.integrationName(integration.name),
+                ConditionExpression: 'integrationId = :id',
+                ExpressionAttributeValues: { ':id': integration.id },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (failedConditions(error)?.length) throw new NotFoundError(`integration ${integration.id} does not exist`);
+      throw error;
+    }
+  }
+}
+
+export class DynamoApiKeyRepository implements ApiKeyRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(record: ApiKeyRecord): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.apiKey(record.id), gsi1pk: listings.apiKey, gsi1sk: `${record.createdAt}#${record.id}`, ...record },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async get(id: string): Promise<ApiKeyRecord | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.apiKey(id) }));
+    return result.Item ? stripKeys<ApiKeyRecord>(result.Item) : undefined;
+  }
+
+  list(page: PageRequest): Promise<Page<ApiKeyRecord>> {
+    return queryListing<ApiKeyRecord>(this.client, this.tableName, listings.apiKey, page);
+  }
+
+  async revoke(id: string, at: string): Promise<ApiKeyRecord | undefined> {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.apiKey(id),
+          // Revoking twice keeps the first time.
+          UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': at },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return result.Attributes ? stripKeys<ApiKeyRecord>(result.Attributes) : undefined;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
+  }
+}
