@@ -97,7 +97,7 @@ describe('updateIntegrationBody', () => {
 
 describe('splitCredentials', () => {
   it('seals every secret field and keeps only ids in the clear', () => {
-    const { publicCredentials, secrets } = splitCredentials('wecom', 'app', validCredentials['wecom/app'] as Record<string, string>);
+    const { publicCredentials, secrets } = splitCredentials('wecom', 'app', { ...validCredentials['wecom/app'], agentId: '1000002' });
     expect(Object.keys(publicCredentials).sort()).toEqual(['agentId', 'corpId']);
     expect(Object.keys(secrets).sort()).toEqual(['encodingAesKey', 'secret', 'token']);
   });
