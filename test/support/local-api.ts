@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { inject } from 'vitest';
+import { localCredentials, localRegion } from '../../lib/local/embedded-dynamodb.ts';
+import { type LocalRuntime, startLocalRuntime } from '../../lib/local/runtime.ts';
+
+export interface ApiAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+  // biome-ignore lint: tests read arbitrary JSON
+  body: any;
+}
+
+export interface TestApi {
+  runtime: LocalRuntime;
+  tableName: string;
+  adminToken: string;
+  call(method: string, path: string, options?: { body?: unknown; rawBody?: string; token?: string | null; headers?: Record<string, string> }): Promise<ApiAnswer>;
+  /** Every item in the table, unmarshalled, as stored. */
+  scan(): Promise<Record<string, unknown>[]>;
+  stop(): Promise<void>;
+}
+
+/** The local runtime in this test process, over real HTTP, on the run's shared DynamoDB Local. */
+export async function startTestApi(): Promise<TestApi> {
+  const tableName = `t-${randomUUID()}`;
+  const adminToken = `admin-${randomUUID()}`;
+  const runtime = await startLocalRuntime({ port: 0, dynamoEndpoint: inject('dynamoEndpoint'), tableName, apiToken: adminToken, inMemory: true });
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: runtime.dynamoEndpoint, region: localRegion, credentials: localCredentials }));
+  return {
+    runtime,
+    tableName,
+    adminToken,
+    async call(method, path, options = {}) {
+      const token = options.token === undefined ? adminToken : options.token;
+      const response = await fetch(runtime.url + path, {
+        method,
+        headers: {
+          ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+          ...(options.body !== undefined || options.rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...options.headers,
+        },
+        ...(options.rawBody !== undefined ? { body: options.rawBody } : options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      });
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        body = undefined;
+      }
+      return { status: response.status, headers: response.headers, text, body };
+    },
+    async scan() {
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await dynamo.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start }));
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return items;
+    },
+    async stop() {
+      dynamo.destroy();
+      await runtime.stop();
+    },
+  };
+}
