@@ -1,0 +1,155 @@
+import { type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { FunctionGroup } from '../lib/http/contract.ts';
+import { allRoutes } from '../lib/http/routes.ts';
+import { tableSchema } from '../lib/store/table-schema.ts';
+import { ApiFunction } from './api-function.ts';
+
+export interface ImhubStackProps extends StackProps {
+  /**
+   * Keep the table from being deleted by a stack update or `cdk destroy`.
+   * @default true
+   */
+  deletionProtection?: boolean;
+  /** @default RetentionDays.ONE_MONTH */
+  logRetention?: RetentionDays;
+  /**
+   * Requests per second across the API, and the burst above it.
+   * @default { rateLimit: 50, burstLimit: 100 }
+   */
+  throttle?: { rateLimit: number; burstLimit: number };
+  /**
+   * Base of the callback URLs handed to the platforms, e.g. a custom domain.
+   * @default the API's own execute-api URL
+   */
+  publicBaseUrl?: string;
+}
+
+/** imhub on AWS: an HTTP API in front of one Lambda per handler group, one table, one key, one bootstrap secret. */
+export class ImhubStack extends Stack {
+  constructor(scope: Construct, id: string, props: ImhubStackProps = {}) {
+    super(scope, id, props);
+    const deletionProtection = props.deletionProtection ?? true;
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+
+    const table = new TableV2(this, 'Table', {
+      partitionKey: { name: tableSchema.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: tableSchema.sortKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: tableSchema.ttlAttribute,
+      deletionProtection,
+      removalPolicy: deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      globalSecondaryIndexes: [
+        {
+          indexName: tableSchema.gsi1.indexName,
+          partitionKey: { name: tableSchema.gsi1.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: tableSchema.gsi1.sortKey, type: AttributeType.STRING },
+        },
+      ],
+    });
+
+    const secretsKey = new Key(this, 'SecretsKey', {
+      description: 'imhub: seals integration secrets (encryption context binds each to its integration id)',
+      enableKeyRotation: true,
+      removalPolicy: deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    const bootstrapSecret = new Secret(this, 'BootstrapApiKey', {
+      description: 'imhub: the bootstrap admin API key (Authorization: Bearer <value>)',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+    });
+    Validations.of(bootstrapSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The bootstrap key is rotated by the operator (rotate-secret with a new random value; functions re-read it within 5 minutes); create scoped keys with POST /v1/api-keys for daily use.',
+    });
+
+    const api = new HttpApi(this, 'Api', { description: 'imhub HTTP API v1', createDefaultStage: false });
+    const publicBaseUrl = props.publicBaseUrl ?? api.apiEndpoint;
+    const common = { TABLE_NAME: table.tableName, PUBLIC_BASE_URL: publicBaseUrl };
+
+    const functions: Record<FunctionGroup, ApiFunction> = {
+      meta: new ApiFunction(this, 'MetaFunction', {
+        entry: 'meta',
+        description: 'imhub: health, OpenAPI document, 404/405 for unknown routes',
+        environment: { PUBLIC_BASE_URL: publicBaseUrl },
+        logRetention,
+        memorySize: 256,
+      }),
+      integrations: new ApiFunction(this, 'IntegrationsFunction', {
+        entry: 'integrations',
+        description: 'imhub: integrations and API keys',
+        environment: { ...common, KMS_KEY_ID: secretsKey.keyArn, BOOTSTRAP_SECRET_ARN: bootstrapSecret.secretArn },
+        logRetention,
+      }),
+    };
+
+    // Least privilege: the meta function touches nothing; the integrations function reads and
+    // writes the table, seals and opens secrets, and reads the bootstrap key.
+    table.grantReadWriteData(functions.integrations.function);
+    secretsKey.grant(functions.integrations.function, 'kms:Encrypt', 'kms:Decrypt');
+    bootstrapSecret.grantRead(functions.integrations.function);
+
+    const integrations = Object.fromEntries(
+      Object.entries(functions).map(([group, fn]) => [group, new HttpLambdaIntegration(`${group}-integration`, fn.function)]),
+    ) as Record<FunctionGroup, HttpLambdaIntegration>;
+    for (const route of allRoutes) {
+      api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration: integrations[route.group] });
+    }
+    // Everything else reaches the meta function, which answers 404 or 405 in the API's error format.
+    api.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration: integrations.meta });
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
+    new HttpStage(this, 'DefaultStage', {
+      httpApi: api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle,
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
+    });
+    Validations.of(functions.integrations).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
+      reason: 'table.grantReadWriteData includes "<table>/index/*" so the function can query the GSI of this one table.',
+    });
+    for (const route of api.node.children) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: 'Authorization is done in the functions: Bearer API keys (hashed, scoped) for management routes; platform signatures for callbacks; /healthz and /v1/openapi.json are public by design.',
+      });
+    }
+
+    new Alarm(this, 'Api5xxAlarm', {
+      alarmDescription: 'imhub: the API answered 5xx',
+      metric: api.metricServerError({ period: Duration.minutes(5) }),
+      threshold: 5,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    for (const [group, fn] of Object.entries(functions)) {
+      new Alarm(this, `${group}ErrorsAlarm`, {
+        alarmDescription: `imhub: the ${group} function failed`,
+        metric: fn.function.metricErrors({ period: Duration.minutes(5) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint, description: 'Base URL of the imhub API' });
+    new CfnOutput(this, 'CallbackBaseUrl', { value: `${publicBaseUrl}/v1/callbacks/`, description: 'Platforms post events to this URL + integration id' });
+    new CfnOutput(this, 'BootstrapSecretArn', {
+      value: bootstrapSecret.secretArn,
+      description: 'Read the admin key: aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',
+    });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+  }
+}
