@@ -32,7 +32,11 @@ export interface ImhubStackProps extends StackProps {
   publicBaseUrl?: string;
 }
 
-/** imhub on AWS: an HTTP API in front of one Lambda per handler group, one table, one key, one bootstrap secret. */
+/**
+ * imhub on AWS: an HTTP API in front of one Lambda per handler group, one table, one key, one
+ * bootstrap secret. Callbacks for all four platforms share one function: the contract's callback
+ * URL (`/v1/callbacks/{integrationId}`) does not name the provider, so API Gateway cannot route by it.
+ */
 export class ImhubStack extends Stack {
   constructor(scope: Construct, id: string, props: ImhubStackProps = {}) {
     super(scope, id, props);
@@ -89,6 +93,15 @@ export class ImhubStack extends Stack {
         environment: { ...common, KMS_KEY_ID: secretsKey.keyArn, BOOTSTRAP_SECRET_ARN: bootstrapSecret.secretArn },
         logRetention,
       }),
+      // Small and separate: platforms give 1-3 s for handshakes, so this bundle carries no SDK.
+      callbacks: new ApiFunction(this, 'CallbacksFunction', {
+        entry: 'callbacks',
+        description: 'imhub: verified platform callbacks (Feishu, Lark, DingTalk, WeCom)',
+        environment: { ...common, KMS_KEY_ID: secretsKey.keyArn },
+        logRetention,
+        memorySize: 1024,
+        timeout: Duration.seconds(10),
+      }),
     };
 
     // Least privilege: the meta function touches nothing; the integrations function reads and
@@ -96,6 +109,9 @@ export class ImhubStack extends Stack {
     table.grantReadWriteData(functions.integrations.function);
     secretsKey.grant(functions.integrations.function, 'kms:Encrypt', 'kms:Decrypt');
     bootstrapSecret.grantRead(functions.integrations.function);
+    // Callbacks open secrets (never seal them) and write event claims.
+    table.grantReadWriteData(functions.callbacks.function);
+    secretsKey.grant(functions.callbacks.function, 'kms:Decrypt');
 
     const integrations = Object.fromEntries(
       Object.entries(functions).map(([group, fn]) => [group, new HttpLambdaIntegration(`${group}-integration`, fn.function)]),
@@ -115,10 +131,12 @@ export class ImhubStack extends Stack {
       throttle,
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
     });
-    Validations.of(functions.integrations).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
-      reason: 'table.grantReadWriteData includes "<table>/index/*" so the function can query the GSI of this one table.',
-    });
+    for (const fn of [functions.integrations, functions.callbacks]) {
+      Validations.of(fn).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
+        reason: 'table.grantReadWriteData includes "<table>/index/*" so the function can query the GSI of this one table.',
+      });
+    }
     for (const route of api.node.children) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',

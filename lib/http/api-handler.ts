@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { Principal } from '../domain/api-key.ts';
 import type { Logger } from '../log.ts';
 import type { Authenticator } from '../services/authenticator.ts';
-import { type ApiEvent, type ApiResponse, apiState, jsonResponse } from './api-types.ts';
+import { type ApiEvent, type ApiResponse, apiState, jsonResponse, type RawRequest } from './api-types.ts';
 import { authorize } from './authorize.ts';
 import { type RouteContract, routeKey } from './contract.ts';
 import { errorMapper } from './error-mapper.ts';
@@ -22,12 +22,15 @@ export interface OperationInput<R extends RouteContract> {
   body: Out<R['body']>;
   principal: Principal | undefined;
   requestId: string;
+  raw: RawRequest;
 }
 
 /** An operation answers with a body (status from the route's contract) and maybe headers. */
 export interface OperationResult {
   body?: unknown;
   headers?: Record<string, string>;
+  /** Answer these exact bytes instead of JSON (platform callbacks). */
+  raw?: { status: number; contentType: string; body: string };
 }
 
 export interface Operation<R extends RouteContract = RouteContract> {
@@ -56,6 +59,13 @@ export function createApiHandler(options: ApiHandlerOptions) {
     const op = state.route && byKey.get(routeKey(state.route));
     if (!op || !state.input) throw new Error(`no operation bound for ${event.routeKey}`);
     const result = await op.run({ ...(state.input as OperationInput<RouteContract>), principal: state.principal, requestId: state.requestId });
+    if (result.raw) {
+      return {
+        statusCode: result.raw.status,
+        headers: { 'content-type': result.raw.contentType, 'cache-control': 'no-store', 'x-request-id': state.requestId },
+        body: result.raw.body,
+      };
+    }
     const status = op.route.success.status;
     return jsonResponse(status, status === 204 ? undefined : result.body, state.requestId, result.headers);
   };

@@ -6,13 +6,20 @@ import type { RouteContract } from './contract.ts';
 export type ApiEvent = APIGatewayProxyEventV2;
 export type ApiResponse = APIGatewayProxyStructuredResultV2;
 
+/** The request as received, for routes that verify signatures over exact bytes (callbacks). */
+export interface RawRequest {
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  body: Buffer;
+}
+
 /** What the middlewares learn about a request, in the order they learn it. */
 export interface ApiState {
   requestId: string;
   startedAt: number;
   route?: RouteContract;
   principal?: Principal;
-  input?: { params: unknown; query: unknown; body: unknown };
+  input?: { params: unknown; query: unknown; body: unknown; raw: RawRequest };
 }
 
 export type ApiRequest = Request<ApiEvent, ApiResponse, Error, Context>;

@@ -30,6 +30,7 @@ export const inputParser = (): ApiMiddleware => {
       }
     }
     state.input = {
+      raw: { headers: (event.headers ?? {}) as Record<string, string>, query: (event.queryStringParameters ?? {}) as Record<string, string>, body: raw ?? Buffer.alloc(0) },
       params: route.params ? parseOrThrow(route.params, event.pathParameters ?? {}, 'path') : {},
       query: route.query ? parseOrThrow(route.query, event.queryStringParameters ?? {}, 'query string') : {},
       body: route.body ? parseOrThrow(route.body, body, 'request body') : undefined,

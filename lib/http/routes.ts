@@ -42,6 +42,7 @@ const createIntegrationDoc = z.union(
 );
 
 const read = ['read', 'integrations:write'] as const;
+const callbackParams = z.strictObject({ integrationId: z.string().min(1).max(128) });
 
 export const routes = {
   healthz: defineRoute({
@@ -153,6 +154,29 @@ export const routes = {
     summary: 'Revoke an API key; it stops working at once',
     params: idParams,
     success: { status: 200, description: 'The revoked key', schema: apiKeyView },
+  }),
+  callbackCheck: defineRoute({
+    operationId: 'receiveCallbackCheck',
+    method: 'GET',
+    path: '/v1/callbacks/{integrationId}',
+    group: 'callbacks',
+    auth: 'public',
+    tag: 'callbacks',
+    summary: 'WeCom URL check (msg_signature, timestamp, nonce, echostr); answers the decrypted echostr. Verified by signature, not by API key.',
+    params: callbackParams,
+    success: { status: 200, description: 'The plaintext echostr' },
+  }),
+  callback: defineRoute({
+    operationId: 'receiveCallback',
+    method: 'POST',
+    path: '/v1/callbacks/{integrationId}',
+    group: 'callbacks',
+    auth: 'public',
+    tag: 'callbacks',
+    summary:
+      'Where Feishu, Lark, DingTalk and WeCom post events. Verified on the raw body by the platform’s signature; answers each platform’s handshake and acknowledgement exactly.',
+    params: callbackParams,
+    success: { status: 200, description: 'The platform’s expected answer (challenge, encrypted success, or empty)' },
   }),
 } satisfies Record<string, RouteContract>;
 

@@ -91,6 +91,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const handlers: Record<FunctionGroup, LambdaHttpHandler> = {
       meta: (await import('../../functions/meta.ts')).handler,
       integrations: (await import('../../functions/integrations.ts')).handler,
+      callbacks: (await import('../../functions/callbacks.ts')).handler,
     };
     const server = createLocalApiServer({ routes: allRoutes, handlers });
     await new Promise<void>((ready, fail) => {

@@ -5,7 +5,9 @@ import { LocalSecretSealer } from '../secrets/local-sealer.ts';
 import { KmsSecretSealer } from '../secrets/kms-sealer.ts';
 import type { SecretSealer } from '../secrets/sealer.ts';
 import { dynamoDocumentClient } from '../store/dynamodb-client.ts';
-import { DynamoApiKeyRepository, DynamoIntegrationRepository } from '../store/dynamodb-repository.ts';
+import { DynamoApiKeyRepository, DynamoCallbackEventRepository, DynamoIntegrationRepository } from '../store/dynamodb-repository.ts';
+import { logger } from '../log.ts';
+import { CallbackService, loggingEventSink } from './callback-service.ts';
 import { ApiKeyService } from './api-key-service.ts';
 import { Authenticator } from './authenticator.ts';
 import { type BootstrapKey, SecretsManagerBootstrapKey, StaticBootstrapKey } from './bootstrap-key.ts';
@@ -34,16 +36,26 @@ const bootstrapKey = once<BootstrapKey>(() => {
   return new StaticBootstrapKey(required('API_TOKEN'));
 });
 
+const integrations = once(
+  () =>
+    new IntegrationService({
+      repository: new DynamoIntegrationRepository(dynamoDocumentClient(), required('TABLE_NAME')),
+      sealer: sealer(),
+      urlPolicy: { allowInsecure: loadConfig().IMHUB_RUNTIME === 'local' },
+      publicBaseUrl: required('PUBLIC_BASE_URL'),
+    }),
+);
+
 export const services = {
   authenticator: once(() => new Authenticator(apiKeyRepository(), bootstrapKey())),
   apiKeys: once(() => new ApiKeyService(apiKeyRepository())),
-  integrations: once(
+  integrations,
+  callbacks: once(
     () =>
-      new IntegrationService({
-        repository: new DynamoIntegrationRepository(dynamoDocumentClient(), required('TABLE_NAME')),
-        sealer: sealer(),
-        urlPolicy: { allowInsecure: loadConfig().IMHUB_RUNTIME === 'local' },
-        publicBaseUrl: required('PUBLIC_BASE_URL'),
+      new CallbackService({
+        integrations: integrations(),
+        events: new DynamoCallbackEventRepository(dynamoDocumentClient(), required('TABLE_NAME')),
+        sink: loggingEventSink(logger),
       }),
   ),
 };

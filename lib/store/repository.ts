@@ -34,3 +34,15 @@ export interface ApiKeyRepository {
   /** Marks the key revoked; returns the updated record, or undefined when there is no such key. */
   revoke(id: string, at: string): Promise<ApiKeyRecord | undefined>;
 }
+
+/**
+ * Exactly-once processing of platform events: a claim is a conditional write of the event id
+ * with a TTL. A claim left `in_progress` by a crashed invocation can be taken over after its lease.
+ */
+export interface CallbackEventRepository {
+  /** True when this caller now owns the event; false for a duplicate (done, or in progress elsewhere). */
+  claim(claim: { integrationId: string; eventId: string; eventType: string; now: Date }): Promise<boolean>;
+  complete(integrationId: string, eventId: string): Promise<void>;
+  /** Gives the event back so the platform's retry is processed. */
+  release(integrationId: string, eventId: string): Promise<void>;
+}

@@ -9,6 +9,7 @@
  * | integration          | `INT#<id>`              | `INT`     | `INTEGRATION` | `<createdAt>#<id>`   |
  * | integration name lock| `INTNAME#<normalized>`  | `INTNAME` | –             | –                    |
  * | API key (hash only)  | `APIKEY#<id>`           | `APIKEY`  | `APIKEY`      | `<createdAt>#<id>`   |
+ * | callback event claim | `EVENT#<intId>#<evId>`  | `EVENT`   | –             | –                    |
  *
  * - The name lock makes names unique: it is written in the same transaction as the integration,
  *   under `attribute_not_exists(pk)`, and moved in one transaction on rename.

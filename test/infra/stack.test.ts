@@ -101,7 +101,7 @@ describe('secrets', () => {
 describe('the functions', () => {
   it('run Node.js 24 on ARM64 with tracing, source maps and their own log group', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(2);
+    expect(Object.keys(functions)).toHaveLength(3);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -123,6 +123,13 @@ describe('the functions', () => {
     expect(actions).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:Decrypt', 'dynamodb:PutItem', 'dynamodb:Query', 'secretsmanager:GetSecretValue']));
     expect(actions.filter((action) => action.startsWith('kms:')).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt']);
     expect(actions.some((action) => action.endsWith('*') && !action.startsWith('xray'))).toBe(false);
+  });
+
+  it('grant the callbacks function Decrypt only, the table, and not the bootstrap secret', () => {
+    const actions = actionsOf('CallbacksFunction');
+    expect(actions.filter((action) => action.startsWith('kms:'))).toEqual(['kms:Decrypt']);
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:GetItem']));
+    expect(actions.some((action) => action.startsWith('secretsmanager:'))).toBe(false);
   });
 
   it('use no AWS managed policy', () => {

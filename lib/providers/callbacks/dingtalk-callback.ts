@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { BadRequestError, UnauthorizedError } from '../../errors.ts';
+import { hexDigestEquals } from '../crypto/feishu-cipher.ts';
+import { CallbackCipherError, callbackDecrypt, callbackEncrypt, callbackSignature } from '../crypto/wx-biz-msg-crypt.ts';
+import { type CallbackOutcome, type CallbackRequest, type CallbackResponse, jsonResponse } from './callback-types.ts';
+import { assertFresh } from './freshness.ts';
+
+export interface DingtalkCallbackCredentials {
+  appKey: string;
+  aesKey: string;
+  token: string;
+  /** Accepted as receiver too, for corp-level subscriptions made with register_call_back. */
+  corpId?: string;
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined);
+
+/** DingTalk counts a delivery as received only when the answer is the encrypted word `success`. */
+export function dingtalkSuccess(credentials: DingtalkCallbackCredentials, receiverId: string, now: Date): CallbackResponse {
+  const timeStamp = String(now.getTime());
+  const nonce = randomBytes(6).toString('base64url');
+  const encrypt = callbackEncrypt(credentials.aesKey, 'success', receiverId);
+  return jsonResponse({ msg_signature: callbackSignature(credentials.token, timeStamp, nonce, encrypt), timeStamp, nonce, encrypt });
+}
+
+/**
+ * DingTalk HTTP push: `?signature|msg_signature&timestamp|timeStamp&nonce` over `{"encrypt"}`;
+ * the plaintext ends with the appKey (console subscription) or the corpId (register_call_back).
+ */
+export function verifyDingtalkCallback(request: CallbackRequest, credentials: DingtalkCallbackCredentials): CallbackOutcome {
+  if (request.method !== 'POST') throw new BadRequestError('DingTalk delivers events with POST');
+  const signature = request.query.msg_signature ?? request.query.signature;
+  const timestamp = request.query.timestamp ?? request.query.timeStamp;
+  const nonce = request.query.nonce;
+  if (!signature || !timestamp || !nonce) throw new UnauthorizedError('signature, timestamp and nonce query parameters are required');
+  assertFresh(timestamp, request.now, 'timestamp');
+
+  let encrypt: string | undefined;
+  try {
+    encrypt = text((JSON.parse(request.rawBody.toString('utf8')) as Record<string, unknown>)?.encrypt);
+  } catch {
+    throw new BadRequestError('the body is not JSON');
+  }
+  if (!encrypt) throw new BadRequestError('the body has no "encrypt" field');
+  if (!hexDigestEquals(signature, callbackSignature(credentials.token, timestamp, nonce, encrypt))) {
+    throw new UnauthorizedError('the signature does not match');
+  }
+
+  let message: string;
+  let receiverId: string;
+  try {
+    ({ message, receiverId } = callbackDecrypt(credentials.aesKey, encrypt, [credentials.appKey, ...(credentials.corpId ? [credentials.corpId] : [])]));
+  } catch (error) {
+    if (error instanceof CallbackCipherError && error.reason === 'receiver') throw new UnauthorizedError('the event is addressed to another app or corp');
+    throw new UnauthorizedError('the body does not decrypt with this integration’s aes_key');
+  }
+  let payload: Record<string, unknown>;
+  try {
+    payload = JSON.parse(message) as Record<string, unknown>;
+  } catch {
+    throw new BadRequestError('the decrypted event is not JSON');
+  }
+  const response = dingtalkSuccess(credentials, receiverId, request.now);
+  const type = text(payload.EventType);
+  if (!type) throw new BadRequestError('the event has no EventType');
+  if (type === 'check_url') return { kind: 'handshake', response };
+
+  const instanceId = text(payload.processInstanceId);
+  const id =
+    text(payload.eventId) ??
+    text(payload.BizId) ??
+    [type, instanceId, text(payload.taskId), text(payload.type), text(payload.finishTime) ?? text(payload.createTime)].join(':');
+  return { kind: 'event', event: { id, type, payload, ...(instanceId ? { instanceId } : {}) }, response };
+}

@@ -1,0 +1,92 @@
+import { BadRequestError, UnauthorizedError } from '../../errors.ts';
+import { feishuDecrypt, feishuSignature, hexDigestEquals } from '../crypto/feishu-cipher.ts';
+import { type CallbackOutcome, type CallbackRequest, jsonResponse, type PlatformEvent } from './callback-types.ts';
+import { assertFresh } from './freshness.ts';
+
+export interface FeishuCallbackCredentials {
+  appId: string;
+  encryptKey?: string;
+  verificationToken?: string;
+}
+
+const constantEquals = (a: string, b: string) => hexDigestEquals(Buffer.from(a).toString('hex'), Buffer.from(b).toString('hex'));
+
+function parseJsonObject(text: string, what: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new BadRequestError(`${what} is not JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BadRequestError(`${what} is not a JSON object`);
+  return parsed as Record<string, unknown>;
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+const object = (value: unknown) => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined);
+
+/**
+ * Feishu/Lark events and callbacks. With an Encrypt Key, only encrypted bodies are accepted and
+ * events must carry a valid `X-Lark-Signature` over the raw body; without one, the Verification
+ * Token inside the body is the only proof, so it is required. The receiver (app_id) must be ours.
+ */
+export function verifyFeishuCallback(request: CallbackRequest, credentials: FeishuCallbackCredentials): CallbackOutcome {
+  if (request.method !== 'POST') throw new BadRequestError('Feishu and Lark deliver events with POST');
+  if (!credentials.encryptKey && !credentials.verificationToken) {
+    throw new UnauthorizedError('this integration has neither an Encrypt Key nor a Verification Token, so no event can be verified; set one');
+  }
+  const outer = parseJsonObject(request.rawBody.toString('utf8'), 'the body');
+  const encrypted = text(outer.encrypt);
+  const signature = request.headers['x-lark-signature'];
+
+  let payload: Record<string, unknown>;
+  let signed = false;
+  if (credentials.encryptKey) {
+    if (encrypted === undefined) throw new UnauthorizedError('this integration has an Encrypt Key, so only encrypted events are accepted');
+    if (signature !== undefined) {
+      const timestamp = request.headers['x-lark-request-timestamp'];
+      const nonce = request.headers['x-lark-request-nonce'] ?? '';
+      assertFresh(timestamp, request.now, 'X-Lark-Request-Timestamp');
+      if (!hexDigestEquals(signature, feishuSignature(timestamp!, nonce, credentials.encryptKey, request.rawBody))) {
+        throw new UnauthorizedError('X-Lark-Signature does not match the body');
+      }
+      signed = true;
+    }
+    let plain: string;
+    try {
+      plain = feishuDecrypt(credentials.encryptKey, encrypted);
+    } catch {
+      throw new UnauthorizedError('the body does not decrypt with this integration’s Encrypt Key');
+    }
+    payload = parseJsonObject(plain, 'the decrypted body');
+  } else {
+    if (encrypted !== undefined) throw new UnauthorizedError('the event is encrypted but this integration has no Encrypt Key; add it');
+    payload = outer;
+  }
+
+  const header = object(payload.header);
+  const token = text(header?.token) ?? text(payload.token);
+  if (credentials.verificationToken && (token === undefined || !constantEquals(token, credentials.verificationToken))) {
+    throw new UnauthorizedError('the Verification Token does not match');
+  }
+
+  if (payload.type === 'url_verification') {
+    const challenge = text(payload.challenge);
+    if (challenge === undefined) throw new BadRequestError('url_verification without a challenge');
+    return { kind: 'handshake', response: jsonResponse({ challenge }) };
+  }
+  // An event (unlike the console's challenge) must be signed when an Encrypt Key is configured.
+  if (credentials.encryptKey && !signed) throw new UnauthorizedError('the event carries no X-Lark-Signature');
+
+  const event = object(payload.event) ?? {};
+  const appId = text(header?.app_id) ?? text(event.app_id);
+  if (appId !== undefined && appId !== credentials.appId) throw new UnauthorizedError('the event is addressed to another app');
+  const id = text(header?.event_id) ?? text(payload.uuid);
+  const type = text(header?.event_type) ?? text(event.type);
+  if (!id || !type) throw new BadRequestError('the event has no id or type');
+
+  const instanceId = text(event.instance_code);
+  const platformEvent: PlatformEvent = { id, type, payload, ...(instanceId ? { instanceId } : {}) };
+  // Card actions answer `{}` (no change) unless the approval layer says otherwise; events answer success.
+  return { kind: 'event', event: platformEvent, response: jsonResponse(type === 'card.action.trigger' ? {} : { msg: 'success' }) };
+}

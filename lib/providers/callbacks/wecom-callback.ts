@@ -1,0 +1,86 @@
+import { XMLParser } from 'fast-xml-parser';
+import { BadRequestError, UnauthorizedError } from '../../errors.ts';
+import { hexDigestEquals } from '../crypto/feishu-cipher.ts';
+import { CallbackCipherError, callbackDecrypt, callbackSignature } from '../crypto/wx-biz-msg-crypt.ts';
+import type { CallbackOutcome, CallbackRequest } from './callback-types.ts';
+import { assertFresh } from './freshness.ts';
+
+export interface WecomCallbackCredentials {
+  corpId: string;
+  token: string;
+  encodingAesKey: string;
+}
+
+/** Elements that repeat in `sys_approval_change`, always read as lists. */
+const repeated = new Set(['SpRecord', 'Details', 'Notifyer', 'NodeList', 'SubNodeList', 'Comments', 'MediaIds', 'Attach']);
+const xml = new XMLParser({
+  parseTagValue: false, // SpNo is a 64-bit number: keep every value as text
+  processEntities: false,
+  ignoreDeclaration: true,
+  isArray: (name) => repeated.has(name),
+});
+
+function parseXml(source: string, what: string): Record<string, unknown> {
+  if (/<!DOCTYPE|<!ENTITY/i.test(source)) throw new BadRequestError(`${what} must not declare a DOCTYPE or entities`);
+  try {
+    const root = (xml.parse(source) as Record<string, unknown>).xml;
+    if (typeof root !== 'object' || root === null) throw new Error('no <xml> root');
+    return root as Record<string, unknown>;
+  } catch {
+    throw new BadRequestError(`${what} is not the expected XML`);
+  }
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+function decrypt(credentials: WecomCallbackCredentials, encrypt: string): string {
+  try {
+    return callbackDecrypt(credentials.encodingAesKey, encrypt, [credentials.corpId]).message;
+  } catch (error) {
+    if (error instanceof CallbackCipherError && error.reason === 'receiver') throw new UnauthorizedError('the event is addressed to another corp');
+    throw new UnauthorizedError('the message does not decrypt with this integration’s EncodingAESKey');
+  }
+}
+
+/**
+ * WeCom: the GET URL check (answer the decrypted echostr, bare) and POST XML envelopes, both signed
+ * with msg_signature over the encrypted value; the receiver id is the corpId. Events answer an
+ * empty 200.
+ */
+export function verifyWecomCallback(request: CallbackRequest, credentials: WecomCallbackCredentials): CallbackOutcome {
+  const { msg_signature: signature, timestamp, nonce } = request.query;
+  if (!signature || !timestamp || !nonce) throw new UnauthorizedError('msg_signature, timestamp and nonce query parameters are required');
+  assertFresh(timestamp, request.now, 'timestamp');
+  const verify = (encrypt: string) => {
+    if (!hexDigestEquals(signature, callbackSignature(credentials.token, timestamp, nonce, encrypt))) {
+      throw new UnauthorizedError('msg_signature does not match');
+    }
+  };
+
+  if (request.method === 'GET') {
+    const received = request.query.echostr;
+    if (!received) throw new BadRequestError('echostr is required for the URL check');
+    // A '+' the platform left unencoded arrives decoded as a space; base64 has no spaces.
+    const echostr = received.replace(/ /g, '+');
+    verify(echostr);
+    return { kind: 'handshake', response: { status: 200, contentType: 'text/plain; charset=utf-8', body: decrypt(credentials, echostr) } };
+  }
+
+  const envelope = parseXml(request.rawBody.toString('utf8'), 'the body');
+  const encrypt = text(envelope.Encrypt);
+  if (!encrypt) throw new BadRequestError('the body has no <Encrypt> element');
+  verify(encrypt);
+  const payload = parseXml(decrypt(credentials, encrypt), 'the decrypted message');
+
+  const type = text(payload.Event) ?? text(payload.MsgType) ?? 'unknown';
+  const approval = typeof payload.ApprovalInfo === 'object' && payload.ApprovalInfo !== null ? (payload.ApprovalInfo as Record<string, unknown>) : undefined;
+  const instanceId = text(approval?.SpNoStr) ?? text(approval?.SpNo);
+  const id = approval
+    ? `${instanceId}:${text(approval.StatuChangeEvent)}:${text(payload.CreateTime)}`
+    : (text(payload.MsgId) ?? `${text(payload.FromUserName)}:${text(payload.CreateTime)}:${type}`);
+  return {
+    kind: 'event',
+    event: { id, type, payload, ...(instanceId ? { instanceId } : {}) },
+    response: { status: 200, contentType: 'text/plain; charset=utf-8', body: '' },
+  };
+}

@@ -1,0 +1,83 @@
+import type { Credentials, Integration } from '../domain/integration.ts';
+import { NotFoundError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { CallbackOutcome, CallbackRequest, CallbackResponse, PlatformEvent } from '../providers/callbacks/callback-types.ts';
+import { verifyDingtalkCallback } from '../providers/callbacks/dingtalk-callback.ts';
+import { verifyFeishuCallback } from '../providers/callbacks/feishu-callback.ts';
+import { verifyWecomCallback } from '../providers/callbacks/wecom-callback.ts';
+import type { CallbackEventRepository } from '../store/repository.ts';
+
+/**
+ * Where verified, first-seen events go: the approval layer. It may answer the platform itself
+ * (a card action's toast); otherwise the receiver's acknowledgement is sent.
+ */
+export interface CallbackEventSink {
+  handle(integration: Integration, event: PlatformEvent): Promise<CallbackResponse | undefined>;
+}
+
+/** Until approvals are built, accepted events are recorded (the claim) and logged, without payload. */
+export const loggingEventSink = (logger: Logger): CallbackEventSink => ({
+  async handle(integration, event) {
+    logger.info('callback event', { integrationId: integration.id, eventType: event.type, eventId: event.id, instanceId: event.instanceId });
+    return undefined;
+  },
+});
+
+const verifiers: Record<Integration['provider'], (request: CallbackRequest, credentials: Credentials) => CallbackOutcome> = {
+  feishu: (request, credentials) => verifyFeishuCallback(request, credentials as never),
+  lark: (request, credentials) => verifyFeishuCallback(request, credentials as never),
+  dingtalk: (request, credentials) => verifyDingtalkCallback(request, credentials as never),
+  wecom: (request, credentials) => verifyWecomCallback(request, credentials as never),
+};
+
+export interface CallbackServiceOptions {
+  integrations: { require(id: string): Promise<Integration>; credentials(integration: Integration): Promise<Credentials> };
+  events: CallbackEventRepository;
+  sink: CallbackEventSink;
+  /** How long opened credentials are kept in memory, saving a KMS call per event. @default 300000 */
+  credentialCacheMs?: number;
+}
+
+/**
+ * The callback path: find the integration, verify and decrypt on the raw body, claim the event
+ * id (duplicates and concurrent retries take effect once), hand it on, answer the platform.
+ * Nothing is stored before the request is verified.
+ */
+export class CallbackService {
+  private readonly credentialCache = new Map<string, { credentials: Credentials; until: number }>();
+
+  constructor(private readonly options: CallbackServiceOptions) {}
+
+  async handle(integrationId: string, request: CallbackRequest): Promise<CallbackResponse> {
+    const integration = await this.options.integrations.require(integrationId).catch((error: unknown) => {
+      if (error instanceof NotFoundError) throw new NotFoundError('no integration receives callbacks at this URL');
+      throw error;
+    });
+    if (integration.kind !== 'app') throw new NotFoundError('no integration receives callbacks at this URL');
+
+    const outcome = verifiers[integration.provider](request, await this.credentialsOf(integration));
+    if (outcome.kind === 'handshake') return outcome.response;
+
+    const { event } = outcome;
+    const claimed = await this.options.events.claim({ integrationId, eventId: event.id, eventType: event.type, now: request.now });
+    if (!claimed) return outcome.response;
+    try {
+      const answer = await this.options.sink.handle(integration, event);
+      await this.options.events.complete(integrationId, event.id);
+      return answer ?? outcome.response;
+    } catch (error) {
+      // Give the event back: the platform's retry of this delivery will be processed.
+      await this.options.events.release(integrationId, event.id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async credentialsOf(integration: Integration): Promise<Credentials> {
+    const key = `${integration.id}:${integration.credentialVersion}`;
+    const cached = this.credentialCache.get(key);
+    if (cached && cached.until > Date.now()) return cached.credentials;
+    const credentials = await this.options.integrations.credentials(integration);
+    this.credentialCache.set(key, { credentials, until: Date.now() + (this.options.credentialCacheMs ?? 300_000) });
+    return credentials;
+  }
+}
