@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { knownBotTokens, knownSecrets, validCredentials, variants } from '../support/fixtures.ts';
+import * as wecom from '@wecom/crypto';
+import { deliver, dingtalkSigned, feishuSigned, wecomUrlCheck } from '../simulators/platform-signing.ts';
 import { processesMatching, startServerProcess } from '../support/server-process.ts';
 
 const call = async (url: string, token: string | null, method: string, path: string, body?: unknown, raw?: string) => {
@@ -16,7 +18,7 @@ const call = async (url: string, token: string | null, method: string, path: str
 };
 
 describe('npm start as a process', () => {
-  it('keeps data across a restart, stops its DynamoDB on Ctrl-C, and never prints or returns a secret', async () => {
+  it('keeps data across a restart, answers the platforms’ URL checks, stops its DynamoDB on Ctrl-C, and never prints or returns a secret', async () => {
     // Prepare: a data folder of our own, debug logging so every log line is there to search
     const dataDir = mkdtempSync(join(tmpdir(), 'imhub-process-'));
     const env = { IMHUB_DATA_DIR: dataDir, LOG_LEVEL: 'debug' };
@@ -56,6 +58,19 @@ describe('npm start as a process', () => {
     await record(first.url, first.token, 'GET', '/v1/api-keys');
     await record(first.url, first.token, 'GET', '/v1/openapi.json');
     await record(first.url, first.token, 'DELETE', `/v1/integrations/${ids[7]}`);
+
+    // The platforms' URL checks, answered by the real server process
+    const [feishuId, dingtalkId, wecomId] = [ids[variants.indexOf('feishu/app')], ids[variants.indexOf('dingtalk/app')], ids[variants.indexOf('wecom/app')]];
+    const feishuCreds = validCredentials['feishu/app'];
+    const challenge = await deliver(first.url, `/v1/callbacks/${feishuId}`, feishuSigned({ encryptKey: feishuCreds.encryptKey, signed: false, payload: { challenge: 'ch-1', token: feishuCreds.verificationToken, type: 'url_verification' } }));
+    expect(JSON.parse(challenge.text)).toEqual({ challenge: 'ch-1' });
+    const dingtalkCreds = validCredentials['dingtalk/app'];
+    const checkUrl = await deliver(first.url, `/v1/callbacks/${dingtalkId}`, dingtalkSigned({ ...dingtalkCreds, receiverId: dingtalkCreds.appKey, payload: { EventType: 'check_url' } }));
+    expect(wecom.decrypt(dingtalkCreds.aesKey, JSON.parse(checkUrl.text).encrypt).message).toBe('success');
+    const wecomCreds = validCredentials['wecom/app'];
+    const echo = await deliver(first.url, `/v1/callbacks/${wecomId}`, wecomUrlCheck({ ...wecomCreds, echo: 'echo-123' }));
+    expect(echo.text).toBe('echo-123');
+    texts.push(challenge.text, checkUrl.text, echo.text);
 
     // Ctrl-C: the server and its DynamoDB Local both end
     expect(processesMatching(dataDir).length).toBeGreaterThan(0);
