@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
@@ -11,6 +12,8 @@ import {
 import type { ApiKeyRecord } from '../domain/api-key.ts';
 import { type Integration, normalizeIntegrationName } from '../domain/integration.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
+import type { CachedToken, TokenKey, TokenStore } from '../providers/token-cache.ts';
+import type { SecretSealer } from '../secrets/sealer.ts';
 import { decodeCursor, encodeCursor, type KeyAttributes } from './cursor.ts';
 import type { ApiKeyRepository, CallbackEventRepository, IntegrationRepository, Page, PageRequest } from './repository.ts';
 import { tableSchema } from './table-schema.ts';
@@ -19,6 +22,8 @@ const keys = {
   integration: (id: string) => ({ pk: `INT#${id}`, sk: 'INT' }),
   integrationName: (name: string) => ({ pk: `INTNAME#${normalizeIntegrationName(name)}`, sk: 'INTNAME' }),
   apiKey: (id: string) => ({ pk: `APIKEY#${id}`, sk: 'APIKEY' }),
+  token: (key: TokenKey) => ({ pk: `TOKEN#${key.integrationId}#${key.credentialVersion}`, sk: 'TOKEN' }),
+  tokenLease: (key: TokenKey) => ({ pk: `TOKEN#${key.integrationId}#${key.credentialVersion}`, sk: 'LEASE' }),
   callbackEvent: (integrationId: string, eventId: string) => ({ pk: `EVENT#${integrationId}#${eventId}`, sk: 'EVENT' }),
 };
 const listings = { integration: 'INTEGRATION', apiKey: 'APIKEY' } as const;
@@ -276,3 +281,74 @@ export class DynamoCallbackEventRepository implements CallbackEventRepository {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.callbackEvent(integrationId, eventId) }));
   }
 }
+
+const isConditionFailure = (error: unknown) => (error as { name?: string }).name === 'ConditionalCheckFailedException';
+
+/**
+ * Platform access tokens shared by all instances. A token is a credential too, so it is stored
+ * sealed like the integration's secrets; the item expires with the token (TTL).
+ */
+export class DynamoTokenStore implements TokenStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly sealer: SecretSealer,
+  ) {}
+
+  async get(key: TokenKey): Promise<CachedToken | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.token(key), ConsistentRead: true }));
+    if (!result.Item) return undefined;
+    const token = await this.sealer.open(result.Item.sealedToken as string, { integrationId: key.integrationId });
+    return { token, expiresAt: result.Item.tokenExpiresAt as number };
+  }
+
+  async put(key: TokenKey, token: CachedToken): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.token(key),
+          sealedToken: await this.sealer.seal(token.token, { integrationId: key.integrationId }),
+          tokenFingerprint: fingerprint(token.token),
+          tokenExpiresAt: token.expiresAt,
+          expiresAt: Math.ceil(token.expiresAt / 1000),
+        },
+      }),
+    );
+  }
+
+  async discard(key: TokenKey, token: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.token(key),
+          ConditionExpression: 'tokenFingerprint = :fingerprint',
+          ExpressionAttributeValues: { ':fingerprint': fingerprint(token) },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async lease(key: TokenKey, ms: number, now: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.tokenLease(key), leaseUntil: now + ms, expiresAt: Math.ceil((now + ms) / 1000) + 60 },
+          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}
+
+/** Identifies a token without storing it in the clear (for conditional discards). */
+const fingerprint = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 32);

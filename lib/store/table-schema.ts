@@ -10,6 +10,8 @@
  * | integration name lock| `INTNAME#<normalized>`  | `INTNAME` | –             | –                    |
  * | API key (hash only)  | `APIKEY#<id>`           | `APIKEY`  | `APIKEY`      | `<createdAt>#<id>`   |
  * | callback event claim | `EVENT#<intId>#<evId>`  | `EVENT`   | –             | –                    |
+ * | platform token       | `TOKEN#<intId>#<credV>` | `TOKEN`   | –             | –                    |
+ * | token refresh lease  | `TOKEN#<intId>#<credV>` | `LEASE`   | –             | –                    |
  *
  * - The name lock makes names unique: it is written in the same transaction as the integration,
  *   under `attribute_not_exists(pk)`, and moved in one transaction on rename.

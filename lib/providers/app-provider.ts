@@ -1,0 +1,82 @@
+import { BadRequestError, ProviderError } from '../errors.ts';
+import type { Credentials, Integration } from '../domain/integration.ts';
+import { type PlatformAnswer, PlatformHttpClient, type PlatformRequest, type PlatformRules, type HttpClientOptions } from './http-client.ts';
+import type { ImProvider, Person, VerifyResult } from './port.ts';
+import type { CachedToken, TokenCache, TokenKey } from './token-cache.ts';
+
+/** What differs between the app platforms: a small table, not a copy of the flow. */
+export interface AppAdapter {
+  rules: PlatformRules;
+  /** Fetches a new access token with the app's credentials. */
+  fetchToken(http: PlatformHttpClient): Promise<CachedToken>;
+  /** Adds the token to a request the way the platform wants it (header or query). */
+  authorize(request: PlatformRequest, token: string): PlatformRequest;
+  /** Looks people up by email or mobile, in batches where the platform has them; absent from the map when unknown. */
+  lookUp(call: AuthorizedCall, people: readonly LookUpPerson[]): Promise<Map<string, string>>;
+  tokenName: string;
+}
+
+export type LookUpPerson = Exclude<Person, { userId: string }>;
+export const lookUpKey = (person: LookUpPerson) => ('email' in person ? `email:${person.email}` : `mobile:${person.mobile}`);
+
+export type AuthorizedCall = <T>(request: PlatformRequest) => Promise<PlatformAnswer<T>>;
+
+export interface AppProviderDeps {
+  tokens: TokenCache;
+  http?: HttpClientOptions;
+  now?: () => number;
+}
+
+/** Apps on every platform: token from the shared cache, one retry with a fresh token on an expired-token code. */
+export class AppProvider implements ImProvider {
+  readonly provider: Integration['provider'];
+  readonly kind = 'app' as const;
+  readonly http: PlatformHttpClient;
+  private readonly key: TokenKey;
+  private readonly now: () => number;
+
+  constructor(
+    integration: Integration,
+    readonly credentials: Credentials,
+    private readonly adapter: AppAdapter,
+    private readonly deps: AppProviderDeps,
+  ) {
+    this.provider = integration.provider;
+    this.key = { integrationId: integration.id, credentialVersion: integration.credentialVersion };
+    this.http = new PlatformHttpClient(adapter.rules, deps.http);
+    this.now = deps.now ?? Date.now;
+  }
+
+  async verify(): Promise<VerifyResult> {
+    const token = await this.adapter.fetchToken(this.http);
+    await this.deps.tokens.remember(this.key, token);
+    const seconds = Math.round((token.expiresAt - this.now()) / 1000);
+    return { verified: true, provider: this.provider, kind: 'app', detail: `fetched a ${this.adapter.tokenName} (valid ${seconds} s)` };
+  }
+
+  /** Calls the platform with the app's token; an expired-token answer gets one retry with a new token. */
+  readonly call: AuthorizedCall = async <T>(request: PlatformRequest) => {
+    const token = await this.deps.tokens.get(this.key, () => this.adapter.fetchToken(this.http));
+    try {
+      return await this.http.call<T>(this.adapter.authorize(request, token));
+    } catch (error) {
+      if (!(error instanceof ProviderError) || !this.adapter.rules.tokenExpiredCodes.has(error.platformCode)) throw error;
+      await this.deps.tokens.invalidate(this.key, token);
+      const fresh = await this.deps.tokens.get(this.key, () => this.adapter.fetchToken(this.http));
+      return this.http.call<T>(this.adapter.authorize(request, fresh));
+    }
+  };
+
+  async resolveUsers(people: readonly Person[]): Promise<string[]> {
+    const toLookUp = people.filter((person): person is LookUpPerson => !('userId' in person));
+    const found = toLookUp.length ? await this.adapter.lookUp(this.call, toLookUp) : new Map<string, string>();
+    const unknown = toLookUp.filter((person) => !found.has(lookUpKey(person))).map((person) => ('email' in person ? person.email : person.mobile));
+    if (unknown.length > 0) {
+      throw new ProviderError(this.provider, 'user_not_found', `no ${this.provider} user visible to this app has ${unknown.join(', ')}`, { statusCode: 422 });
+    }
+    return people.map((person) => ('userId' in person ? person.userId : found.get(lookUpKey(person))!));
+  }
+}
+
+export const unsupportedLookup = (provider: string, what: string) =>
+  new BadRequestError(`${provider} cannot look people up by ${what}; give their userId${what === 'email' ? ' or mobile' : ''}`);

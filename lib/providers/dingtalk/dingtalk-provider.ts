@@ -1,0 +1,60 @@
+import { type AppAdapter, type LookUpPerson, lookUpKey, unsupportedLookup } from '../app-provider.ts';
+import type { PlatformRules } from '../http-client.ts';
+
+/**
+ * DingTalk: the new API (`api.dingtalk.com`, token in `x-acs-dingtalk-access-token`, errors as
+ * non-2xx `{code, message}`) and the legacy one (`oapi.dingtalk.com`, `?access_token=`,
+ * `errcode` on HTTP 200). The same token works for both.
+ */
+export const dingtalkRules: PlatformRules = {
+  platform: 'dingtalk',
+  errorOf(status, body) {
+    const answer = body as { errcode?: unknown; errmsg?: unknown; code?: unknown; message?: unknown } | undefined;
+    if (typeof answer?.errcode === 'number' && answer.errcode !== 0) return { code: answer.errcode, message: String(answer.errmsg ?? '') };
+    if (status >= 300 && typeof answer?.code === 'string') return { code: answer.code, message: String(answer.message ?? '') };
+    return undefined;
+  },
+  // 90018/90006/90005: QPS and per-minute limits; -1 busy; 15 and 88: legacy timeouts.
+  retryableCodes: new Set([90018, 90006, 90005, -1, 15, 'Forbidden.AccessDenied.QpsLimitForApi', 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi']),
+  tokenExpiredCodes: new Set([40014, 42001, 'InvalidAuthentication']),
+};
+
+export function dingtalkAdapter(bases: { api: string; oapi: string }, credentials: { appKey: string; appSecret: string }): AppAdapter {
+  return {
+    rules: dingtalkRules,
+    tokenName: 'accessToken',
+    async fetchToken(http) {
+      const started = Date.now();
+      const { body } = await http.call<{ accessToken: string; expireIn: number }>({
+        method: 'POST',
+        url: `${bases.api}/v1.0/oauth2/accessToken`,
+        body: { appKey: credentials.appKey, appSecret: credentials.appSecret },
+        idempotent: true,
+      });
+      return { token: body.accessToken, expiresAt: started + body.expireIn * 1000 };
+    },
+    authorize: (request, token) => ({
+      ...request,
+      headers: { ...request.headers, 'x-acs-dingtalk-access-token': token },
+      query: { ...request.query, access_token: token },
+    }),
+    async lookUp(call, people: readonly LookUpPerson[]) {
+      const found = new Map<string, string>();
+      for (const person of people) {
+        if ('email' in person) throw unsupportedLookup('DingTalk', 'email');
+        const { body } = await call<{ result?: { userid?: string } }>({
+          method: 'POST',
+          url: `${bases.oapi}/topapi/v2/user/getbymobile`,
+          body: { mobile: person.mobile },
+          idempotent: true,
+        }).catch((error: { platformCode?: unknown }) => {
+          // 60121: no such user.
+          if (error.platformCode === 60121) return { body: {} as { result?: { userid?: string } } };
+          throw error;
+        });
+        if (body.result?.userid) found.set(lookUpKey(person), body.result.userid);
+      }
+      return found;
+    },
+  };
+}

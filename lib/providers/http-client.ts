@@ -1,0 +1,149 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ProviderError } from '../errors.ts';
+
+/** How one platform says "error", "slow down" and "your token is stale", all on HTTP 200 too. */
+export interface PlatformRules {
+  platform: string;
+  /** The platform's error in an answer, or undefined for success. Called for every status. */
+  errorOf(status: number, body: unknown): { code: string | number; message: string } | undefined;
+  /** Codes that mean "throttled" or "busy": retried with backoff (safe: the request was refused). */
+  retryableCodes: ReadonlySet<string | number>;
+  /** Codes that mean the access token is expired or invalid: the caller refreshes it once. */
+  tokenExpiredCodes: ReadonlySet<string | number>;
+}
+
+export interface PlatformRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /**
+   * Whether sending it twice is harmless (reads, token fetches, sends with an idempotency key).
+   * Only idempotent requests are retried after a timeout or a 5xx, where the platform may have acted.
+   */
+  idempotent: boolean;
+}
+
+export interface HttpClientOptions {
+  /** Per attempt. @default 5000 */
+  timeoutMs?: number;
+  /** @default 4 */
+  maxAttempts?: number;
+  /** First backoff; doubles each attempt, with full jitter. @default 200 */
+  baseDelayMs?: number;
+  /** @default 5000 */
+  maxDelayMs?: number;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<unknown>;
+  random?: () => number;
+}
+
+export interface PlatformAnswer<T> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+class RetryableFailure extends Error {
+  constructor(
+    readonly failure: ProviderError,
+    readonly retryAfterMs?: number,
+  ) {
+    super(failure.message);
+  }
+}
+
+/** The most a platform's Retry-After (or Feishu's x-ogw-ratelimit-reset) may make one wait. */
+const maxServerDelayMs = 30_000;
+
+function serverDelayMs(headers: Headers): number | undefined {
+  const reset = headers.get('x-ogw-ratelimit-reset') ?? headers.get('retry-after');
+  if (reset === null || !/^\d+(\.\d+)?$/.test(reset.trim())) return undefined;
+  return Math.min(Number(reset) * 1000, maxServerDelayMs);
+}
+
+/**
+ * The one HTTP client all providers use: a timeout per attempt, retries with jittered exponential
+ * backoff on network errors, 5xx, 429 and the platform's rate-limit codes, and a check of the
+ * platform's own error code on every answer, HTTP 200 included. Failures surface as ProviderError
+ * with the platform's code.
+ */
+export class PlatformHttpClient {
+  private readonly timeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly fetchImpl: typeof fetch;
+  private readonly sleep: (ms: number) => Promise<unknown>;
+  private readonly random: () => number;
+
+  constructor(
+    readonly rules: PlatformRules,
+    options: HttpClientOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.maxAttempts = options.maxAttempts ?? 4;
+    this.baseDelayMs = options.baseDelayMs ?? 200;
+    this.maxDelayMs = options.maxDelayMs ?? 5000;
+    this.fetchImpl = options.fetch ?? fetch;
+    this.sleep = options.sleep ?? sleep;
+    this.random = options.random ?? Math.random;
+  }
+
+  async call<T>(request: PlatformRequest): Promise<PlatformAnswer<T>> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.attempt<T>(request);
+      } catch (error) {
+        if (!(error instanceof RetryableFailure)) throw error;
+        if (attempt >= this.maxAttempts) throw error.failure;
+        const backoff = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1)) * this.random();
+        await this.sleep(Math.max(backoff, error.retryAfterMs ?? 0));
+      }
+    }
+  }
+
+  private async attempt<T>(request: PlatformRequest): Promise<PlatformAnswer<T>> {
+    const { platform } = this.rules;
+    const url = new URL(request.url);
+    for (const [name, value] of Object.entries(request.query ?? {})) url.searchParams.set(name, value);
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        method: request.method,
+        headers: { ...(request.body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }), ...request.headers },
+        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: 'manual',
+      });
+    } catch (error) {
+      const timedOut = (error as Error).name === 'TimeoutError';
+      const failure = new ProviderError(platform, timedOut ? 'timeout' : 'network', timedOut ? `no answer within ${this.timeoutMs} ms` : 'could not connect', {
+        cause: error,
+        statusCode: timedOut ? 504 : 502,
+      });
+      // A refused connection never reached the platform, so even a send may be retried.
+      const neverSent = !timedOut && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(String((error as { cause?: { code?: string } }).cause?.code));
+      if (request.idempotent || neverSent) throw new RetryableFailure(failure);
+      throw failure;
+    }
+
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    const platformError = this.rules.errorOf(response.status, body);
+    if (response.status >= 200 && response.status < 300 && !platformError) return { status: response.status, headers: response.headers, body: body as T };
+
+    const code = platformError?.code ?? response.status;
+    const message = platformError?.message ?? (text.slice(0, 200) || response.statusText);
+    const failure = new ProviderError(platform, code, message, { statusCode: 502 });
+    const throttled = response.status === 429 || this.rules.retryableCodes.has(code);
+    if (throttled || (response.status >= 500 && request.idempotent)) throw new RetryableFailure(failure, serverDelayMs(response.headers));
+    throw failure;
+  }
+}

@@ -1,0 +1,38 @@
+import { type Credentials, defaultApiBaseUrls, type Integration } from '../domain/integration.ts';
+import { AppProvider, type AppAdapter } from './app-provider.ts';
+import { dingtalkAdapter } from './dingtalk/dingtalk-provider.ts';
+import { feishuAdapter } from './feishu-lark/feishu-provider.ts';
+import type { HttpClientOptions } from './http-client.ts';
+import type { ImProvider } from './port.ts';
+import type { TokenCache } from './token-cache.ts';
+import { BotProvider } from './webhook-bots/bot-provider.ts';
+import { wecomAdapter } from './wecom/wecom-provider.ts';
+
+export interface ProviderDeps {
+  tokens: TokenCache;
+  http?: HttpClientOptions;
+}
+
+function adapterFor(integration: Integration, credentials: Credentials): AppAdapter {
+  const base = (integration.apiBaseUrl ?? defaultApiBaseUrls[integration.provider]).replace(/\/+$/, '');
+  const c = credentials as Record<string, string>;
+  switch (integration.provider) {
+    case 'feishu':
+    case 'lark':
+      return feishuAdapter(integration.provider, base, { appId: c.appId!, appSecret: c.appSecret! });
+    case 'dingtalk':
+      // One apiBaseUrl (a proxy or simulator) serves both DingTalk hosts; by default they differ.
+      return dingtalkAdapter(integration.apiBaseUrl ? { api: base, oapi: base } : { api: 'https://api.dingtalk.com', oapi: 'https://oapi.dingtalk.com' }, {
+        appKey: c.appKey!,
+        appSecret: c.appSecret!,
+      });
+    case 'wecom':
+      return wecomAdapter(base, { corpId: c.corpId!, secret: c.secret! });
+  }
+}
+
+/** The provider of an integration, with its opened credentials. */
+export function providerFor(integration: Integration, credentials: Credentials, deps: ProviderDeps): ImProvider {
+  if (integration.kind === 'webhook') return new BotProvider(integration, credentials, { ...(deps.http ? { http: deps.http } : {}) });
+  return new AppProvider(integration, credentials, adapterFor(integration, credentials), deps);
+}
