@@ -97,14 +97,24 @@ export class ProviderError extends HttpError {
     readonly platform: string,
     readonly platformCode: string | number,
     readonly platformMessage: string,
-    options: ErrorOptions & { statusCode?: number } = {},
+    options: ErrorOptions & { statusCode?: number; refused?: boolean } = {},
   ) {
     super(`${platform} answered with code ${platformCode}: ${platformMessage}`, {
       ...options,
       details: { platform, platformCode, platformMessage },
     });
     this.statusCode = options.statusCode ?? 502;
+    this.refused = options.refused ?? false;
   }
+
+  /** The platform answered and said no with its own code (not a timeout, an outage or a throttle). */
+  readonly refused: boolean;
+}
+
+/** The platform refused the integration's credentials (or its settings, such as WeCom's trusted IPs). */
+export class VerificationFailedError extends HttpError {
+  readonly statusCode = 422;
+  readonly code = 'verification_failed';
 }
 
 export const isHttpError = (error: unknown): error is HttpError => error instanceof HttpError;

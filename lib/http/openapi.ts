@@ -13,6 +13,8 @@ const errorStatuses: Record<string, string> = {
   '404': 'Not found',
   '409': 'Conflict (name taken, concurrent change)',
   '413': 'Body over 256 KB',
+  '422': 'The platform refused the credentials (verify only)',
+  '502': 'The platform failed or answered with an error; details carry its code',
 };
 
 function parameters(route: RouteContract) {
@@ -36,7 +38,7 @@ export function buildOpenApiDocument(routes: readonly RouteContract[], info: { v
   for (const route of routes) {
     const errorRefs = Object.fromEntries(
       Object.entries(errorStatuses)
-        .filter(([status]) => (status === '401' || status === '403' ? route.auth !== 'public' : status !== '413' || route.body))
+        .filter(([status]) => (status === '401' || status === '403' ? route.auth !== 'public' : status === '413' ? Boolean(route.body) : status === '422' || status === '502' ? route.operationId === 'verifyIntegration' : true))
         .map(([status, description]) => [status, { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]),
     );
     const bodySchema = route.bodyDoc ?? route.body;

@@ -122,6 +122,21 @@ export const routes = {
     params: idParams,
     success: { status: 204, description: 'Deleted' },
   }),
+  verifyIntegration: defineRoute({
+    operationId: 'verifyIntegration',
+    method: 'POST',
+    path: '/v1/integrations/{id}/verify',
+    group: 'integrations',
+    auth: ['integrations:write'],
+    tag: 'integrations',
+    summary: 'Prove the credentials work now: an app fetches a fresh token; a group bot sends a test message to its group',
+    params: idParams,
+    success: {
+      status: 200,
+      description: 'Verified. A platform refusal is a 422 with its code; an unreachable platform a 502 or 504.',
+      schema: z.object({ verified: z.literal(true), integrationId: z.string(), provider: z.enum(providers), kind: z.enum(integrationKinds), detail: z.string(), checkedAt: z.string() }),
+    },
+  }),
   createApiKey: defineRoute({
     operationId: 'createApiKey',
     method: 'POST',

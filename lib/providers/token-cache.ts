@@ -14,6 +14,8 @@ export interface TokenStore {
   discard(key: TokenKey, token: string): Promise<void>;
   /** Takes the right to refresh for `ms`; false when another instance holds it. */
   lease(key: TokenKey, ms: number, now: number): Promise<boolean>;
+  /** Ends a lease early, once the new token is stored. */
+  releaseLease(key: TokenKey): Promise<void>;
 }
 
 /** Tokens belong to one integration and one version of its credentials: a rotated secret never reuses a token. */
@@ -92,7 +94,8 @@ export class TokenCache {
       this.memory.set(id, stored);
       return stored.token;
     }
-    if (!(await this.options.store.lease(key, this.leaseMs, this.now()))) {
+    const leased = await this.options.store.lease(key, this.leaseMs, this.now());
+    if (!leased) {
       // Another instance is refreshing: a token still valid for a while is good enough meanwhile.
       if (this.usable(stored)) return stored.token;
       const deadline = this.now() + this.leaseMs;
@@ -105,8 +108,12 @@ export class TokenCache {
         }
       }
     }
-    const token = await fetchToken();
-    await this.remember(key, token);
-    return token.token;
+    try {
+      const token = await fetchToken();
+      await this.remember(key, token);
+      return token.token;
+    } finally {
+      if (leased) await this.options.store.releaseLease(key).catch(() => undefined);
+    }
   }
 }

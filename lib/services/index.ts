@@ -8,6 +8,9 @@ import { dynamoDocumentClient } from '../store/dynamodb-client.ts';
 import { DynamoApiKeyRepository, DynamoCallbackEventRepository, DynamoIntegrationRepository } from '../store/dynamodb-repository.ts';
 import { logger } from '../log.ts';
 import { CallbackService, loggingEventSink } from './callback-service.ts';
+import { ProviderService } from './provider-service.ts';
+import { TokenCache } from '../providers/token-cache.ts';
+import { DynamoTokenStore } from '../store/dynamodb-repository.ts';
 import { ApiKeyService } from './api-key-service.ts';
 import { Authenticator } from './authenticator.ts';
 import { type BootstrapKey, SecretsManagerBootstrapKey, StaticBootstrapKey } from './bootstrap-key.ts';
@@ -50,6 +53,13 @@ export const services = {
   authenticator: once(() => new Authenticator(apiKeyRepository(), bootstrapKey())),
   apiKeys: once(() => new ApiKeyService(apiKeyRepository())),
   integrations,
+  providers: once(
+    () =>
+      new ProviderService({
+        integrations: integrations(),
+        tokens: new TokenCache({ store: new DynamoTokenStore(dynamoDocumentClient(), required('TABLE_NAME'), sealer()) }),
+      }),
+  ),
   callbacks: once(
     () =>
       new CallbackService({

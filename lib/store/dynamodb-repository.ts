@@ -348,6 +348,10 @@ export class DynamoTokenStore implements TokenStore {
       throw error;
     }
   }
+
+  async releaseLease(key: TokenKey): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.tokenLease(key) }));
+  }
 }
 
 /** Identifies a token without storing it in the clear (for conditional discards). */

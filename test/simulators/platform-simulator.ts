@@ -1,0 +1,282 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dingtalkBotSign, feishuBotSign } from '../../lib/providers/crypto/bot-signing.ts';
+import type { SignedRequest } from './platform-signing.ts';
+
+/**
+ * One HTTP server that plays the part of Feishu, Lark, DingTalk and WeCom that imhub uses: token
+ * endpoints with expiry, contact lookups, group bots that check signatures and enforce their
+ * rate limits, and delivery of signed callbacks with the platform's retries. Every route can be
+ * told to fail: HTTP 429/5xx, a slow answer, a non-zero code on HTTP 200, or an expired token.
+ * Point an integration's `apiBaseUrl` (or a bot's URL) at `url`.
+ */
+export type SimPlatform = 'feishu' | 'dingtalk' | 'wecom';
+export type SimRoute =
+  | 'feishu.token'
+  | 'feishu.lookup'
+  | 'feishu.bot'
+  | 'dingtalk.token'
+  | 'dingtalk.lookup'
+  | 'dingtalk.bot'
+  | 'wecom.token'
+  | 'wecom.lookup'
+  | 'wecom.bot';
+
+export type Fault =
+  | { kind: 'http'; status: number; headers?: Record<string, string> }
+  | { kind: 'code'; code: number | string; message?: string }
+  | { kind: 'slow'; ms: number }
+  | { kind: 'expire-tokens' };
+
+export interface SimUser {
+  name: string;
+  email: string;
+  mobile: string;
+  ids: Record<SimPlatform, string>;
+}
+
+interface App {
+  platform: SimPlatform;
+  id: string;
+  secret: string;
+}
+
+interface Bot {
+  platform: SimPlatform;
+  token: string;
+  secret?: string;
+  sent: { at: number; body: unknown }[];
+}
+
+/** Each platform's answers, so faults and errors look exactly like the real ones. */
+const dialect = {
+  feishu: {
+    ok: (extra: Record<string, unknown> = {}) => ({ code: 0, msg: 'ok', ...extra }),
+    error: (code: number | string, msg: string) => ({ code, msg }),
+    expired: { code: 99991663, msg: 'Invalid access token for authorization. Please make a request with token attached.' },
+    throttled: { code: 99991400, msg: 'request trigger frequency limit' },
+  },
+  dingtalk: {
+    ok: (extra: Record<string, unknown> = {}) => ({ errcode: 0, errmsg: 'ok', ...extra }),
+    error: (code: number | string, msg: string) => (typeof code === 'string' ? { code, message: msg } : { errcode: code, errmsg: msg }),
+    expired: { errcode: 40014, errmsg: '不合法的access_token' },
+    throttled: { errcode: 90018, errmsg: 'qps limit' },
+  },
+  wecom: {
+    ok: (extra: Record<string, unknown> = {}) => ({ errcode: 0, errmsg: 'ok', ...extra }),
+    error: (code: number | string, msg: string) => ({ errcode: code, errmsg: msg }),
+    expired: { errcode: 42001, errmsg: 'access_token expired' },
+    throttled: { errcode: 45009, errmsg: 'api freq out of limit' },
+  },
+} as const;
+
+export class PlatformSimulator {
+  url = '';
+  /** Lifetime of issued tokens, in seconds. */
+  tokenTtlSeconds = 7200;
+  readonly calls: Record<string, number> = {};
+  readonly users: SimUser[] = [];
+  private readonly server: Server;
+  private readonly apps = new Map<string, App>();
+  private readonly bots = new Map<string, Bot>();
+  private readonly tokens = new Map<string, { app: App; expiresAt: number }>();
+  private readonly faults = new Map<SimRoute, Fault[]>();
+
+  constructor() {
+    this.server = createServer((request, response) => {
+      this.handle(request, response).catch((error: Error) => {
+        response.writeHead(500, { 'content-type': 'text/plain' });
+        response.end(`simulator error: ${error.message}`);
+      });
+    });
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((ready) => this.server.listen(0, '127.0.0.1', () => ready()));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop() {
+    this.server.closeAllConnections();
+    await new Promise<void>((done) => this.server.close(() => done()));
+  }
+
+  addApp(platform: SimPlatform, id: string, secret: string) {
+    this.apps.set(`${platform}:${id}`, { platform, id, secret });
+  }
+
+  /** Registers a group bot; returns the webhook URL as the platform's console shows it. */
+  addBot(platform: SimPlatform, secret?: string): { url: string; bot: Bot } {
+    const token = randomBytes(12).toString('hex');
+    const bot: Bot = { platform, token, ...(secret ? { secret } : {}), sent: [] };
+    this.bots.set(`${platform}:${token}`, bot);
+    const path = { feishu: `/open-apis/bot/v2/hook/${token}`, dingtalk: `/robot/send?access_token=${token}`, wecom: `/cgi-bin/webhook/send?key=${token}` }[platform];
+    return { url: this.url + path, bot };
+  }
+
+  /** The next `times` calls of `route` fail with `fault`. */
+  inject(route: SimRoute, fault: Fault, times = 1) {
+    const queue = this.faults.get(route) ?? [];
+    for (let index = 0; index < times; index += 1) queue.push(fault);
+    this.faults.set(route, queue);
+  }
+
+  /** Every token issued so far stops working now, as when a platform invalidates tokens early. */
+  expireAllTokens() {
+    for (const entry of this.tokens.values()) entry.expiresAt = 0;
+  }
+
+  count(route: SimRoute) {
+    return this.calls[route] ?? 0;
+  }
+
+  /**
+   * Delivers a signed callback the way platforms do: until it gets a 200, retrying a few times
+   * (`attempts`), and reports every answer.
+   */
+  async deliverCallback(callbackUrl: string, build: () => SignedRequest, options: { attempts?: number; delayMs?: number } = {}) {
+    const answers: { status: number; body: string }[] = [];
+    for (let attempt = 0; attempt < (options.attempts ?? 4); attempt += 1) {
+      const request = build();
+      const query = new URLSearchParams(request.query).toString();
+      try {
+        const response = await fetch(`${callbackUrl}${query ? `?${query}` : ''}`, {
+          method: request.method,
+          headers: request.headers,
+          ...(request.body === undefined ? {} : { body: request.body }),
+          signal: AbortSignal.timeout(5000),
+        });
+        answers.push({ status: response.status, body: await response.text() });
+        if (response.status === 200) break;
+      } catch (error) {
+        answers.push({ status: 0, body: String(error) });
+      }
+      await sleep(options.delayMs ?? 50);
+    }
+    return answers;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse) {
+    const url = new URL(request.url ?? '/', 'http://sim');
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+    const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      response.writeHead(status, { 'content-type': 'application/json', ...headers });
+      response.end(JSON.stringify(payload));
+    };
+    const route = routeOf(request.method ?? 'GET', url.pathname);
+    if (!route) return send(404, { error: `the simulator has no ${request.method} ${url.pathname}` });
+    this.calls[route] = (this.calls[route] ?? 0) + 1;
+    const platform = route.split('.')[0] as SimPlatform;
+    const words = dialect[platform];
+
+    const fault = this.faults.get(route)?.shift();
+    if (fault?.kind === 'slow') await sleep(fault.ms);
+    if (fault?.kind === 'expire-tokens') this.expireAllTokens();
+    if (fault?.kind === 'http') return send(fault.status, fault.status === 429 ? words.throttled : { message: 'injected' }, fault.headers);
+    if (fault?.kind === 'code') return send(200, words.error(fault.code, fault.message ?? 'injected'));
+
+    if (route.endsWith('.token')) return this.issueToken(platform, url, body, send);
+    if (route.endsWith('.bot')) return this.receiveBotMessage(platform, url, body, send);
+
+    // Everything else needs a valid token.
+    const token =
+      platform === 'feishu'
+        ? (request.headers.authorization ?? '').replace(/^Bearer /, '')
+        : platform === 'dingtalk'
+          ? String(request.headers['x-acs-dingtalk-access-token'] ?? url.searchParams.get('access_token') ?? '')
+          : (url.searchParams.get('access_token') ?? '');
+    const session = this.tokens.get(token);
+    if (!session || session.expiresAt <= Date.now() || session.app.platform !== platform) return send(platform === 'feishu' ? 400 : 200, words.expired);
+
+    const user = this.users.find((candidate) =>
+      route === 'feishu.lookup'
+        ? false
+        : (body.mobile !== undefined && candidate.mobile === body.mobile) || (body.email !== undefined && candidate.email === body.email),
+    );
+    switch (route) {
+      case 'feishu.lookup': {
+        const emails = (body.emails as string[] | undefined) ?? [];
+        const mobiles = (body.mobiles as string[] | undefined) ?? [];
+        const list = [
+          ...emails.map((email) => ({ email, user_id: this.users.find((candidate) => candidate.email === email)?.ids.feishu })),
+          ...mobiles.map((mobile) => ({ mobile, user_id: this.users.find((candidate) => candidate.mobile === mobile)?.ids.feishu })),
+        ].map((entry) => (entry.user_id ? entry : { ...entry, user_id: undefined }));
+        return send(200, words.ok({ data: { user_list: list } }));
+      }
+      case 'dingtalk.lookup':
+        return user ? send(200, words.ok({ result: { userid: user.ids.dingtalk } })) : send(200, words.error(60121, '找不到该用户'));
+      case 'wecom.lookup':
+        return user ? send(200, words.ok({ userid: user.ids.wecom })) : send(200, words.error(46004, 'user not exist'));
+      default:
+        return send(404, { error: 'unhandled' });
+    }
+  }
+
+  private issueToken(platform: SimPlatform, url: URL, body: Record<string, unknown>, send: (status: number, payload: unknown) => void) {
+    const [id, secret] =
+      platform === 'feishu'
+        ? [body.app_id, body.app_secret]
+        : platform === 'dingtalk'
+          ? [body.appKey, body.appSecret]
+          : [url.searchParams.get('corpid'), url.searchParams.get('corpsecret')];
+    const app = this.apps.get(`${platform}:${String(id)}`);
+    if (!app || app.secret !== secret) {
+      if (platform === 'feishu') return send(200, dialect.feishu.error(10014, 'app secret invalid'));
+      if (platform === 'dingtalk') return send(400, { code: 'invalidClientIdOrSecret', message: '无效的clientId或者clientSecret' });
+      return send(200, dialect.wecom.error(40001, 'invalid credential'));
+    }
+    const token = `${platform}-t-${randomBytes(12).toString('hex')}`;
+    this.tokens.set(token, { app, expiresAt: Date.now() + this.tokenTtlSeconds * 1000 });
+    if (platform === 'feishu') return send(200, { code: 0, msg: 'ok', tenant_access_token: token, expire: this.tokenTtlSeconds });
+    if (platform === 'dingtalk') return send(200, { accessToken: token, expireIn: this.tokenTtlSeconds });
+    return send(200, { errcode: 0, errmsg: 'ok', access_token: token, expires_in: this.tokenTtlSeconds });
+  }
+
+  private receiveBotMessage(platform: SimPlatform, url: URL, body: Record<string, unknown>, send: (status: number, payload: unknown) => void) {
+    const token = platform === 'feishu' ? url.pathname.split('/').pop()! : (url.searchParams.get(platform === 'dingtalk' ? 'access_token' : 'key') ?? '');
+    const bot = this.bots.get(`${platform}:${token}`);
+    const words = dialect[platform];
+    if (!bot) return send(200, platform === 'feishu' ? words.error(19001, 'param invalid: incoming webhook access token invalid') : platform === 'dingtalk' ? words.error(300005, 'token is not exist') : words.error(93000, 'invalid webhook url'));
+    const now = Date.now();
+    if (bot.secret) {
+      if (platform === 'feishu') {
+        const timestamp = Number(body.timestamp);
+        if (!(Math.abs(now / 1000 - timestamp) < 3600) || body.sign !== feishuBotSign(bot.secret, timestamp)) {
+          return send(200, words.error(19021, 'sign match fail or timestamp is not within one hour from current time'));
+        }
+      } else if (platform === 'dingtalk') {
+        const timestamp = Number(url.searchParams.get('timestamp'));
+        if (!(Math.abs(now - timestamp) < 3_600_000) || url.searchParams.get('sign') !== dingtalkBotSign(bot.secret, timestamp)) {
+          return send(200, words.error(310000, 'sign not match'));
+        }
+      }
+    }
+    // Documented limits: Feishu 5/s and 100/min; DingTalk and WeCom 20/min.
+    const lastMinute = bot.sent.filter((message) => now - message.at < 60_000).length;
+    const lastSecond = bot.sent.filter((message) => now - message.at < 1000).length;
+    if (platform === 'feishu' && (lastSecond >= 5 || lastMinute >= 100)) return send(200, words.error(11232, 'frequency limited'));
+    if (platform === 'dingtalk' && lastMinute >= 20) return send(200, words.error(130101, 'send too fast, exceed 20 times per minute'));
+    if (platform === 'wecom' && lastMinute >= 20) return send(200, words.error(45009, 'api freq out of limit'));
+    bot.sent.push({ at: now, body });
+    return send(200, platform === 'feishu' ? { code: 0, msg: 'success', data: {}, StatusCode: 0, StatusMessage: 'success' } : words.ok());
+  }
+}
+
+function routeOf(method: string, path: string): SimRoute | undefined {
+  if (method === 'POST' && path === '/open-apis/auth/v3/tenant_access_token/internal') return 'feishu.token';
+  if (method === 'POST' && path === '/open-apis/contact/v3/users/batch_get_id') return 'feishu.lookup';
+  if (method === 'POST' && path.startsWith('/open-apis/bot/v2/hook/')) return 'feishu.bot';
+  if (method === 'POST' && path === '/v1.0/oauth2/accessToken') return 'dingtalk.token';
+  if (method === 'POST' && path === '/topapi/v2/user/getbymobile') return 'dingtalk.lookup';
+  if (method === 'POST' && path === '/robot/send') return 'dingtalk.bot';
+  if (method === 'GET' && path === '/cgi-bin/gettoken') return 'wecom.token';
+  if (method === 'POST' && (path === '/cgi-bin/user/getuserid' || path === '/cgi-bin/user/get_userid_by_email')) return 'wecom.lookup';
+  if (method === 'POST' && path === '/cgi-bin/webhook/send') return 'wecom.bot';
+  return undefined;
+}
