@@ -10,7 +10,6 @@ const receive = async ({ params, raw }: { params: { integrationId: string }; raw
 
 export const handler = createApiHandler({
   logger,
-  authenticator: services.authenticator,
   operations: [
     operation(routes.callbackCheck, (input) => receive(input, 'GET')),
     operation(routes.callback, (input) => receive(input, 'POST')),

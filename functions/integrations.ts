@@ -1,12 +1,13 @@
 import { createApiHandler, operation } from '#lib/http/api-handler.ts';
 import { routes } from '#lib/http/routes.ts';
 import { logger } from '#lib/log.ts';
+import { authenticator } from '#lib/services/auth.ts';
 import { services } from '#lib/services/index.ts';
 
 /** Integrations and API keys: the management routes. */
 export const handler = createApiHandler({
   logger,
-  authenticator: services.authenticator,
+  authenticator,
   operations: [
     operation(routes.createIntegration, async ({ body }) => ({ body: await services.integrations().create(body) })),
     operation(routes.listIntegrations, async ({ query }) => ({ body: await services.integrations().list(query) })),

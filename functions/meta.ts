@@ -2,14 +2,12 @@ import { createApiHandler, operation } from '#lib/http/api-handler.ts';
 import { buildOpenApiDocument } from '#lib/http/openapi.ts';
 import { allRoutes, routes } from '#lib/http/routes.ts';
 import { logger } from '#lib/log.ts';
-import { services } from '#lib/services/index.ts';
 
 let openApiDocument: unknown;
 
 /** Health, the OpenAPI document, and API Gateway's `$default` route (404/405 for everything unknown). */
 export const handler = createApiHandler({
   logger,
-  authenticator: services.authenticator,
   operations: [
     operation(routes.healthz, async () => ({ body: { status: 'ok' } })),
     operation(routes.openapi, async () => ({

@@ -45,7 +45,8 @@ export const operation = <R extends RouteContract>(route: R, run: (input: Operat
 export interface ApiHandlerOptions {
   operations: readonly Operation[];
   logger: Logger;
-  authenticator: () => Authenticator;
+  /** Needed when any operation requires a key; a function of public routes only leaves it out (and its clients). */
+  authenticator?: () => Authenticator;
 }
 
 /**
