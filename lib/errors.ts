@@ -99,7 +99,8 @@ export class ProviderError extends HttpError {
     readonly platformMessage: string,
     options: ErrorOptions & { statusCode?: number; refused?: boolean } = {},
   ) {
-    super(`${platform} answered with code ${platformCode}: ${platformMessage}`, {
+    const unanswered = platformCode === 'network' || platformCode === 'timeout';
+    super(unanswered ? `${platform} could not be reached: ${platformMessage}` : `${platform} answered with code ${platformCode}: ${platformMessage}`, {
       ...options,
       details: { platform, platformCode, platformMessage },
     });

@@ -119,12 +119,13 @@ export class PlatformHttpClient {
       });
     } catch (error) {
       const timedOut = (error as Error).name === 'TimeoutError';
-      const failure = new ProviderError(platform, timedOut ? 'timeout' : 'network', timedOut ? `no answer within ${this.timeoutMs} ms` : 'could not connect', {
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      const failure = new ProviderError(platform, timedOut ? 'timeout' : 'network', timedOut ? `no answer within ${this.timeoutMs} ms` : `could not connect to ${url.host}${cause ? ` (${cause})` : ''}`, {
         cause: error,
         statusCode: timedOut ? 504 : 502,
       });
       // A refused connection never reached the platform, so even a send may be retried.
-      const neverSent = !timedOut && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(String((error as { cause?: { code?: string } }).cause?.code));
+      const neverSent = !timedOut && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(String(cause));
       if (request.idempotent || neverSent) throw new RetryableFailure(failure);
       throw failure;
     }
