@@ -3,8 +3,9 @@ import { BlockList, isIP } from 'node:net';
 /**
  * Where imhub may send requests: platform API bases, approval webhooks and group-bot URLs.
  * In AWS only `https` to public addresses; locally `http` and loopback too, so simulators and
- * test receivers work. Hostnames are checked as written; the HTTP client re-checks resolved
- * addresses before it connects (DNS can point a public name at a private address).
+ * test receivers work. Hostnames are checked as written: a public name that DNS resolves to a
+ * private address is not caught here (the Lambdas run outside any VPC, which limits what such a
+ * name could reach).
  */
 export interface OutboundUrlPolicy {
   /** Allow `http:` and loopback/private targets (the local runtime). @default false */
