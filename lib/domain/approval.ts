@@ -1,0 +1,149 @@
+import { z } from 'zod';
+
+/**
+ * Approvals, pure: the request schema, stage evaluation and the state machine. The platform's
+ * instance is the source of truth; this module decides what an observation of it means for the
+ * approval, and guarantees that a terminal state never changes again.
+ */
+export const approvalStatuses = ['pending', 'approved', 'rejected', 'canceled', 'expired', 'failed'] as const;
+export type ApprovalStatus = (typeof approvalStatuses)[number];
+export const isTerminal = (status: ApprovalStatus) => status !== 'pending';
+
+const maxTimeoutSeconds = 30 * 24 * 3600;
+
+/** A person is named by exactly one of userId, email or mobile. */
+export const personSchema = z.union(
+  [
+    z.strictObject({ userId: z.string().trim().min(1).max(128) }),
+    z.strictObject({ email: z.email({ error: 'email must be an email address' }) }),
+    z.strictObject({ mobile: z.string().regex(/^\+?[0-9][0-9 -]{4,31}$/, 'mobile must be a phone number such as +8613800000000') }),
+  ],
+  { error: 'a person is exactly one of {"userId"}, {"email"} or {"mobile"}' },
+);
+export type PersonInput = z.output<typeof personSchema>;
+
+export const stageModes = ['any', 'all'] as const;
+export type StageMode = (typeof stageModes)[number];
+
+export const createApprovalBody = z.strictObject({
+  integrationId: z.string({ error: 'integrationId is required' }).min(1).max(128),
+  title: z.string({ error: 'title is required' }).trim().min(1, 'title must not be empty').max(200, 'title must be at most 200 characters'),
+  content: z.string().max(10_000, 'content must be at most 10000 characters').optional(),
+  requester: personSchema,
+  stages: z
+    .array(
+      z.strictObject({
+        mode: z.enum(stageModes, { error: 'mode must be "any" or "all"' }).default('any'),
+        approvers: z.array(personSchema).min(1, 'each stage needs at least one approver').max(50, 'a stage has at most 50 approvers'),
+      }),
+    )
+    .min(1, 'give at least one stage')
+    .max(10, 'at most 10 stages'),
+  timeoutSeconds: z
+    .int('timeoutSeconds must be a whole number')
+    .min(60, 'timeoutSeconds must be at least 60')
+    .max(maxTimeoutSeconds, 'timeoutSeconds must be at most 2592000 (30 days)')
+    .default(3600),
+  onTimeout: z.enum(['expire', 'approve'], { error: 'onTimeout must be "expire" or "approve"' }).default('expire'),
+  webhook: z.strictObject({ url: z.string().max(2048), secret: z.string().min(16, 'webhook.secret must be at least 16 characters').max(256) }).optional(),
+  idempotencyKey: z.string().min(1).max(128).optional(),
+});
+export type CreateApprovalInput = z.output<typeof createApprovalBody>;
+
+/** One approver's act, as read from the platform. */
+export interface Decision {
+  /** Index of the stage the approver acted in. */
+  stage: number;
+  /** The platform's user id of the approver. */
+  approver: string;
+  decision: 'approve' | 'reject';
+  /** ISO time the platform recorded. */
+  at: string;
+  comment?: string;
+}
+
+export interface ResolvedStage {
+  mode: StageMode;
+  /** Platform user ids. */
+  approvers: string[];
+}
+
+/**
+ * What the decisions mean for the stages, in order: `any` passes on the first approval and fails on
+ * a rejection that comes first; `all` needs every approver and fails on any rejection. Decisions are
+ * ordered by time, so the result does not depend on the order they arrived in.
+ */
+export function evaluateStages(stages: readonly ResolvedStage[], decisions: readonly Decision[]): { outcome: 'pending' | 'approved' | 'rejected'; stage: number } {
+  const ordered = [...decisions].sort((a, b) => a.at.localeCompare(b.at) || a.approver.localeCompare(b.approver) || a.decision.localeCompare(b.decision));
+  for (const [index, stage] of stages.entries()) {
+    const firstByApprover = new Map<string, Decision>();
+    for (const decision of ordered) {
+      if (decision.stage === index && stage.approvers.includes(decision.approver) && !firstByApprover.has(decision.approver)) {
+        firstByApprover.set(decision.approver, decision);
+      }
+    }
+    const acts = [...firstByApprover.values()];
+    if (stage.mode === 'any') {
+      const first = acts[0];
+      if (!first) return { outcome: 'pending', stage: index };
+      if (first.decision === 'reject') return { outcome: 'rejected', stage: index };
+    } else {
+      if (acts.some((act) => act.decision === 'reject')) return { outcome: 'rejected', stage: index };
+      if (!stage.approvers.every((approver) => firstByApprover.get(approver)?.decision === 'approve')) return { outcome: 'pending', stage: index };
+    }
+  }
+  return { outcome: 'approved', stage: stages.length - 1 };
+}
+
+export interface ApprovalState {
+  status: ApprovalStatus;
+  decisions: Decision[];
+  /** When the approval reached its terminal status, and why. */
+  endedAt?: string;
+  endReason?: string;
+  timeoutAt: string;
+  onTimeout: 'expire' | 'approve';
+}
+
+/** The platform's instance status, in imhub's words. */
+export type PlatformStatus = 'pending' | 'approved' | 'rejected' | 'canceled' | 'deleted';
+
+export type ApprovalEvent =
+  | { type: 'observed'; platformStatus: PlatformStatus; decisions: Decision[]; at: string }
+  | { type: 'timeout'; at: string }
+  | { type: 'cancel'; at: string }
+  | { type: 'failed'; at: string; reason: string };
+
+const decisionKey = (decision: Decision) => `${decision.stage}\u0000${decision.approver}\u0000${decision.decision}\u0000${decision.at}`;
+
+function mergeDecisions(known: readonly Decision[], seen: readonly Decision[]): Decision[] {
+  const merged = new Map(known.map((decision) => [decisionKey(decision), decision]));
+  for (const decision of seen) if (!merged.has(decisionKey(decision))) merged.set(decisionKey(decision), decision);
+  return [...merged.values()].sort((a, b) => a.at.localeCompare(b.at) || decisionKey(a).localeCompare(decisionKey(b)));
+}
+
+const end = (state: ApprovalState, status: ApprovalStatus, at: string, reason: string): ApprovalState => ({ ...state, status, endedAt: at, endReason: reason });
+
+/**
+ * The approval state machine. A terminal state absorbs every later event, so duplicates,
+ * reordering and races cannot move an approval twice; decisions are merged as a set.
+ */
+export function transition(state: ApprovalState, event: ApprovalEvent): ApprovalState {
+  if (isTerminal(state.status)) return state;
+  switch (event.type) {
+    case 'observed': {
+      const next = { ...state, decisions: mergeDecisions(state.decisions, event.decisions) };
+      if (event.platformStatus === 'approved') return end(next, 'approved', event.at, 'approved on the platform');
+      if (event.platformStatus === 'rejected') return end(next, 'rejected', event.at, 'rejected on the platform');
+      if (event.platformStatus === 'canceled' || event.platformStatus === 'deleted') return end(next, 'canceled', event.at, `${event.platformStatus} on the platform`);
+      return next;
+    }
+    case 'timeout':
+      if (event.at < state.timeoutAt) return state;
+      return state.onTimeout === 'approve' ? end(state, 'approved', event.at, 'approved by timeout policy') : end(state, 'expired', event.at, 'timed out');
+    case 'cancel':
+      return end(state, 'canceled', event.at, 'canceled through the API');
+    case 'failed':
+      return end(state, 'failed', event.at, event.reason);
+  }
+}
