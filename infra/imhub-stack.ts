@@ -51,13 +51,11 @@ export class ImhubStack extends Stack {
       timeToLiveAttribute: tableSchema.ttlAttribute,
       deletionProtection,
       removalPolicy: deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      globalSecondaryIndexes: [
-        {
-          indexName: tableSchema.gsi1.indexName,
-          partitionKey: { name: tableSchema.gsi1.partitionKey, type: AttributeType.STRING },
-          sortKey: { name: tableSchema.gsi1.sortKey, type: AttributeType.STRING },
-        },
-      ],
+      globalSecondaryIndexes: [tableSchema.gsi1, tableSchema.gsi2].map((index) => ({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+      })),
     });
 
     const secretsKey = new Key(this, 'SecretsKey', {

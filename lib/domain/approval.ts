@@ -147,3 +147,25 @@ export function transition(state: ApprovalState, event: ApprovalEvent): Approval
       return end(state, 'failed', event.at, event.reason);
   }
 }
+
+/** An approval as stored. Person inputs are kept as given; `platformUserIds` once resolved. */
+export interface ApprovalRecord extends ApprovalState {
+  id: string;
+  integrationId: string;
+  title: string;
+  content?: string;
+  requester: PersonInput;
+  stages: { mode: StageMode; approvers: PersonInput[]; platformUserIds?: string[] }[];
+  /** The platform's instance, once created. */
+  platform?: { instanceId: string; url?: string };
+  /** The webhook URL and its secret, sealed (never returned). */
+  webhook?: { url: string; sealedSecret: string };
+  idempotencyKey?: string;
+  /** When the reconciler should look at this approval next (while pending). */
+  nextCheckAt: string;
+  /** Re-reads the reconciler has made; drives its backoff. */
+  checks: number;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}

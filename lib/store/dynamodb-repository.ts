@@ -10,12 +10,21 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyRecord } from '../domain/api-key.ts';
+import { type ApprovalRecord, isTerminal } from '../domain/approval.ts';
 import { type Integration, normalizeIntegrationName } from '../domain/integration.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { CachedToken, TokenKey, TokenStore } from '../providers/token-cache.ts';
 import type { SecretSealer } from '../secrets/sealer.ts';
 import { decodeCursor, encodeCursor, type KeyAttributes } from './cursor.ts';
-import type { ApiKeyRepository, CallbackEventRepository, IntegrationRepository, Page, PageRequest } from './repository.ts';
+import type {
+  ApiKeyRepository,
+  ApprovalListRequest,
+  ApprovalRepository,
+  CallbackEventRepository,
+  IntegrationRepository,
+  Page,
+  PageRequest,
+} from './repository.ts';
 import { tableSchema } from './table-schema.ts';
 
 const keys = {
@@ -24,10 +33,12 @@ const keys = {
   apiKey: (id: string) => ({ pk: `APIKEY#${id}`, sk: 'APIKEY' }),
   token: (key: TokenKey) => ({ pk: `TOKEN#${key.integrationId}#${key.credentialVersion}`, sk: 'TOKEN' }),
   tokenLease: (key: TokenKey) => ({ pk: `TOKEN#${key.integrationId}#${key.credentialVersion}`, sk: 'LEASE' }),
+  approval: (id: string) => ({ pk: `APR#${id}`, sk: 'APR' }),
+  approvalKey: (integrationId: string, key: string) => ({ pk: `APRKEY#${integrationId}#${key}`, sk: 'APRKEY' }),
   callbackEvent: (integrationId: string, eventId: string) => ({ pk: `EVENT#${integrationId}#${eventId}`, sk: 'EVENT' }),
 };
-const listings = { integration: 'INTEGRATION', apiKey: 'APIKEY' } as const;
-const keyAttributeNames = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
+const listings = { integration: 'INTEGRATION', apiKey: 'APIKEY', approval: 'APPROVAL' } as const;
+const keyAttributeNames = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'];
 
 function stripKeys<T>(item: Record<string, unknown>): T {
   const copy = { ...item };
@@ -44,14 +55,22 @@ function failedConditions(error: unknown): number[] | undefined {
 const nameTaken = (name: string) =>
   new ConflictError(`an integration named "${name}" already exists; choose another name`, { code: 'name_taken' });
 
-async function queryListing<T>(client: DynamoDBDocumentClient, tableName: string, listing: string, page: PageRequest): Promise<Page<T>> {
+async function queryListing<T>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  listing: string,
+  page: PageRequest,
+  filter?: { expression: string; values: Record<string, unknown>; names?: Record<string, string> },
+): Promise<Page<T>> {
   const exclusiveStartKey = decodeCursor(page.cursor, listing);
   const result = await client.send(
     new QueryCommand({
       TableName: tableName,
       IndexName: tableSchema.gsi1.indexName,
       KeyConditionExpression: 'gsi1pk = :listing',
-      ExpressionAttributeValues: { ':listing': listing },
+      ExpressionAttributeValues: { ':listing': listing, ...filter?.values },
+      ...(filter ? { FilterExpression: filter.expression } : {}),
+      ...(filter?.names ? { ExpressionAttributeNames: filter.names } : {}),
       Limit: page.limit,
       ExclusiveStartKey: exclusiveStartKey,
     }),
@@ -356,3 +375,98 @@ export class DynamoTokenStore implements TokenStore {
 
 /** Identifies a token without storing it in the clear (for conditional discards). */
 const fingerprint = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 32);
+
+export class DynamoApprovalRepository implements ApprovalRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Pending approvals carry the sparse GSI2 keys the reconciler reads; terminal ones do not. */
+  private item(approval: ApprovalRecord) {
+    return {
+      ...keys.approval(approval.id),
+      gsi1pk: listings.approval,
+      gsi1sk: `${approval.createdAt}#${approval.id}`,
+      ...(isTerminal(approval.status) ? {} : { gsi2pk: 'DUE', gsi2sk: `${approval.nextCheckAt}#${approval.id}` }),
+      ...approval,
+    };
+  }
+
+  async create(approval: ApprovalRecord): Promise<{ created: boolean; approval: ApprovalRecord }> {
+    const put = { Put: { TableName: this.tableName, Item: this.item(approval), ConditionExpression: 'attribute_not_exists(pk)' } };
+    const key = approval.idempotencyKey;
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: key
+            ? [put, { Put: { TableName: this.tableName, Item: { ...keys.approvalKey(approval.integrationId, key), approvalId: approval.id }, ConditionExpression: 'attribute_not_exists(pk)' } }]
+            : [put],
+        }),
+      );
+      return { created: true, approval };
+    } catch (error) {
+      if (!key || !failedConditions(error)?.includes(1)) throw error;
+      const existing = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.approvalKey(approval.integrationId, key), ConsistentRead: true }));
+      const original = existing.Item && (await this.get(existing.Item.approvalId as string));
+      if (!original) throw new ConflictError('this idempotencyKey is being used by a request in progress; retry shortly', { code: 'idempotency_in_progress' });
+      return { created: false, approval: original };
+    }
+  }
+
+  async get(id: string): Promise<ApprovalRecord | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.approval(id), ConsistentRead: true }));
+    return result.Item ? stripKeys<ApprovalRecord>(result.Item) : undefined;
+  }
+
+  list(request: ApprovalListRequest): Promise<Page<ApprovalRecord>> {
+    const conditions: string[] = [];
+    const values: Record<string, unknown> = {};
+    if (request.status) {
+      conditions.push('#status = :status');
+      values[':status'] = request.status;
+    }
+    if (request.integrationId) {
+      conditions.push('integrationId = :integrationId');
+      values[':integrationId'] = request.integrationId;
+    }
+    return queryListing<ApprovalRecord>(
+      this.client,
+      this.tableName,
+      listings.approval,
+      request,
+      conditions.length ? { expression: conditions.join(' AND '), values, ...(request.status ? { names: { '#status': 'status' } } : {}) } : undefined,
+    );
+  }
+
+  async update(next: ApprovalRecord, previous: ApprovalRecord): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: this.item(next),
+          ConditionExpression: '#version = :version AND #status = :pending',
+          ExpressionAttributeNames: { '#version': 'version', '#status': 'status' },
+          ExpressionAttributeValues: { ':version': previous.version, ':pending': 'pending' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async due(now: Date, limit: number): Promise<ApprovalRecord[]> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: tableSchema.gsi2.indexName,
+        KeyConditionExpression: 'gsi2pk = :due AND gsi2sk <= :now',
+        ExpressionAttributeValues: { ':due': 'DUE', ':now': `${now.toISOString()}#~` },
+        Limit: limit,
+      }),
+    );
+    return (result.Items ?? []).map((item) => stripKeys<ApprovalRecord>(item));
+  }
+}

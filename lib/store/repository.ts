@@ -1,4 +1,5 @@
 import type { ApiKeyRecord } from '../domain/api-key.ts';
+import type { ApprovalRecord, ApprovalStatus } from '../domain/approval.ts';
 import type { Integration } from '../domain/integration.ts';
 
 /** One page of a listing; `nextCursor` is opaque and absent on the last page. */
@@ -45,4 +46,27 @@ export interface CallbackEventRepository {
   complete(integrationId: string, eventId: string): Promise<void>;
   /** Gives the event back so the platform's retry is processed. */
   release(integrationId: string, eventId: string): Promise<void>;
+}
+
+export interface ApprovalListRequest extends PageRequest {
+  status?: ApprovalStatus;
+  integrationId?: string;
+}
+
+/** Approvals: created once per idempotency key, changed only under a version condition. */
+export interface ApprovalRepository {
+  /**
+   * Stores a new approval. With an idempotency key already used for this integration, stores
+   * nothing and returns the approval that key made.
+   */
+  create(approval: ApprovalRecord): Promise<{ created: boolean; approval: ApprovalRecord }>;
+  get(id: string): Promise<ApprovalRecord | undefined>;
+  list(request: ApprovalListRequest): Promise<Page<ApprovalRecord>>;
+  /**
+   * Writes `next` only if the stored version is `previous.version` and the stored status is still
+   * pending: of two racing writers exactly one wins. Returns false for the loser.
+   */
+  update(next: ApprovalRecord, previous: ApprovalRecord): Promise<boolean>;
+  /** Pending approvals whose next check is due at `now`, soonest first. */
+  due(now: Date, limit: number): Promise<ApprovalRecord[]>;
 }

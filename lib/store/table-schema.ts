@@ -12,6 +12,12 @@
  * | callback event claim | `EVENT#<intId>#<evId>`  | `EVENT`   | –             | –                    |
  * | platform token       | `TOKEN#<intId>#<credV>` | `TOKEN`   | –             | –                    |
  * | token refresh lease  | `TOKEN#<intId>#<credV>` | `LEASE`   | –             | –                    |
+ * | approval             | `APR#<id>`              | `APR`     | `APPROVAL`    | `<createdAt>#<id>`   |
+ * | approval idempotency | `APRKEY#<intId>#<key>`  | `APRKEY`  | –             | –                    |
+ *
+ * GSI2 (`gsi2pk`, `gsi2sk`) is sparse: only pending approvals carry `gsi2pk = DUE` and
+ * `gsi2sk = <nextCheckAt>#<id>`, so the reconciler reads what is due, and its cost grows with
+ * pending approvals, not with time or history. A terminal write removes both attributes.
  *
  * - The name lock makes names unique: it is written in the same transaction as the integration,
  *   under `attribute_not_exists(pk)`, and moved in one transaction on rename.
@@ -25,4 +31,5 @@ export const tableSchema = {
   sortKey: 'sk',
   ttlAttribute: 'expiresAt',
   gsi1: { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  gsi2: { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
 } as const;

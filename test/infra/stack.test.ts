@@ -70,6 +70,13 @@ describe('the table', () => {
             ],
             Projection: { ProjectionType: 'ALL' },
           }),
+          Match.objectLike({
+            IndexName: tableSchema.gsi2.indexName,
+            KeySchema: [
+              { AttributeName: tableSchema.gsi2.partitionKey, KeyType: 'HASH' },
+              { AttributeName: tableSchema.gsi2.sortKey, KeyType: 'RANGE' },
+            ],
+          }),
         ],
         Replicas: [
           Match.objectLike({ DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
