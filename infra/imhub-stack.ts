@@ -2,6 +2,8 @@ import { type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackP
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -100,16 +102,39 @@ export class ImhubStack extends Stack {
         memorySize: 1024,
         timeout: Duration.seconds(10),
       }),
+      approvals: new ApiFunction(this, 'ApprovalsFunction', {
+        entry: 'approvals',
+        description: 'imhub: approvals (start, read and long-poll, list, cancel)',
+        environment: { ...common, KMS_KEY_ID: secretsKey.keyArn, BOOTSTRAP_SECRET_ARN: bootstrapSecret.secretArn },
+        logRetention,
+      }),
     };
+    const reconciler = new ApiFunction(this, 'ReconcilerFunction', {
+      entry: 'reconciler',
+      description: 'imhub: re-reads due pending approvals, expires and withdraws timed-out ones',
+      environment: { ...common, KMS_KEY_ID: secretsKey.keyArn },
+      logRetention,
+      timeout: Duration.seconds(55),
+    });
+    new Rule(this, 'ReconcilerSchedule', {
+      description: 'imhub: run the approval reconciler every minute',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(reconciler.function, { retryAttempts: 0 })],
+    });
 
     // Least privilege: the meta function touches nothing; the integrations function reads and
     // writes the table, seals and opens secrets, and reads the bootstrap key.
     table.grantReadWriteData(functions.integrations.function);
     secretsKey.grant(functions.integrations.function, 'kms:Encrypt', 'kms:Decrypt');
     bootstrapSecret.grantRead(functions.integrations.function);
-    // Callbacks open secrets (never seal them) and write event claims.
-    table.grantReadWriteData(functions.callbacks.function);
-    secretsKey.grant(functions.callbacks.function, 'kms:Decrypt');
+    // Callbacks, approvals and the reconciler open secrets and seal fetched platform tokens
+    // (Encrypt/Decrypt on the one key), and write the table; none but the management
+    // functions can read the bootstrap key.
+    for (const fn of [functions.callbacks, functions.approvals, reconciler]) {
+      table.grantReadWriteData(fn.function);
+      secretsKey.grant(fn.function, 'kms:Encrypt', 'kms:Decrypt');
+    }
+    bootstrapSecret.grantRead(functions.approvals.function);
 
     const integrations = Object.fromEntries(
       Object.entries(functions).map(([group, fn]) => [group, new HttpLambdaIntegration(`${group}-integration`, fn.function)]),
@@ -129,7 +154,7 @@ export class ImhubStack extends Stack {
       throttle,
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
     });
-    for (const fn of [functions.integrations, functions.callbacks]) {
+    for (const fn of [functions.integrations, functions.callbacks, functions.approvals, reconciler]) {
       Validations.of(fn).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
         reason: 'table.grantReadWriteData includes "<table>/index/*" so the function can query the GSI of this one table.',
@@ -150,7 +175,7 @@ export class ImhubStack extends Stack {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    for (const [group, fn] of Object.entries(functions)) {
+    for (const [group, fn] of [...Object.entries(functions), ['reconciler', reconciler] as const]) {
       new Alarm(this, `${group}ErrorsAlarm`, {
         alarmDescription: `imhub: the ${group} function failed`,
         metric: fn.function.metricErrors({ period: Duration.minutes(5) }),

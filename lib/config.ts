@@ -14,6 +14,8 @@ const environment = z.object({
   IMHUB_LOCAL_KEY_FILE: z.string().min(1).optional(),
   BOOTSTRAP_SECRET_ARN: z.string().min(1).optional(),
   API_TOKEN: z.string().min(1).optional(),
+  /** First reconciler look at a new approval, in ms (then doubling). Lower only for local tries and tests. */
+  IMHUB_RECONCILE_FIRST_CHECK_MS: z.coerce.number().int().min(0).default(60_000),
 });
 
 export type Config = z.output<typeof environment>;

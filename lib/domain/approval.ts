@@ -41,11 +41,10 @@ export const createApprovalBody = z.strictObject({
     .max(10, 'at most 10 stages'),
   timeoutSeconds: z
     .int('timeoutSeconds must be a whole number')
-    .min(60, 'timeoutSeconds must be at least 60')
+    .min(1, 'timeoutSeconds must be at least 1')
     .max(maxTimeoutSeconds, 'timeoutSeconds must be at most 2592000 (30 days)')
     .default(3600),
   onTimeout: z.enum(['expire', 'approve'], { error: 'onTimeout must be "expire" or "approve"' }).default('expire'),
-  webhook: z.strictObject({ url: z.string().max(2048), secret: z.string().min(16, 'webhook.secret must be at least 16 characters').max(256) }).optional(),
   idempotencyKey: z.string().min(1).max(128).optional(),
 });
 export type CreateApprovalInput = z.output<typeof createApprovalBody>;
@@ -155,11 +154,11 @@ export interface ApprovalRecord extends ApprovalState {
   title: string;
   content?: string;
   requester: PersonInput;
+  /** The requester's platform user id (the instance's originator). */
+  requesterPlatformId?: string;
   stages: { mode: StageMode; approvers: PersonInput[]; platformUserIds?: string[] }[];
-  /** The platform's instance, once created. */
-  platform?: { instanceId: string; url?: string };
-  /** The webhook URL and its secret, sealed (never returned). */
-  webhook?: { url: string; sealedSecret: string };
+  /** The platform's instance, once created, and the definition it was made from. */
+  platform?: { instanceId: string; definition: string; url?: string };
   idempotencyKey?: string;
   /** When the reconciler should look at this approval next (while pending). */
   nextCheckAt: string;

@@ -28,6 +28,8 @@ export interface OperationInput<R extends RouteContract> {
 /** An operation answers with a body (status from the route's contract) and maybe headers. */
 export interface OperationResult {
   body?: unknown;
+  /** Overrides the contract's success status (e.g. 200 for an idempotent repeat of a create). */
+  status?: number;
   headers?: Record<string, string>;
   /** Answer these exact bytes instead of JSON (platform callbacks). */
   raw?: { status: number; contentType: string; body: string };
@@ -67,7 +69,7 @@ export function createApiHandler(options: ApiHandlerOptions) {
         body: result.raw.body,
       };
     }
-    const status = op.route.success.status;
+    const status = result.status ?? op.route.success.status;
     return jsonResponse(status, status === 204 ? undefined : result.body, state.requestId, result.headers);
   };
   return middy<ApiEvent, ApiResponse, Error, Context>()

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createApiKeyBody, scopes } from '../domain/api-key.ts';
+import { approvalStatuses, createApprovalBody } from '../domain/approval.ts';
 import { createIntegrationBody, credentialSpec, integrationKinds, providers, updateIntegrationBody } from '../domain/integration.ts';
 import { defineRoute, idParams, pageOf, pageQuery, type RouteContract } from './contract.ts';
 
@@ -42,6 +43,28 @@ const createIntegrationDoc = z.union(
 );
 
 const read = ['read', 'integrations:write'] as const;
+const approvalsRead = ['read', 'approvals:write'] as const;
+const personView = z.union([z.object({ userId: z.string() }), z.object({ email: z.string() }), z.object({ mobile: z.string() })]);
+const approvalView = z.object({
+  id: z.string(),
+  integrationId: z.string(),
+  title: z.string(),
+  content: z.string().nullable(),
+  status: z.enum(approvalStatuses),
+  requester: personView,
+  stages: z.array(z.object({ mode: z.enum(['any', 'all']), approvers: z.array(personView) })),
+  decisions: z.array(
+    z.object({ stage: z.int(), approver: z.string().describe('the platform user id'), person: personView.nullable(), decision: z.enum(['approve', 'reject']), at: z.string(), comment: z.string().optional() }),
+  ),
+  platformInstanceId: z.string().nullable(),
+  timeoutAt: z.string(),
+  onTimeout: z.enum(['expire', 'approve']),
+  endedAt: z.string().nullable(),
+  endReason: z.string().nullable(),
+  idempotencyKey: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
 const callbackParams = z.strictObject({ integrationId: z.string().min(1).max(128) });
 
 export const routes = {
@@ -169,6 +192,56 @@ export const routes = {
     summary: 'Revoke an API key; it stops working at once',
     params: idParams,
     success: { status: 200, description: 'The revoked key', schema: apiKeyView },
+  }),
+  createApproval: defineRoute({
+    operationId: 'createApproval',
+    method: 'POST',
+    path: '/v1/approvals',
+    group: 'approvals',
+    auth: ['approvals:write'],
+    tag: 'approvals',
+    summary: 'Start an approval in the platform’s own approval app. The same idempotencyKey returns the same approval (200) and never makes a second instance.',
+    body: createApprovalBody,
+    success: { status: 201, description: 'Started (200 when an idempotencyKey was seen before)', schema: approvalView },
+  }),
+  listApprovals: defineRoute({
+    operationId: 'listApprovals',
+    method: 'GET',
+    path: '/v1/approvals',
+    group: 'approvals',
+    auth: approvalsRead,
+    tag: 'approvals',
+    summary: 'List approvals, oldest first, optionally by status and integration',
+    query: pageQuery.extend({
+      status: z.enum(approvalStatuses, { error: `status must be one of ${approvalStatuses.join(', ')}` }).optional(),
+      integrationId: z.string().max(128).optional(),
+    }),
+    success: { status: 200, description: 'One page (a filtered page may hold fewer than limit items and still have a nextCursor)', schema: pageOf(approvalView) },
+  }),
+  getApproval: defineRoute({
+    operationId: 'getApproval',
+    method: 'GET',
+    path: '/v1/approvals/{id}',
+    group: 'approvals',
+    auth: approvalsRead,
+    tag: 'approvals',
+    summary: 'Read an approval; with waitSeconds (at most 25) wait until it leaves pending',
+    params: idParams,
+    query: z.strictObject({
+      waitSeconds: z.coerce.number({ error: 'waitSeconds must be a number from 0 to 25' }).int('waitSeconds must be a whole number').min(0).max(25, 'waitSeconds must be at most 25').default(0),
+    }),
+    success: { status: 200, description: 'The approval', schema: approvalView },
+  }),
+  cancelApproval: defineRoute({
+    operationId: 'cancelApproval',
+    method: 'POST',
+    path: '/v1/approvals/{id}/cancel',
+    group: 'approvals',
+    auth: ['approvals:write'],
+    tag: 'approvals',
+    summary: 'Cancel a pending approval and withdraw the platform instance (Feishu/Lark cancel, DingTalk terminate; WeCom has no withdraw API)',
+    params: idParams,
+    success: { status: 200, description: 'The approval (unchanged if it had already ended)', schema: approvalView },
   }),
   callbackCheck: defineRoute({
     operationId: 'receiveCallbackCheck',

@@ -27,6 +27,8 @@ export interface LocalRuntimeOptions {
   dynamoEndpoint?: string;
   /** @default 'imhub' */
   tableName?: string;
+  /** How often the reconciler runs, as EventBridge runs it in AWS. @default 60000 */
+  reconcileIntervalMs?: number;
 }
 
 export interface LocalRuntime {
@@ -35,6 +37,8 @@ export interface LocalRuntime {
   /** True when the token was generated rather than given. */
   generatedToken: boolean;
   dynamoEndpoint: string;
+  /** Runs the reconciler now (tests; the timer runs it every interval anyway). */
+  reconcile(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -92,7 +96,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       meta: (await import('../../functions/meta.ts')).handler,
       integrations: (await import('../../functions/integrations.ts')).handler,
       callbacks: (await import('../../functions/callbacks.ts')).handler,
+      approvals: (await import('../../functions/approvals.ts')).handler,
     };
+    const reconciler = (await import('../../functions/reconciler.ts')).handler;
+    // The EventBridge schedule of AWS, as a timer; runs never overlap.
+    let reconciling: Promise<unknown> = Promise.resolve();
+    const reconcile = () => (reconciling = reconciling.then(() => reconciler()).catch(() => undefined));
+    const timer = setInterval(reconcile, options.reconcileIntervalMs ?? 60_000);
+    timer.unref();
     const server = createLocalApiServer({ routes: allRoutes, handlers });
     await new Promise<void>((ready, fail) => {
       server.once('error', fail);
@@ -107,7 +118,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       apiToken,
       generatedToken: options.apiToken === undefined,
       dynamoEndpoint,
+      reconcile: async () => {
+        await reconcile();
+      },
       stop: async () => {
+        clearInterval(timer);
+        await reconciling;
         await new Promise<void>((done) => {
           server.close(() => done());
           server.closeAllConnections();

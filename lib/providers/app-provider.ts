@@ -1,7 +1,7 @@
 import { BadRequestError, ProviderError } from '../errors.ts';
 import type { Credentials, Integration } from '../domain/integration.ts';
 import { type PlatformAnswer, PlatformHttpClient, type PlatformRequest, type PlatformRules, type HttpClientOptions } from './http-client.ts';
-import type { ImProvider, Person, VerifyResult } from './port.ts';
+import type { ApprovalOperations, ApprovalSpec, ImProvider, InstanceSnapshot, Person, VerifyResult } from './port.ts';
 import type { CachedToken, TokenCache, TokenKey } from './token-cache.ts';
 
 /** What differs between the app platforms: a small table, not a copy of the flow. */
@@ -14,6 +14,16 @@ export interface AppAdapter {
   /** Looks people up by email or mobile, in batches where the platform has them; absent from the map when unknown. */
   lookUp(call: AuthorizedCall, people: readonly LookUpPerson[]): Promise<Map<string, string>>;
   tokenName: string;
+  approvals: ApprovalAdapter;
+}
+
+/** A platform's approval API, given an authorized call. */
+export interface ApprovalAdapter {
+  definitionKey(spec: ApprovalSpec): string;
+  provision(call: AuthorizedCall, spec: ApprovalSpec, name: string): Promise<string>;
+  createInstance(call: AuthorizedCall, definition: string, spec: ApprovalSpec): Promise<{ instanceId: string; url?: string }>;
+  getInstance(call: AuthorizedCall, definition: string, instanceId: string, spec: ApprovalSpec): Promise<InstanceSnapshot>;
+  withdraw(call: AuthorizedCall, definition: string, instanceId: string, spec: ApprovalSpec): Promise<'withdrawn' | 'unsupported'>;
 }
 
 export type LookUpPerson = Exclude<Person, { userId: string }>;
@@ -46,6 +56,14 @@ export class AppProvider implements ImProvider {
     this.http = new PlatformHttpClient(adapter.rules, deps.http);
     this.now = deps.now ?? Date.now;
   }
+
+  readonly approvals: ApprovalOperations = {
+    definitionKey: (spec) => this.adapter.approvals.definitionKey(spec),
+    provision: (spec, name) => this.adapter.approvals.provision(this.call, spec, name),
+    createInstance: (definition, spec) => this.adapter.approvals.createInstance(this.call, definition, spec),
+    getInstance: (definition, instanceId, spec) => this.adapter.approvals.getInstance(this.call, definition, instanceId, spec),
+    withdraw: (definition, instanceId, spec) => this.adapter.approvals.withdraw(this.call, definition, instanceId, spec),
+  };
 
   async verify(): Promise<VerifyResult> {
     const token = await this.adapter.fetchToken(this.http);

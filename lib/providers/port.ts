@@ -1,3 +1,4 @@
+import type { Decision, PlatformStatus, StageMode } from '../domain/approval.ts';
 import type { IntegrationKind, Provider } from '../domain/integration.ts';
 
 /** A person as callers name them; each platform resolves them to its own user id. */
@@ -11,10 +12,37 @@ export interface VerifyResult {
   detail: string;
 }
 
+/** An approval as the platform is asked to run it: people already resolved to platform ids. */
+export interface ApprovalSpec {
+  approvalId: string;
+  title: string;
+  content?: string;
+  requester: string;
+  stages: { mode: StageMode; approvers: string[] }[];
+}
+
+/** The platform's instance, read back: the source of truth. */
+export interface InstanceSnapshot {
+  status: PlatformStatus;
+  decisions: Decision[];
+}
+
+/** Native approvals in the platform's own approval app. */
+export interface ApprovalOperations {
+  /** What the platform definition depends on (Feishu: the stage modes; others: nothing). */
+  definitionKey(spec: ApprovalSpec): string;
+  /** Creates the definition (Feishu), form (DingTalk) or template (WeCom) once; returns its code. */
+  provision(spec: ApprovalSpec, name: string): Promise<string>;
+  createInstance(definition: string, spec: ApprovalSpec): Promise<{ instanceId: string; url?: string }>;
+  getInstance(definition: string, instanceId: string, spec: ApprovalSpec): Promise<InstanceSnapshot>;
+  /** Withdraws a pending instance where the platform has an API for it. */
+  withdraw(definition: string, instanceId: string, spec: ApprovalSpec): Promise<'withdrawn' | 'unsupported'>;
+}
+
 /**
  * The one port between imhub and an IM platform. Feishu and Lark share an implementation (two
- * bases); DingTalk and WeCom have theirs; the four group bots share one. Approval and message
- * operations join this port with the approval and notification features that use them.
+ * bases); DingTalk and WeCom have theirs; the four group bots share one. Message operations join
+ * with the notification feature.
  */
 export interface ImProvider {
   readonly provider: Provider;
@@ -23,4 +51,6 @@ export interface ImProvider {
   verify(): Promise<VerifyResult>;
   /** The platform user ids of these people, in order. Unknown people are a 422 naming them. */
   resolveUsers(people: readonly Person[]): Promise<string[]>;
+  /** Present for apps; group bots cannot run approvals. */
+  readonly approvals?: ApprovalOperations;
 }

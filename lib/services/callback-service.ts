@@ -15,14 +15,6 @@ export interface CallbackEventSink {
   handle(integration: Integration, event: PlatformEvent): Promise<CallbackResponse | undefined>;
 }
 
-/** Until approvals are built, accepted events are recorded (the claim) and logged, without payload. */
-export const loggingEventSink = (logger: Logger): CallbackEventSink => ({
-  async handle(integration, event) {
-    logger.info('callback event', { integrationId: integration.id, eventType: event.type, eventId: event.id, instanceId: event.instanceId });
-    return undefined;
-  },
-});
-
 const verifiers: Record<Integration['provider'], (request: CallbackRequest, credentials: Credentials) => CallbackOutcome> = {
   feishu: (request, credentials) => verifyFeishuCallback(request, credentials as never),
   lark: (request, credentials) => verifyFeishuCallback(request, credentials as never),
@@ -34,6 +26,8 @@ export interface CallbackServiceOptions {
   integrations: { require(id: string): Promise<Integration>; credentials(integration: Integration): Promise<Credentials> };
   events: CallbackEventRepository;
   sink: CallbackEventSink;
+  /** Logs each event handed on (type and ids, never the payload). */
+  logger?: Logger;
   /** How long opened credentials are kept in memory, saving a KMS call per event. @default 300000 */
   credentialCacheMs?: number;
 }
@@ -61,6 +55,7 @@ export class CallbackService {
     const { event } = outcome;
     const claimed = await this.options.events.claim({ integrationId, eventId: event.id, eventType: event.type, now: request.now });
     if (!claimed) return outcome.response;
+    this.options.logger?.info('callback event', { integrationId, eventType: event.type, eventId: event.id, instanceId: event.instanceId });
     try {
       const answer = await this.options.sink.handle(integration, event);
       await this.options.events.complete(integrationId, event.id);

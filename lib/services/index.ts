@@ -8,12 +8,15 @@ import type { SecretSealer } from '../secrets/sealer.ts';
 import { dynamoDocumentClient } from '../store/dynamodb-client.ts';
 import {
   DynamoApiKeyRepository,
+  DynamoApprovalIndexRepository,
+  DynamoApprovalRepository,
   DynamoCallbackEventRepository,
   DynamoIntegrationRepository,
   DynamoTokenStore,
 } from '../store/dynamodb-repository.ts';
 import { ApiKeyService } from './api-key-service.ts';
-import { CallbackService, loggingEventSink } from './callback-service.ts';
+import { ApprovalService } from './approval-service.ts';
+import { CallbackService } from './callback-service.ts';
 import { IntegrationService } from './integration-service.ts';
 import { ProviderService } from './provider-service.ts';
 
@@ -45,22 +48,39 @@ const integrations = once(
     }),
 );
 
+const providers = once(
+  () =>
+    new ProviderService({
+      integrations: integrations(),
+      tokens: new TokenCache({ store: new DynamoTokenStore(dynamoDocumentClient(), required('TABLE_NAME'), sealer()) }),
+    }),
+);
+
+const approvals = once(
+  () =>
+    new ApprovalService({
+      approvals: new DynamoApprovalRepository(dynamoDocumentClient(), required('TABLE_NAME')),
+      index: new DynamoApprovalIndexRepository(dynamoDocumentClient(), required('TABLE_NAME')),
+      integrations: integrations(),
+      providers: providers(),
+      logger,
+      firstCheckMs: loadConfig().IMHUB_RECONCILE_FIRST_CHECK_MS,
+    }),
+);
+
 export const services = {
   apiKeys: once(() => new ApiKeyService(apiKeyRepository())),
   integrations,
-  providers: once(
-    () =>
-      new ProviderService({
-        integrations: integrations(),
-        tokens: new TokenCache({ store: new DynamoTokenStore(dynamoDocumentClient(), required('TABLE_NAME'), sealer()) }),
-      }),
-  ),
+  providers,
+  approvals,
   callbacks: once(
     () =>
       new CallbackService({
         integrations: integrations(),
         events: new DynamoCallbackEventRepository(dynamoDocumentClient(), required('TABLE_NAME')),
-        sink: loggingEventSink(logger),
+        // Verified, first-seen events go to the approval layer, which re-reads the instance.
+        sink: approvals(),
+        logger,
       }),
   ),
 };

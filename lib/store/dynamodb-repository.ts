@@ -18,6 +18,7 @@ import type { SecretSealer } from '../secrets/sealer.ts';
 import { decodeCursor, encodeCursor, type KeyAttributes } from './cursor.ts';
 import type {
   ApiKeyRepository,
+  ApprovalIndexRepository,
   ApprovalListRequest,
   ApprovalRepository,
   CallbackEventRepository,
@@ -34,6 +35,8 @@ const keys = {
   token: (key: TokenKey) => ({ pk: `TOKEN#${key.integrationId}#${key.credentialVersion}`, sk: 'TOKEN' }),
   tokenLease: (key: TokenKey) => ({ pk: `TOKEN#${key.integrationId}#${key.credentialVersion}`, sk: 'LEASE' }),
   approval: (id: string) => ({ pk: `APR#${id}`, sk: 'APR' }),
+  definition: (integrationId: string, key: string) => ({ pk: `PROV#${integrationId}#${key}`, sk: 'PROV' }),
+  instance: (integrationId: string, instanceId: string) => ({ pk: `APRINST#${integrationId}#${instanceId}`, sk: 'APRINST' }),
   approvalKey: (integrationId: string, key: string) => ({ pk: `APRKEY#${integrationId}#${key}`, sk: 'APRKEY' }),
   callbackEvent: (integrationId: string, eventId: string) => ({ pk: `EVENT#${integrationId}#${eventId}`, sk: 'EVENT' }),
 };
@@ -468,5 +471,38 @@ export class DynamoApprovalRepository implements ApprovalRepository {
       }),
     );
     return (result.Items ?? []).map((item) => stripKeys<ApprovalRecord>(item));
+  }
+}
+
+export class DynamoApprovalIndexRepository implements ApprovalIndexRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async definition(integrationId: string, key: string): Promise<string | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.definition(integrationId, key), ConsistentRead: true }));
+    return result.Item?.code as string | undefined;
+  }
+
+  async rememberDefinition(integrationId: string, key: string, code: string): Promise<string> {
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: { ...keys.definition(integrationId, key), code }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
+      return code;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return (await this.definition(integrationId, key)) ?? code;
+    }
+  }
+
+  async linkInstance(integrationId: string, instanceId: string, approvalId: string): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.instance(integrationId, instanceId), approvalId } }));
+  }
+
+  async approvalOfInstance(integrationId: string, instanceId: string): Promise<string | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.instance(integrationId, instanceId), ConsistentRead: true }));
+    return result.Item?.approvalId as string | undefined;
   }
 }

@@ -70,3 +70,12 @@ export interface ApprovalRepository {
   /** Pending approvals whose next check is due at `now`, soonest first. */
   due(now: Date, limit: number): Promise<ApprovalRecord[]>;
 }
+
+/** What imhub provisioned on a platform per integration (definitions, forms, templates), and instance → approval. */
+export interface ApprovalIndexRepository {
+  definition(integrationId: string, key: string): Promise<string | undefined>;
+  /** Stores the code unless another writer was first; returns the code that won. */
+  rememberDefinition(integrationId: string, key: string, code: string): Promise<string>;
+  linkInstance(integrationId: string, instanceId: string, approvalId: string): Promise<void>;
+  approvalOfInstance(integrationId: string, instanceId: string): Promise<string | undefined>;
+}

@@ -14,6 +14,8 @@
  * | token refresh lease  | `TOKEN#<intId>#<credV>` | `LEASE`   | –             | –                    |
  * | approval             | `APR#<id>`              | `APR`     | `APPROVAL`    | `<createdAt>#<id>`   |
  * | approval idempotency | `APRKEY#<intId>#<key>`  | `APRKEY`  | –             | –                    |
+ * | provisioned def/form | `PROV#<intId>#<shape>`  | `PROV`    | –             | –                    |
+ * | instance → approval  | `APRINST#<intId>#<iid>` | `APRINST` | –             | –                    |
  *
  * GSI2 (`gsi2pk`, `gsi2sk`) is sparse: only pending approvals carry `gsi2pk = DUE` and
  * `gsi2sk = <nextCheckAt>#<id>`, so the reconciler reads what is due, and its cost grows with

@@ -27,6 +27,7 @@ const handlers: Record<FunctionGroup, (typeof import('../../functions/meta.ts'))
   meta: (await import('../../functions/meta.ts')).handler,
   integrations: (await import('../../functions/integrations.ts')).handler,
   callbacks: (await import('../../functions/callbacks.ts')).handler,
+  approvals: (await import('../../functions/approvals.ts')).handler,
 };
 
 describe('routing', () => {

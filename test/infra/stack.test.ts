@@ -108,7 +108,7 @@ describe('secrets', () => {
 describe('the functions', () => {
   it('run Node.js 24 on ARM64 with tracing, source maps and their own log group', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(3);
+    expect(Object.keys(functions)).toHaveLength(5);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -132,15 +132,22 @@ describe('the functions', () => {
     expect(actions.some((action) => action.endsWith('*') && !action.startsWith('xray'))).toBe(false);
   });
 
-  it('grant the callbacks function Decrypt only, the table, and not the bootstrap secret', () => {
+  it('grant the callbacks function Encrypt/Decrypt (secrets, fetched tokens), the table, and not the bootstrap secret', () => {
     const actions = actionsOf('CallbacksFunction');
-    expect(actions.filter((action) => action.startsWith('kms:'))).toEqual(['kms:Decrypt']);
+    expect(actions.filter((action) => action.startsWith('kms:')).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt']);
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:GetItem']));
     expect(actions.some((action) => action.startsWith('secretsmanager:'))).toBe(false);
   });
 
   it('use no AWS managed policy', () => {
     for (const role of Object.values(template.findResources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+});
+
+describe('the reconciler', () => {
+  it('runs every minute from an EventBridge schedule, and reads no bootstrap key', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+    expect(actionsOf('ReconcilerFunction').some((action) => action.startsWith('secretsmanager:'))).toBe(false);
   });
 });
 

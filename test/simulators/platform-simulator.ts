@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dingtalkBotSign, feishuBotSign } from '../../lib/providers/crypto/bot-signing.ts';
+import { ApprovalSimulator } from './approval-simulator.ts';
 import type { SignedRequest } from './platform-signing.ts';
 
 /**
@@ -22,7 +23,19 @@ export type SimRoute =
   | 'dingtalk.bot'
   | 'wecom.token'
   | 'wecom.lookup'
-  | 'wecom.bot';
+  | 'wecom.bot'
+  | 'feishu.approval.create'
+  | 'feishu.approval.subscribe'
+  | 'feishu.instance.create'
+  | 'feishu.instance.get'
+  | 'feishu.instance.cancel'
+  | 'dingtalk.form.create'
+  | 'dingtalk.instance.create'
+  | 'dingtalk.instance.get'
+  | 'dingtalk.instance.terminate'
+  | 'wecom.template.create'
+  | 'wecom.instance.create'
+  | 'wecom.instance.get';
 
 export type Fault =
   | { kind: 'http'; status: number; headers?: Record<string, string> }
@@ -83,6 +96,8 @@ export class PlatformSimulator {
   private readonly bots = new Map<string, Bot>();
   private readonly tokens = new Map<string, { app: App; expiresAt: number }>();
   private readonly faults = new Map<SimRoute, Fault[]>();
+  /** The platforms' approval apps; `approvals.act(...)` is a person approving or rejecting. */
+  readonly approvals = new ApprovalSimulator((url, build) => this.deliverCallback(url, build));
 
   constructor() {
     this.server = createServer((request, response) => {
@@ -214,7 +229,7 @@ export class PlatformSimulator {
       case 'wecom.lookup':
         return user ? send(200, words.ok({ userid: user.ids.wecom })) : send(200, words.error(46004, 'user not exist'));
       default:
-        return send(404, { error: 'unhandled' });
+        return this.approvals.handle(route, session.app.id, url, body, send);
     }
   }
 
@@ -278,5 +293,17 @@ function routeOf(method: string, path: string): SimRoute | undefined {
   if (method === 'GET' && path === '/cgi-bin/gettoken') return 'wecom.token';
   if (method === 'POST' && (path === '/cgi-bin/user/getuserid' || path === '/cgi-bin/user/get_userid_by_email')) return 'wecom.lookup';
   if (method === 'POST' && path === '/cgi-bin/webhook/send') return 'wecom.bot';
+  if (method === 'POST' && path === '/open-apis/approval/v4/approvals') return 'feishu.approval.create';
+  if (method === 'POST' && /^\/open-apis\/approval\/v4\/approvals\/[^/]+\/subscribe$/.test(path)) return 'feishu.approval.subscribe';
+  if (method === 'POST' && path === '/open-apis/approval/v4/instances') return 'feishu.instance.create';
+  if (method === 'POST' && path === '/open-apis/approval/v4/instances/cancel') return 'feishu.instance.cancel';
+  if (method === 'GET' && path.startsWith('/open-apis/approval/v4/instances/')) return 'feishu.instance.get';
+  if (method === 'POST' && path === '/v1.0/workflow/forms') return 'dingtalk.form.create';
+  if (method === 'POST' && path === '/v1.0/workflow/processInstances') return 'dingtalk.instance.create';
+  if (method === 'GET' && path === '/v1.0/workflow/processInstances') return 'dingtalk.instance.get';
+  if (method === 'POST' && path === '/v1.0/workflow/processInstances/terminate') return 'dingtalk.instance.terminate';
+  if (method === 'POST' && path === '/cgi-bin/oa/approval/create_template') return 'wecom.template.create';
+  if (method === 'POST' && path === '/cgi-bin/oa/applyevent') return 'wecom.instance.create';
+  if (method === 'POST' && path === '/cgi-bin/oa/getapprovaldetail') return 'wecom.instance.get';
   return undefined;
 }

@@ -1,3 +1,4 @@
+import { dingtalkApprovals } from './dingtalk-approvals.ts';
 import { type AppAdapter, type LookUpPerson, lookUpKey, unsupportedLookup } from '../app-provider.ts';
 import type { PlatformRules } from '../http-client.ts';
 
@@ -22,6 +23,7 @@ export const dingtalkRules: PlatformRules = {
 export function dingtalkAdapter(bases: { api: string; oapi: string }, credentials: { appKey: string; appSecret: string }): AppAdapter {
   return {
     rules: dingtalkRules,
+    approvals: dingtalkApprovals(bases.api),
     tokenName: 'accessToken',
     async fetchToken(http) {
       const started = Date.now();

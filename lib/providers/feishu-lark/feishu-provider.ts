@@ -1,3 +1,4 @@
+import { feishuApprovals } from './feishu-approvals.ts';
 import type { AppAdapter, LookUpPerson } from '../app-provider.ts';
 import { lookUpKey } from '../app-provider.ts';
 import type { PlatformRules } from '../http-client.ts';
@@ -19,6 +20,7 @@ export const feishuRules = (platform: 'feishu' | 'lark'): PlatformRules => ({
 export function feishuAdapter(platform: 'feishu' | 'lark', base: string, credentials: { appId: string; appSecret: string }): AppAdapter {
   return {
     rules: feishuRules(platform),
+    approvals: feishuApprovals(base),
     tokenName: 'tenant_access_token',
     async fetchToken(http) {
       const started = Date.now();

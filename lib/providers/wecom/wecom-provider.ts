@@ -1,3 +1,4 @@
+import { wecomApprovals } from './wecom-approvals.ts';
 import { type AppAdapter, type LookUpPerson, lookUpKey } from '../app-provider.ts';
 import type { PlatformRules } from '../http-client.ts';
 
@@ -21,6 +22,7 @@ const notFound = new Set([46004, 60111, 40003]);
 export function wecomAdapter(base: string, credentials: { corpId: string; secret: string }): AppAdapter {
   return {
     rules: wecomRules,
+    approvals: wecomApprovals(base),
     tokenName: 'access_token',
     async fetchToken(http) {
       const started = Date.now();

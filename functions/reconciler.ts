@@ -1,0 +1,18 @@
+import { logger } from '#lib/log.ts';
+import { services } from '#lib/services/index.ts';
+
+/**
+ * Scheduled (EventBridge, every minute in AWS; a timer locally): re-reads pending approvals whose
+ * callbacks may be lost, and expires those past their timeout. It reads only what is due.
+ */
+export const handler = async () => {
+  let total = { checked: 0, ended: 0 };
+  // A bounded number of rounds keeps one invocation inside its timeout.
+  for (let round = 0; round < 10; round += 1) {
+    const result = await services.approvals().reconcile(50);
+    total = { checked: total.checked + result.checked, ended: total.ended + result.ended };
+    if (result.checked < 50) break;
+  }
+  if (total.checked) logger.info('reconciled', total);
+  return total;
+};

@@ -1,0 +1,76 @@
+import type { Decision, PlatformStatus } from '../../domain/approval.ts';
+import type { ApprovalAdapter } from '../app-provider.ts';
+import { approvalText, stageOf } from '../approval-text.ts';
+
+const label = 'Details';
+
+/** DingTalk's "2022-08-31T11:52Z" to ISO. */
+const dingTime = (value: string | undefined) => (value ? new Date(value.replace(/Z$/, ':00Z')).toISOString() : new Date().toISOString());
+
+/**
+ * DingTalk OA approval (v1.0 workflow API): one form per integration, approvers given per
+ * instance as nodes (AND / OR; NONE for a single person), terminate to withdraw.
+ */
+export function dingtalkApprovals(api: string): ApprovalAdapter {
+  return {
+    definitionKey: () => 'form',
+
+    async provision(call, _spec, name) {
+      const { body } = await call<{ result: { processCode: string } }>({
+        method: 'POST',
+        url: `${api}/v1.0/workflow/forms`,
+        body: { name, description: 'Approvals started by imhub', formComponents: [{ componentType: 'TextareaField', props: { componentId: 'TextareaField-imhub', label, required: true } }] },
+        idempotent: false,
+      });
+      return body.result.processCode;
+    },
+
+    async createInstance(call, definition, spec) {
+      const { body } = await call<{ instanceId: string }>({
+        method: 'POST',
+        url: `${api}/v1.0/workflow/processInstances`,
+        body: {
+          processCode: definition,
+          originatorUserId: spec.requester,
+          approvers: spec.stages.map((stage) => ({ actionType: stage.approvers.length === 1 ? 'NONE' : stage.mode === 'all' ? 'AND' : 'OR', userIds: stage.approvers })),
+          formComponentValues: [{ name: label, value: approvalText(spec) }],
+        },
+        // No idempotency key on this API: never resent after a timeout (a second instance could appear).
+        idempotent: false,
+      });
+      return { instanceId: body.instanceId };
+    },
+
+    async getInstance(call, _definition, instanceId, spec) {
+      const { body } = await call<{ result: { status: string; result?: string; operationRecords?: { userId: string; date?: string; type: string; result?: string; remark?: string }[] } }>({
+        method: 'GET',
+        url: `${api}/v1.0/workflow/processInstances`,
+        query: { processInstanceId: instanceId },
+        idempotent: true,
+      });
+      const { status, result, operationRecords = [] } = body.result;
+      const platformStatus: PlatformStatus =
+        status === 'COMPLETED' ? (result === 'agree' ? 'approved' : 'rejected') : status === 'TERMINATED' || status === 'CANCELED' ? 'canceled' : 'pending';
+      const decisions: Decision[] = operationRecords
+        .filter((record) => record.type.startsWith('EXECUTE_TASK') && (record.result === 'AGREE' || record.result === 'REFUSE'))
+        .map((record) => ({
+          stage: stageOf(spec, record.userId),
+          approver: record.userId,
+          decision: record.result === 'AGREE' ? ('approve' as const) : ('reject' as const),
+          at: dingTime(record.date),
+          ...(record.remark ? { comment: record.remark } : {}),
+        }));
+      return { status: platformStatus, decisions };
+    },
+
+    async withdraw(call, _definition, instanceId) {
+      await call({
+        method: 'POST',
+        url: `${api}/v1.0/workflow/processInstances/terminate`,
+        body: { processInstanceId: instanceId, isSystem: true, remark: 'Withdrawn by imhub (timeout or cancel)' },
+        idempotent: true,
+      });
+      return 'withdrawn';
+    },
+  };
+}

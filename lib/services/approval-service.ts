@@ -1,0 +1,272 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type ApprovalEvent,
+  type ApprovalRecord,
+  type ApprovalStatus,
+  type CreateApprovalInput,
+  isTerminal,
+  type PersonInput,
+  transition,
+} from '../domain/approval.ts';
+import type { Integration } from '../domain/integration.ts';
+import { BadRequestError, NotFoundError, ProviderError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { PlatformEvent } from '../providers/callbacks/callback-types.ts';
+import type { ApprovalOperations, ApprovalSpec } from '../providers/port.ts';
+import type { ApprovalIndexRepository, ApprovalRepository, Page } from '../store/repository.ts';
+import type { CallbackEventSink } from './callback-service.ts';
+import type { IntegrationService } from './integration-service.ts';
+import type { ProviderService } from './provider-service.ts';
+
+export interface ApprovalServiceOptions {
+  approvals: ApprovalRepository;
+  index: ApprovalIndexRepository;
+  integrations: IntegrationService;
+  providers: ProviderService;
+  logger: Logger;
+  now?: () => Date;
+  /** First reconciler look after creation, then doubling per check. @default 60000 */
+  firstCheckMs?: number;
+  /** Longest gap between two reconciler looks at one approval. @default 900000 */
+  maxCheckGapMs?: number;
+  /** Long-poll store re-read interval. @default 250 */
+  pollMs?: number;
+}
+
+export const newApprovalId = () => `apr_${randomBytes(15).toString('base64url').replace(/[-_]/g, 'x')}`;
+
+/** Which approval a platform event is about: the instance id the receivers extract. */
+const instanceEventTypes = new Set(['approval_instance', 'approval_task', 'bpms_task_change', 'bpms_instance_change', 'sys_approval_change']);
+
+/**
+ * Approvals: start one in the platform's app, learn decisions from callbacks (re-reading the
+ * instance as the truth) and from the reconciler, enforce the timeout with withdrawal, cancel.
+ * Every state change is a conditional write: of racing writers one wins, the others re-read.
+ */
+export class ApprovalService implements CallbackEventSink {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: ApprovalServiceOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async create(input: CreateApprovalInput): Promise<{ approval: ApprovalView; created: boolean }> {
+    const integration = await this.options.integrations.require(input.integrationId).catch((error: unknown) => {
+      if (error instanceof NotFoundError) throw new BadRequestError(`integrationId ${input.integrationId} does not exist`, { code: 'unknown_integration' });
+      throw error;
+    });
+    const provider = await this.options.providers.providerOf(integration);
+    if (!provider.approvals) throw new BadRequestError('approvals need an app integration; a group bot cannot run them', { code: 'not_an_app' });
+
+    // People first: an unknown approver is a 422 and nothing is stored.
+    const people: PersonInput[] = [input.requester, ...input.stages.flatMap((stage) => stage.approvers)];
+    const ids = await provider.resolveUsers(people);
+    const [requester, ...approverIds] = ids as [string, ...string[]];
+    let offset = 0;
+    const stages = input.stages.map((stage) => {
+      const platformUserIds = approverIds.slice(offset, offset + stage.approvers.length);
+      offset += stage.approvers.length;
+      return { mode: stage.mode, approvers: stage.approvers, platformUserIds };
+    });
+
+    const now = this.now();
+    const record: ApprovalRecord = {
+      id: newApprovalId(),
+      integrationId: integration.id,
+      title: input.title,
+      ...(input.content ? { content: input.content } : {}),
+      requester: input.requester,
+      requesterPlatformId: requester,
+      stages,
+      status: 'pending',
+      decisions: [],
+      timeoutAt: new Date(now.getTime() + input.timeoutSeconds * 1000).toISOString(),
+      onTimeout: input.onTimeout,
+      ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+      nextCheckAt: new Date(now.getTime() + (this.options.firstCheckMs ?? 60_000)).toISOString(),
+      checks: 0,
+      version: 1,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    const { created, approval } = await this.options.approvals.create(record);
+    if (!created) return { approval: toApprovalView(approval), created: false };
+
+    const spec = specOf(approval);
+    try {
+      const definition = await this.definitionFor(integration, provider.approvals, spec);
+      const instance = await provider.approvals.createInstance(definition, spec);
+      await this.options.index.linkInstance(integration.id, instance.instanceId, approval.id);
+      const started = await this.write(approval, (current) => ({ ...current, platform: { instanceId: instance.instanceId, definition, ...(instance.url ? { url: instance.url } : {}) } }));
+      return { approval: toApprovalView(started ?? approval), created: true };
+    } catch (error) {
+      const reason = error instanceof ProviderError ? error.message : 'the platform instance could not be created';
+      await this.apply(approval.id, { type: 'failed', at: this.now().toISOString(), reason });
+      throw error;
+    }
+  }
+
+  async get(id: string, waitSeconds = 0): Promise<ApprovalView> {
+    const deadline = Date.now() + Math.min(waitSeconds, 25) * 1000;
+    for (;;) {
+      const approval = await this.options.approvals.get(id);
+      if (!approval) throw new NotFoundError(`approval ${id} does not exist`);
+      if (isTerminal(approval.status) || Date.now() >= deadline) return toApprovalView(approval);
+      await sleep(this.options.pollMs ?? 250);
+    }
+  }
+
+  async list(request: { limit: number; cursor?: string | undefined; status?: ApprovalStatus | undefined; integrationId?: string | undefined }): Promise<Page<ApprovalView>> {
+    const page = await this.options.approvals.list({
+      limit: request.limit,
+      ...(request.cursor ? { cursor: request.cursor } : {}),
+      ...(request.status ? { status: request.status } : {}),
+      ...(request.integrationId ? { integrationId: request.integrationId } : {}),
+    });
+    return { ...page, items: page.items.map(toApprovalView) };
+  }
+
+  async cancel(id: string): Promise<ApprovalView> {
+    const before = await this.options.approvals.get(id);
+    if (!before) throw new NotFoundError(`approval ${id} does not exist`);
+    const after = await this.apply(id, { type: 'cancel', at: this.now().toISOString() });
+    if (after && after.status === 'canceled' && !isTerminal(before.status)) await this.withdraw(after);
+    return toApprovalView(after ?? before);
+  }
+
+  /** A verified platform event: re-read the instance it names and apply what the platform says. */
+  async handle(integration: Integration, event: PlatformEvent) {
+    if (!event.instanceId || !instanceEventTypes.has(event.type)) return undefined;
+    const approvalId = await this.options.index.approvalOfInstance(integration.id, event.instanceId);
+    if (!approvalId) return undefined;
+    await this.refresh(approvalId, integration);
+    return undefined;
+  }
+
+  /**
+   * The reconciler: approvals that are due, oldest first. Past their timeout they expire (or are
+   * approved, per onTimeout) and the platform instance is withdrawn; otherwise the instance is
+   * re-read, and the next look backs off (1, 2, 4 … 15 minutes), never past the timeout.
+   */
+  async reconcile(limit = 50): Promise<{ checked: number; ended: number }> {
+    const due = await this.options.approvals.due(this.now(), limit);
+    let ended = 0;
+    for (const approval of due) {
+      try {
+        const now = this.now();
+        let result: ApprovalRecord | undefined;
+        if (now.toISOString() >= approval.timeoutAt) {
+          result = await this.apply(approval.id, { type: 'timeout', at: now.toISOString() });
+          if (result && isTerminal(result.status)) await this.withdraw(result);
+        } else {
+          result = await this.refresh(approval.id);
+          if (result && !isTerminal(result.status)) await this.reschedule(result);
+        }
+        if (result && isTerminal(result.status)) ended += 1;
+      } catch (error) {
+        this.options.logger.warn('reconcile failed', { approvalId: approval.id, error });
+        const current = await this.options.approvals.get(approval.id);
+        if (current && !isTerminal(current.status)) await this.reschedule(current);
+      }
+    }
+    return { checked: due.length, ended };
+  }
+
+  private async refresh(approvalId: string, known?: Integration): Promise<ApprovalRecord | undefined> {
+    const approval = await this.options.approvals.get(approvalId);
+    if (!approval || isTerminal(approval.status) || !approval.platform) return approval;
+    const integration = known ?? (await this.options.integrations.require(approval.integrationId));
+    const provider = await this.options.providers.providerOf(integration);
+    const snapshot = await provider.approvals!.getInstance(approval.platform.definition, approval.platform.instanceId, specOf(approval));
+    return this.apply(approvalId, { type: 'observed', platformStatus: snapshot.status, decisions: snapshot.decisions, at: this.now().toISOString() });
+  }
+
+  private async reschedule(approval: ApprovalRecord) {
+    const gap = Math.min((this.options.firstCheckMs ?? 60_000) * 2 ** (approval.checks + 1), this.options.maxCheckGapMs ?? 900_000);
+    const next = new Date(Math.min(this.now().getTime() + gap, new Date(approval.timeoutAt).getTime())).toISOString();
+    await this.write(approval, (current) => ({ ...current, checks: current.checks + 1, nextCheckAt: next }));
+  }
+
+  private async withdraw(approval: ApprovalRecord) {
+    if (!approval.platform) return;
+    const integration = await this.options.integrations.require(approval.integrationId);
+    const provider = await this.options.providers.providerOf(integration);
+    try {
+      const outcome = await provider.approvals!.withdraw(approval.platform.definition, approval.platform.instanceId, specOf(approval));
+      this.options.logger.info('platform instance withdrawn', { approvalId: approval.id, outcome });
+    } catch (error) {
+      // The approval is over in imhub either way; the platform instance is left for a person.
+      this.options.logger.warn('withdrawing the platform instance failed', { approvalId: approval.id, error });
+    }
+  }
+
+  /** Applies an event under the pending-and-version condition, re-reading on a lost race. */
+  private async apply(id: string, event: ApprovalEvent): Promise<ApprovalRecord | undefined> {
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const current = await this.options.approvals.get(id);
+      if (!current || isTerminal(current.status)) return current;
+      const next = transition(current, event) as ApprovalRecord;
+      if (next === current || (next.status === current.status && next.decisions.length === current.decisions.length)) return current;
+      const written = { ...next, version: current.version + 1, updatedAt: this.now().toISOString() };
+      if (await this.options.approvals.update(written, current)) return written;
+    }
+    return this.options.approvals.get(id);
+  }
+
+  private async write(approval: ApprovalRecord, change: (current: ApprovalRecord) => ApprovalRecord): Promise<ApprovalRecord | undefined> {
+    let current: ApprovalRecord | undefined = approval;
+    for (let attempt = 0; attempt < 5 && current && !isTerminal(current.status); attempt += 1) {
+      const written = { ...change(current), version: current.version + 1, updatedAt: this.now().toISOString() };
+      if (await this.options.approvals.update(written, current)) return written;
+      current = await this.options.approvals.get(approval.id);
+    }
+    return current;
+  }
+
+  private async definitionFor(integration: Integration, approvals: ApprovalOperations, spec: ApprovalSpec): Promise<string> {
+    const key = approvals.definitionKey(spec);
+    const known = await this.options.index.definition(integration.id, key);
+    if (known) return known;
+    const code = await approvals.provision(spec, `imhub ${integration.name}`.slice(0, 40));
+    return this.options.index.rememberDefinition(integration.id, key, code);
+  }
+}
+
+function specOf(approval: ApprovalRecord): ApprovalSpec {
+  return {
+    approvalId: approval.id,
+    title: approval.title,
+    ...(approval.content ? { content: approval.content } : {}),
+    requester: approval.requesterPlatformId ?? '',
+    stages: approval.stages.map((stage) => ({ mode: stage.mode, approvers: stage.platformUserIds ?? [] })),
+  };
+}
+
+export type ApprovalView = ReturnType<typeof toApprovalView>;
+
+/** What callers see; decisions name the approver as the platform does and as the caller gave them. */
+export function toApprovalView(approval: ApprovalRecord) {
+  const personOf = (stage: number, platformUserId: string) => {
+    const index = approval.stages[stage]?.platformUserIds?.indexOf(platformUserId) ?? -1;
+    return index >= 0 ? approval.stages[stage]!.approvers[index] : undefined;
+  };
+  return {
+    id: approval.id,
+    integrationId: approval.integrationId,
+    title: approval.title,
+    content: approval.content ?? null,
+    status: approval.status,
+    requester: approval.requester,
+    stages: approval.stages.map((stage) => ({ mode: stage.mode, approvers: stage.approvers })),
+    decisions: approval.decisions.map((decision) => ({ ...decision, person: personOf(decision.stage, decision.approver) ?? null })),
+    platformInstanceId: approval.platform?.instanceId ?? null,
+    timeoutAt: approval.timeoutAt,
+    onTimeout: approval.onTimeout,
+    endedAt: approval.endedAt ?? null,
+    endReason: approval.endReason ?? null,
+    idempotencyKey: approval.idempotencyKey ?? null,
+    createdAt: approval.createdAt,
+    updatedAt: approval.updatedAt,
+  };
+}

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from '../support/local-api.ts';
+import { PlatformSimulator, type SimPlatform } from '../simulators/platform-simulator.ts';
+
+// The reconciler looks at a new approval after 300 ms (60 s in production), so lost callbacks are found fast.
+process.env.IMHUB_RECONCILE_FIRST_CHECK_MS = '300';
+
+let api: TestApi;
+let sim: PlatformSimulator;
+const aesKey = 'b'.repeat(43);
+const people = ['requester', 'alice', 'bob', 'carol'] as const;
+const idOf = (platform: SimPlatform, person: (typeof people)[number]) => ({ feishu: `ou_${person}`, dingtalk: `ding_${person}`, wecom: person })[platform];
+
+const platforms = {
+  feishu: { sim: 'feishu' as const, appId: 'cli_e2efeishu00001', credentials: { appId: 'cli_e2efeishu00001', appSecret: 'e2e-feishu-secret-001', encryptKey: 'e2e-encrypt-key-1', verificationToken: 'e2e-vt-1' } },
+  lark: { sim: 'feishu' as const, appId: 'cli_e2elark000001', credentials: { appId: 'cli_e2elark000001', appSecret: 'e2e-lark-secret-00001', encryptKey: 'e2e-encrypt-key-2', verificationToken: 'e2e-vt-2' } },
+  dingtalk: { sim: 'dingtalk' as const, appId: 'dinge2eappkey0001', credentials: { appKey: 'dinge2eappkey0001', appSecret: 'e2e-dingtalk-secret-1', aesKey, token: 'e2etoken' } },
+  wecom: { sim: 'wecom' as const, appId: 'wwe2ecorp00001', credentials: { corpId: 'wwe2ecorp00001', agentId: '1000002', secret: 'e2e-wecom-secret-0001', token: 'e2etoken', encodingAesKey: aesKey } },
+};
+type Name = keyof typeof platforms;
+const integrationIds: Partial<Record<Name, string>> = {};
+
+beforeAll(async () => {
+  sim = await new PlatformSimulator().start();
+  api = await startTestApi();
+  for (const person of people) {
+    sim.users.push({ name: person, email: `${person}@example.com`, mobile: `1380000000${people.indexOf(person)}`, ids: { feishu: idOf('feishu', person), dingtalk: idOf('dingtalk', person), wecom: idOf('wecom', person) } });
+  }
+  for (const [name, platform] of Object.entries(platforms) as [Name, (typeof platforms)[Name]][]) {
+    const secret = 'appSecret' in platform.credentials ? platform.credentials.appSecret : platform.credentials.secret;
+    sim.addApp(platform.sim, platform.appId, secret);
+    const created = await api.call('POST', '/v1/integrations', { body: { provider: name, name: `e2e ${name}`, apiBaseUrl: sim.url, credentials: platform.credentials } });
+    expect(created.status, created.text).toBe(201);
+    integrationIds[name] = created.body.id;
+    const c = platform.credentials as Record<string, string>;
+    sim.approvals.subscribe(platform.sim, platform.appId, {
+      url: created.body.callbackUrl,
+      ...(c.encryptKey ? { encryptKey: c.encryptKey, verificationToken: c.verificationToken } : {}),
+      ...(c.aesKey ? { token: c.token, aesKey: c.aesKey, receiverId: c.appKey } : {}),
+      ...(c.encodingAesKey ? { token: c.token, aesKey: c.encodingAesKey, receiverId: c.corpId, agentId: c.agentId } : {}),
+    });
+  }
+});
+afterAll(async () => {
+  await api?.stop();
+  await sim?.stop();
+});
+
+/** People by email; on DingTalk, which has no lookup by email, by mobile. */
+const named = (name: Name, person: string) =>
+  name === 'dingtalk' ? { mobile: `1380000000${people.indexOf(person as (typeof people)[number])}` } : { email: `${person}@example.com` };
+
+function start(name: Name, stages: { mode: 'any' | 'all'; approvers: string[] }[], extra: Record<string, unknown> = {}) {
+  return api.call('POST', '/v1/approvals', {
+    body: {
+      integrationId: integrationIds[name],
+      title: `Deploy ${randomBytes(3).toString('hex')} to production`,
+      content: 'Release notes: fixes and features',
+      requester: named(name, 'requester'),
+      stages: stages.map((stage) => ({ mode: stage.mode, approvers: stage.approvers.map((person) => named(name, person)) })),
+      ...extra,
+    },
+  });
+}
+const read = async (id: string) => (await api.call('GET', `/v1/approvals/${id}`)).body;
+const act = (name: Name, instanceId: string, person: (typeof people)[number], decision: 'approve' | 'reject') =>
+  sim.approvals.act(instanceId, idOf(platforms[name].sim, person), decision, `${decision} by ${person}`);
+
+describe.each(Object.keys(platforms) as Name[])('%s approvals', (name) => {
+  it('end approved from the signed callback alone, with the decision recorded, and answer a waiting long-poll', async () => {
+    const started = await start(name, [{ mode: 'any', approvers: ['alice', 'bob'] }]);
+    expect(started.status, started.text).toBe(201);
+    expect(started.body).toMatchObject({ status: 'pending', platformInstanceId: expect.any(String) });
+    const waiting = api.call('GET', `/v1/approvals/${started.body.id}?waitSeconds=15`);
+    await sleep(100);
+    const answers = await act(name, started.body.platformInstanceId, 'alice', 'approve');
+    expect(answers.every((answer) => answer.status === 200)).toBe(true);
+    const waited = await waiting;
+    expect(waited.body).toMatchObject({ status: 'approved', decisions: [{ decision: 'approve', approver: idOf(platforms[name].sim, 'alice'), person: named(name, 'alice'), stage: 0 }] });
+  });
+
+  it('end rejected from the callback', async () => {
+    const { body } = await start(name, [{ mode: 'any', approvers: ['alice', 'bob'] }]);
+    await act(name, body.platformInstanceId, 'bob', 'reject');
+    expect((await read(body.id)).status).toBe('rejected');
+  });
+
+  it('wait for every approver of an "all" stage, and go through two stages', async () => {
+    const { body } = await start(name, [{ mode: 'any', approvers: ['alice'] }, { mode: 'all', approvers: ['bob', 'carol'] }]);
+    await act(name, body.platformInstanceId, 'alice', 'approve');
+    await act(name, body.platformInstanceId, 'bob', 'approve');
+    expect((await read(body.id)).status).toBe('pending');
+    await act(name, body.platformInstanceId, 'carol', 'approve');
+    const final = await read(body.id);
+    expect(final.status).toBe('approved');
+    expect(final.decisions.map((decision: { stage: number }) => decision.stage)).toEqual([0, 1, 1]);
+  });
+
+  it('end from the reconciler alone when callbacks are lost', async () => {
+    const { body } = await start(name, [{ mode: 'any', approvers: ['alice'] }]);
+    sim.approvals.dropCallbacks = true;
+    try {
+      await act(name, body.platformInstanceId, 'alice', 'approve');
+    } finally {
+      sim.approvals.dropCallbacks = false;
+    }
+    expect((await read(body.id)).status).toBe('pending');
+    await sleep(400);
+    await api.runtime.reconcile();
+    expect((await read(body.id)).status).toBe('approved');
+  });
+
+  it('expire at the timeout and withdraw the platform instance where the platform allows it', async () => {
+    const { body } = await start(name, [{ mode: 'any', approvers: ['alice'] }], { timeoutSeconds: 1 });
+    await sleep(1100);
+    await api.runtime.reconcile();
+    const expired = await read(body.id);
+    expect(expired).toMatchObject({ status: 'expired', endReason: 'timed out' });
+    // WeCom has no API to withdraw an application; Feishu/Lark cancel and DingTalk terminate.
+    expect(sim.approvals.instances.get(body.platformInstanceId)!.status).toBe(name === 'wecom' ? 'pending' : 'canceled');
+  });
+
+  it('cancel through the API, withdrawing the instance', async () => {
+    const { body } = await start(name, [{ mode: 'any', approvers: ['alice'] }]);
+    const canceled = await api.call('POST', `/v1/approvals/${body.id}/cancel`);
+    expect(canceled.body).toMatchObject({ status: 'canceled', endReason: 'canceled through the API' });
+    expect(sim.approvals.instances.get(body.platformInstanceId)!.status).toBe(name === 'wecom' ? 'pending' : 'canceled');
+  });
+
+  it('return the same approval for the same idempotency key, with one platform instance', async () => {
+    const key = `deploy-${randomBytes(4).toString('hex')}`;
+    const before = sim.approvals.instances.size;
+    const first = await start(name, [{ mode: 'any', approvers: ['alice'] }], { idempotencyKey: key });
+    const second = await start(name, [{ mode: 'any', approvers: ['alice'] }], { idempotencyKey: key });
+    expect([first.status, second.status]).toEqual([201, 200]);
+    expect(second.body.id).toBe(first.body.id);
+    expect(sim.approvals.instances.size - before).toBe(1);
+  });
+});
+
+describe('approvals, across platforms', () => {
+  it('refuse an approver the platform does not know with 422, storing nothing', async () => {
+    const before = (await api.scan()).filter((item) => String(item.pk).startsWith('APR#')).length;
+    const answer = await api.call('POST', '/v1/approvals', {
+      body: { integrationId: integrationIds.wecom, title: 't', requester: { email: 'requester@example.com' }, stages: [{ approvers: [{ email: 'ghost@example.com' }] }] },
+    });
+    expect(answer.status).toBe(422);
+    expect(answer.body.error.message).toContain('ghost@example.com');
+    expect((await api.scan()).filter((item) => String(item.pk).startsWith('APR#')).length).toBe(before);
+  });
+
+  it('cost one instance re-read per event, and a create of a known shape no provisioning', async () => {
+    const { body } = await start('feishu', [{ mode: 'any', approvers: ['alice'] }]);
+    const created = sim.count('feishu.approval.create');
+    const reads = sim.count('feishu.instance.get');
+    await act('feishu', body.platformInstanceId, 'alice', 'approve');
+    // Feishu sends two events for the last approval (task, then instance): the second finds the approval ended.
+    expect(sim.count('feishu.instance.get') - reads).toBe(1);
+    await start('feishu', [{ mode: 'any', approvers: ['bob'] }]);
+    expect(sim.count('feishu.approval.create')).toBe(created);
+  });
+
+  it('list approvals by status and integration', async () => {
+    const page = await api.call('GET', `/v1/approvals?status=approved&integrationId=${integrationIds.dingtalk}&limit=100`);
+    expect(page.status).toBe(200);
+    expect(page.body.items.length).toBeGreaterThan(0);
+    expect(page.body.items.every((item: { status: string; integrationId: string }) => item.status === 'approved' && item.integrationId === integrationIds.dingtalk)).toBe(true);
+  });
+});

@@ -1,0 +1,208 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { SimPlatform } from './platform-simulator.ts';
+import { dingtalkSigned, feishuSigned, type SignedRequest, wecomApprovalXml, wecomSigned } from './platform-signing.ts';
+
+/**
+ * The approval apps of the three platforms, as far as imhub uses them: definitions/forms/
+ * templates, instances whose nodes follow AND/OR rules, withdrawal where the platform has it,
+ * and signed callbacks to the subscribed URL when someone acts.
+ */
+export interface SimNode {
+  mode: 'any' | 'all';
+  approvers: string[];
+  acts: { user: string; decision: 'approve' | 'reject'; at: number; comment?: string }[];
+}
+
+export interface SimInstance {
+  platform: SimPlatform;
+  appId: string;
+  id: string;
+  definition: string;
+  requester: string;
+  text: string;
+  nodes: SimNode[];
+  current: number;
+  status: 'pending' | 'approved' | 'rejected' | 'canceled';
+  uuid?: string;
+}
+
+/** Where and how the platform signs callbacks for one app. */
+export interface CallbackSubscription {
+  url: string;
+  encryptKey?: string;
+  verificationToken?: string;
+  token?: string;
+  aesKey?: string;
+  receiverId?: string;
+  agentId?: string;
+}
+
+type Send = (status: number, payload: unknown) => void;
+
+export class ApprovalSimulator {
+  readonly instances = new Map<string, SimInstance>();
+  readonly definitions = new Map<string, { platform: SimPlatform; modes?: string[] }>();
+  readonly subscriptions = new Map<string, CallbackSubscription>();
+  /** While true, actions change instances but no callback reaches imhub (a lost callback). */
+  dropCallbacks = false;
+  readonly deliveries: { instanceId: string; status: number }[] = [];
+
+  constructor(private readonly deliver: (url: string, build: () => SignedRequest) => Promise<{ status: number }[]>) {}
+
+  subscribe(platform: SimPlatform, appId: string, subscription: CallbackSubscription) {
+    this.subscriptions.set(`${platform}:${appId}`, subscription);
+  }
+
+  handle(route: string, appId: string, url: URL, body: Record<string, unknown>, send: Send): void {
+    switch (route) {
+      case 'feishu.approval.create': {
+        const code = `APPROVAL-${randomUUID()}`;
+        const nodes = (body.node_list as { id: string; node_type?: string }[]).filter((node) => node.id !== 'START' && node.id !== 'END');
+        this.definitions.set(code, { platform: 'feishu', modes: nodes.map((node) => (node.node_type === 'AND' ? 'all' : 'any')) });
+        return send(200, { code: 0, msg: 'success', data: { approval_code: code, approval_id: randomUUID() } });
+      }
+      case 'feishu.approval.subscribe':
+        return send(200, { code: 0, msg: 'success', data: {} });
+      case 'feishu.instance.create': {
+        const definition = this.definitions.get(String(body.approval_code));
+        if (!definition) return send(200, { code: 1390002, msg: 'approval code not found' });
+        const uuid = body.uuid as string | undefined;
+        if (uuid && [...this.instances.values()].some((instance) => instance.uuid === uuid)) return send(200, { code: 60012, msg: 'uuid conflict' });
+        const lists = body.node_approver_open_id_list as { key: string; value: string[] }[];
+        const instance = this.open('feishu', appId, String(body.approval_code), String(body.open_id), JSON.parse(String(body.form))[0].value, definition.modes!.map((mode, index) => ({ mode: mode as 'any' | 'all', approvers: lists.find((list) => list.key === `stage_${index + 1}`)?.value ?? [], acts: [] })));
+        if (uuid) instance.uuid = uuid;
+        return send(200, { code: 0, msg: 'success', data: { instance_code: instance.id } });
+      }
+      case 'feishu.instance.get': {
+        const instance = this.instances.get(decodeURIComponent(url.pathname.split('/').pop()!));
+        if (!instance) return send(200, { code: 1390003, msg: 'instance code not found' });
+        const status = { pending: 'PENDING', approved: 'APPROVED', rejected: 'REJECTED', canceled: 'CANCELED' }[instance.status];
+        const task_list = instance.nodes.flatMap((node, index) =>
+          node.acts.map((act) => ({ open_id: act.user, status: act.decision === 'approve' ? 'APPROVED' : 'REJECTED', custom_node_id: `stage_${index + 1}`, end_time: String(act.at) })),
+        );
+        const timeline = instance.nodes.flatMap((node) => node.acts.map((act) => ({ type: act.decision === 'approve' ? 'PASS' : 'REJECT', open_id: act.user, comment: act.comment, create_time: String(act.at) })));
+        return send(200, { code: 0, msg: 'success', data: { instance_code: instance.id, status, task_list, timeline } });
+      }
+      case 'feishu.instance.cancel': {
+        const instance = this.instances.get(String(body.instance_code));
+        if (!instance) return send(200, { code: 1390003, msg: 'instance code not found' });
+        if (instance.requester !== body.user_id) return send(200, { code: 1390009, msg: 'no operation permission' });
+        if (instance.status === 'pending') instance.status = 'canceled';
+        return send(200, { code: 0, msg: 'success', data: {} });
+      }
+      case 'dingtalk.form.create': {
+        const code = `PROC-${randomBytes(8).toString('hex').toUpperCase()}`;
+        this.definitions.set(code, { platform: 'dingtalk' });
+        return send(200, { result: { processCode: code } });
+      }
+      case 'dingtalk.instance.create': {
+        if (!this.definitions.has(String(body.processCode))) return send(400, { code: 'processCodeNotFound', message: 'process code not found' });
+        const approvers = body.approvers as { actionType: string; userIds: string[] }[];
+        const instance = this.open('dingtalk', appId, String(body.processCode), String(body.originatorUserId), (body.formComponentValues as { value: string }[])[0]!.value, approvers.map((node) => ({ mode: node.actionType === 'AND' ? 'all' : 'any', approvers: node.userIds, acts: [] })));
+        return send(200, { instanceId: instance.id });
+      }
+      case 'dingtalk.instance.get': {
+        const instance = this.instances.get(url.searchParams.get('processInstanceId') ?? '');
+        if (!instance) return send(400, { code: 'instanceNotFound', message: 'instance not found' });
+        const status = instance.status === 'pending' ? 'RUNNING' : instance.status === 'canceled' ? 'TERMINATED' : 'COMPLETED';
+        const result = instance.status === 'approved' ? 'agree' : instance.status === 'rejected' ? 'refuse' : undefined;
+        const operationRecords = instance.nodes.flatMap((node) =>
+          node.acts.map((act) => ({ userId: act.user, date: new Date(act.at).toISOString().slice(0, 16) + 'Z', type: 'EXECUTE_TASK_NORMAL', result: act.decision === 'approve' ? 'AGREE' : 'REFUSE', remark: act.comment })),
+        );
+        return send(200, { success: true, result: { status, ...(result ? { result } : {}), operationRecords } });
+      }
+      case 'dingtalk.instance.terminate': {
+        const instance = this.instances.get(String(body.processInstanceId));
+        if (!instance) return send(400, { code: 'instanceNotFound', message: 'instance not found' });
+        if (instance.status === 'pending') instance.status = 'canceled';
+        return send(200, { success: true, result: true });
+      }
+      case 'wecom.template.create': {
+        const id = `C4${randomBytes(10).toString('hex')}`;
+        this.definitions.set(id, { platform: 'wecom' });
+        return send(200, { errcode: 0, errmsg: 'ok', template_id: id });
+      }
+      case 'wecom.instance.create': {
+        if (!this.definitions.has(String(body.template_id))) return send(200, { errcode: 301025, errmsg: 'template not found' });
+        const nodes = (body.process as { node_list: { apv_rel: number; userid: string[] }[] }).node_list;
+        const text = ((body.apply_data as { contents: { value: { text: string } }[] }).contents[0]!.value.text);
+        const instance = this.open('wecom', appId, String(body.template_id), String(body.creator_userid), text, nodes.map((node) => ({ mode: node.apv_rel === 1 ? 'all' : 'any', approvers: node.userid, acts: [] })));
+        return send(200, { errcode: 0, errmsg: 'ok', sp_no: instance.id });
+      }
+      case 'wecom.instance.get': {
+        const instance = this.instances.get(String(body.sp_no));
+        if (!instance) return send(200, { errcode: 301025, errmsg: 'sp_no not found' });
+        const sp_status = { pending: 1, approved: 2, rejected: 3, canceled: 4 }[instance.status];
+        const sp_record = instance.nodes.map((node) => ({
+          sp_status: 1,
+          approverattr: node.mode === 'all' ? 2 : 1,
+          details: node.approvers.map((user) => {
+            const act = node.acts.find((candidate) => candidate.user === user);
+            return { approver: { userid: user }, speech: act?.comment ?? '', sp_status: act ? (act.decision === 'approve' ? 2 : 3) : 1, sptime: act ? Math.floor(act.at / 1000) : 0 };
+          }),
+        }));
+        return send(200, { errcode: 0, errmsg: 'ok', info: { sp_no: instance.id, sp_status, sp_record } });
+      }
+      default:
+        return send(404, { error: `unhandled ${route}` });
+    }
+  }
+
+  private open(platform: SimPlatform, appId: string, definition: string, requester: string, text: string, nodes: SimNode[]): SimInstance {
+    const id = platform === 'wecom' ? `2026${String(Date.now()).slice(-8)}${randomBytes(2).readUInt16BE()}` : platform === 'dingtalk' ? randomUUID() : randomUUID().toUpperCase();
+    const instance: SimInstance = { platform, appId, id, definition, requester, text, nodes, current: 0, status: 'pending' };
+    this.instances.set(id, instance);
+    return instance;
+  }
+
+  /** Someone acts in the platform's app: the instance moves on, and the platform calls imhub back. */
+  async act(instanceId: string, user: string, decision: 'approve' | 'reject', comment?: string) {
+    const instance = this.instances.get(instanceId);
+    if (!instance || instance.status !== 'pending') throw new Error(`instance ${instanceId} is not pending`);
+    const node = instance.nodes[instance.current]!;
+    if (!node.approvers.includes(user)) throw new Error(`${user} is not an approver of the current node`);
+    if (node.acts.some((act) => act.user === user)) throw new Error(`${user} already acted`);
+    node.acts.push({ user, decision, at: Date.now(), ...(comment ? { comment } : {}) });
+    if (decision === 'reject') instance.status = 'rejected';
+    else if (node.mode === 'any' || node.approvers.every((approver) => node.acts.some((act) => act.user === approver && act.decision === 'approve'))) {
+      instance.current += 1;
+      if (instance.current >= instance.nodes.length) instance.status = 'approved';
+    }
+    return this.notify(instance, user, decision);
+  }
+
+  /** The callbacks the platform sends for one action (a task event, and an instance event when it ended). */
+  private async notify(instance: SimInstance, user: string, decision: 'approve' | 'reject') {
+    const subscription = this.subscriptions.get(`${instance.platform}:${instance.appId}`);
+    if (!subscription || this.dropCallbacks) return [];
+    const builds: (() => SignedRequest)[] = [];
+    if (instance.platform === 'feishu') {
+      const event = (type: string, extra: Record<string, unknown>) => ({ uuid: randomUUID(), token: subscription.verificationToken, ts: String(Date.now() / 1000), type: 'event_callback', event: { app_id: instance.appId, tenant_key: 'tenant', type, approval_code: instance.definition, instance_code: instance.id, operate_time: String(Date.now()), ...extra } });
+      const task = event('approval_task', { open_id: user, status: decision === 'approve' ? 'APPROVED' : 'REJECTED', task_id: randomUUID() });
+      builds.push(() => feishuSigned({ encryptKey: subscription.encryptKey!, payload: task }));
+      if (instance.status !== 'pending') {
+        const ended = event('approval_instance', { status: instance.status.toUpperCase() });
+        builds.push(() => feishuSigned({ encryptKey: subscription.encryptKey!, payload: ended }));
+      }
+    } else if (instance.platform === 'dingtalk') {
+      const base = { token: subscription.token!, aesKey: subscription.aesKey!, receiverId: subscription.receiverId! };
+      const task = { EventType: 'bpms_task_change', eventId: randomUUID(), processInstanceId: instance.id, type: 'finish', result: decision === 'approve' ? 'agree' : 'refuse', staffId: user, taskId: Date.now() };
+      builds.push(() => dingtalkSigned({ ...base, payload: task }));
+      if (instance.status !== 'pending') {
+        const ended = { EventType: 'bpms_instance_change', eventId: randomUUID(), processInstanceId: instance.id, type: 'finish', result: instance.status === 'approved' ? 'agree' : 'refuse', staffId: instance.requester };
+        builds.push(() => dingtalkSigned({ ...base, payload: ended }));
+      }
+    } else {
+      const status = { pending: 1, approved: 2, rejected: 3, canceled: 4 }[instance.status];
+      const xml = wecomApprovalXml({ corpId: subscription.receiverId!, agentId: subscription.agentId ?? '1', spNo: instance.id, status, change: decision === 'approve' ? 2 : 3, createTime: Math.floor(Date.now() / 1000) + this.deliveries.length });
+      builds.push(() => wecomSigned({ token: subscription.token!, encodingAesKey: subscription.aesKey!, corpId: subscription.receiverId!, agentId: subscription.agentId ?? '1', xml }));
+    }
+    const answers = [];
+    for (const build of builds) {
+      const delivered = await this.deliver(subscription.url, build);
+      this.deliveries.push({ instanceId: instance.id, status: delivered.at(-1)?.status ?? 0 });
+      answers.push(...delivered);
+    }
+    return answers;
+  }
+}
