@@ -16,6 +16,8 @@ const environment = z.object({
   API_TOKEN: z.string().min(1).optional(),
   /** First reconciler look at a new approval, in ms (then doubling). Lower only for local tries and tests. */
   IMHUB_RECONCILE_FIRST_CHECK_MS: z.coerce.number().int().min(0).default(60_000),
+  /** First webhook retry delay in ms (then doubling). Lower only for local tries and tests. */
+  IMHUB_WEBHOOK_FIRST_RETRY_MS: z.coerce.number().int().min(0).default(30_000),
 });
 
 export type Config = z.output<typeof environment>;

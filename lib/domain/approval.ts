@@ -45,6 +45,12 @@ export const createApprovalBody = z.strictObject({
     .max(maxTimeoutSeconds, 'timeoutSeconds must be at most 2592000 (30 days)')
     .default(3600),
   onTimeout: z.enum(['expire', 'approve'], { error: 'onTimeout must be "expire" or "approve"' }).default('expire'),
+  webhook: z
+    .strictObject({
+      url: z.string({ error: 'webhook.url is required' }).max(2048).refine((value) => URL.canParse(value), 'webhook.url must be an absolute URL'),
+      secret: z.string({ error: 'webhook.secret is required' }).min(16, 'webhook.secret must be at least 16 characters').max(256),
+    })
+    .optional(),
   idempotencyKey: z.string().min(1).max(128).optional(),
 });
 export type CreateApprovalInput = z.output<typeof createApprovalBody>;
@@ -160,6 +166,8 @@ export interface ApprovalRecord extends ApprovalState {
   /** The platform's instance, once created, and the definition it was made from. */
   platform?: { instanceId: string; definition: string; url?: string };
   idempotencyKey?: string;
+  /** The outbound webhook: sealed secret, delivery state and every attempt. */
+  webhook?: WebhookState;
   /** When the reconciler should look at this approval next (while pending). */
   nextCheckAt: string;
   /** Re-reads the reconciler has made; drives its backoff. */
@@ -168,3 +176,26 @@ export interface ApprovalRecord extends ApprovalState {
   createdAt: string;
   updatedAt: string;
 }
+
+export interface WebhookAttempt {
+  at: string;
+  /** HTTP status, or 0 when no answer came. */
+  status: number;
+  durationMs: number;
+  error?: string;
+}
+
+export interface WebhookState {
+  url: string;
+  sealedSecret: string;
+  /** `waiting` until the approval ends; `pending` while delivery is due; then `delivered` or `failed`. */
+  state: 'waiting' | 'pending' | 'delivered' | 'failed';
+  attempts: WebhookAttempt[];
+  nextAttemptAt?: string;
+}
+
+/** How long after the approval ended delivery is retried before it is given up. */
+export const webhookRetryWindowMs = 26 * 3600_000;
+
+/** Backoff between webhook attempts: `firstMs` (30 s) doubling, at most an hour. */
+export const webhookBackoffMs = (attempts: number, firstMs = 30_000) => Math.min(firstMs * 2 ** Math.max(attempts - 1, 0), 3600_000);

@@ -62,6 +62,13 @@ const approvalView = z.object({
   endedAt: z.string().nullable(),
   endReason: z.string().nullable(),
   idempotencyKey: z.string().nullable(),
+  webhook: z
+    .object({
+      url: z.string(),
+      state: z.enum(['waiting', 'pending', 'delivered', 'failed']),
+      attempts: z.array(z.object({ at: z.string(), status: z.int(), durationMs: z.number(), error: z.string().optional() })),
+    })
+    .nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -8,7 +8,15 @@ import {
   isTerminal,
   type PersonInput,
   transition,
+  type WebhookAttempt,
+  type WebhookState,
+  webhookBackoffMs,
+  webhookRetryWindowMs,
 } from '../domain/approval.ts';
+import { type OutboundUrlPolicy, outboundUrlProblem } from '../domain/outbound-url.ts';
+import { webhookSignature } from '../domain/webhook-signature.ts';
+import type { SecretSealer } from '../secrets/sealer.ts';
+import { invalidInput } from '../http/validation.ts';
 import type { Integration } from '../domain/integration.ts';
 import { BadRequestError, NotFoundError, ProviderError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -24,7 +32,14 @@ export interface ApprovalServiceOptions {
   index: ApprovalIndexRepository;
   integrations: IntegrationService;
   providers: ProviderService;
+  sealer: SecretSealer;
+  urlPolicy: OutboundUrlPolicy;
   logger: Logger;
+  /** First webhook retry delay, doubling after. @default 30000 */
+  webhookFirstRetryMs?: number;
+  /** Per webhook attempt. @default 10000 */
+  webhookTimeoutMs?: number;
+  fetch?: typeof fetch;
   now?: () => Date;
   /** First reconciler look after creation, then doubling per check. @default 60000 */
   firstCheckMs?: number;
@@ -58,6 +73,8 @@ export class ApprovalService implements CallbackEventSink {
     });
     const provider = await this.options.providers.providerOf(integration);
     if (!provider.approvals) throw new BadRequestError('approvals need an app integration; a group bot cannot run them', { code: 'not_an_app' });
+    const webhookProblem = input.webhook && outboundUrlProblem(input.webhook.url, this.options.urlPolicy);
+    if (webhookProblem) throw invalidInput('request body', [{ path: 'webhook.url', message: `webhook.url ${webhookProblem}` }]);
 
     // People first: an unknown approver is a 422 and nothing is stored.
     const people: PersonInput[] = [input.requester, ...input.stages.flatMap((stage) => stage.approvers)];
@@ -84,6 +101,16 @@ export class ApprovalService implements CallbackEventSink {
       timeoutAt: new Date(now.getTime() + input.timeoutSeconds * 1000).toISOString(),
       onTimeout: input.onTimeout,
       ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+      ...(input.webhook
+        ? {
+            webhook: {
+              url: input.webhook.url,
+              sealedSecret: await this.options.sealer.seal(input.webhook.secret, { integrationId: integration.id }),
+              state: 'waiting' as const,
+              attempts: [],
+            },
+          }
+        : {}),
       nextCheckAt: new Date(now.getTime() + (this.options.firstCheckMs ?? 60_000)).toISOString(),
       checks: 0,
       version: 1,
@@ -149,7 +176,7 @@ export class ApprovalService implements CallbackEventSink {
    * approved, per onTimeout) and the platform instance is withdrawn; otherwise the instance is
    * re-read, and the next look backs off (1, 2, 4 … 15 minutes), never past the timeout.
    */
-  async reconcile(limit = 50): Promise<{ checked: number; ended: number }> {
+  async reconcile(limit = 50): Promise<{ checked: number; ended: number; webhooks: number }> {
     const due = await this.options.approvals.due(this.now(), limit);
     let ended = 0;
     for (const approval of due) {
@@ -170,7 +197,64 @@ export class ApprovalService implements CallbackEventSink {
         if (current && !isTerminal(current.status)) await this.reschedule(current);
       }
     }
-    return { checked: due.length, ended };
+    const { delivered } = await this.deliverWebhooks(limit);
+    return { checked: due.length, ended, webhooks: delivered };
+  }
+
+  /**
+   * Delivers due webhooks: one leased attempt at a time per approval, signed, every attempt
+   * recorded; retried with backoff for a day after the approval ended, then marked failed.
+   */
+  async deliverWebhooks(limit = 50): Promise<{ attempted: number; delivered: number }> {
+    const due = await this.options.approvals.dueWebhooks(this.now(), limit);
+    let delivered = 0;
+    for (const approval of due) {
+      const webhook = approval.webhook;
+      if (!webhook || webhook.state !== 'pending') continue;
+      const now = this.now();
+      const count = webhook.attempts.length;
+      if (!(await this.options.approvals.leaseWebhook(approval.id, count, now, new Date(now.getTime() + 60_000)))) continue;
+      const attempt = await this.post(approval, webhook);
+      const attempts = [...webhook.attempts, attempt];
+      const ok = attempt.status >= 200 && attempt.status < 300;
+      const expired = now.getTime() - new Date(approval.endedAt ?? approval.updatedAt).getTime() > webhookRetryWindowMs;
+      const { nextAttemptAt: _previous, ...rest } = webhook;
+      const next: WebhookState = ok
+        ? { ...rest, attempts, state: 'delivered' }
+        : expired
+          ? { ...rest, attempts, state: 'failed' }
+          : { ...rest, attempts, state: 'pending', nextAttemptAt: new Date(now.getTime() + webhookBackoffMs(attempts.length, this.options.webhookFirstRetryMs)).toISOString() };
+      await this.options.approvals.recordWebhook(approval.id, count, next);
+      if (ok) delivered += 1;
+    }
+    return { attempted: due.length, delivered };
+  }
+
+  private async post(approval: ApprovalRecord, webhook: WebhookState): Promise<WebhookAttempt> {
+    const started = Date.now();
+    const at = this.now().toISOString();
+    try {
+      const secret = await this.options.sealer.open(webhook.sealedSecret, { integrationId: approval.integrationId });
+      const body = JSON.stringify({ type: `approval.${approval.status}`, deliveryId: approval.id, approval: toApprovalView(approval) });
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const response = await (this.options.fetch ?? fetch)(webhook.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'imhub-webhook/1',
+          'x-imhub-timestamp': timestamp,
+          'x-imhub-signature': webhookSignature(secret, timestamp, body),
+          'x-imhub-delivery': approval.id,
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.webhookTimeoutMs ?? 10_000),
+      });
+      await response.arrayBuffer().catch(() => undefined);
+      return { at, status: response.status, durationMs: Date.now() - started };
+    } catch (error) {
+      return { at, status: 0, durationMs: Date.now() - started, error: (error as Error).name === 'TimeoutError' ? 'timeout' : 'could not connect' };
+    }
   }
 
   private async refresh(approvalId: string, known?: Integration): Promise<ApprovalRecord | undefined> {
@@ -208,7 +292,9 @@ export class ApprovalService implements CallbackEventSink {
       if (!current || isTerminal(current.status)) return current;
       const next = transition(current, event) as ApprovalRecord;
       if (next === current || (next.status === current.status && next.decisions.length === current.decisions.length)) return current;
-      const written = { ...next, version: current.version + 1, updatedAt: this.now().toISOString() };
+      const written: ApprovalRecord = { ...next, version: current.version + 1, updatedAt: this.now().toISOString() };
+      // The delivery job is born in the same write as the terminal state: one per approval.
+      if (isTerminal(written.status) && written.webhook) written.webhook = { ...written.webhook, state: 'pending', nextAttemptAt: this.now().toISOString() };
       if (await this.options.approvals.update(written, current)) return written;
     }
     return this.options.approvals.get(id);
@@ -266,6 +352,7 @@ export function toApprovalView(approval: ApprovalRecord) {
     endedAt: approval.endedAt ?? null,
     endReason: approval.endReason ?? null,
     idempotencyKey: approval.idempotencyKey ?? null,
+    webhook: approval.webhook ? { url: approval.webhook.url, state: approval.webhook.state, attempts: approval.webhook.attempts } : null,
     createdAt: approval.createdAt,
     updatedAt: approval.updatedAt,
   };

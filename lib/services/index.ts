@@ -63,8 +63,11 @@ const approvals = once(
       index: new DynamoApprovalIndexRepository(dynamoDocumentClient(), required('TABLE_NAME')),
       integrations: integrations(),
       providers: providers(),
+      sealer: sealer(),
+      urlPolicy: { allowInsecure: loadConfig().IMHUB_RUNTIME === 'local' },
       logger,
       firstCheckMs: loadConfig().IMHUB_RECONCILE_FIRST_CHECK_MS,
+      webhookFirstRetryMs: loadConfig().IMHUB_WEBHOOK_FIRST_RETRY_MS,
     }),
 );
 

@@ -10,7 +10,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyRecord } from '../domain/api-key.ts';
-import { type ApprovalRecord, isTerminal } from '../domain/approval.ts';
+import { type ApprovalRecord, isTerminal, type WebhookState } from '../domain/approval.ts';
 import { type Integration, normalizeIntegrationName } from '../domain/integration.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { CachedToken, TokenKey, TokenStore } from '../providers/token-cache.ts';
@@ -385,15 +385,18 @@ export class DynamoApprovalRepository implements ApprovalRepository {
     private readonly tableName: string,
   ) {}
 
-  /** Pending approvals carry the sparse GSI2 keys the reconciler reads; terminal ones do not. */
+  /**
+   * The sparse GSI2 keys: pending approvals are `DUE` for the reconciler; ended ones whose webhook
+   * is still to be delivered are `WEBHOOK`, written in the same put as the terminal state, so a
+   * terminal transition and its delivery job exist together or not at all.
+   */
   private item(approval: ApprovalRecord) {
-    return {
-      ...keys.approval(approval.id),
-      gsi1pk: listings.approval,
-      gsi1sk: `${approval.createdAt}#${approval.id}`,
-      ...(isTerminal(approval.status) ? {} : { gsi2pk: 'DUE', gsi2sk: `${approval.nextCheckAt}#${approval.id}` }),
-      ...approval,
-    };
+    const index = !isTerminal(approval.status)
+      ? { gsi2pk: 'DUE', gsi2sk: `${approval.nextCheckAt}#${approval.id}` }
+      : approval.webhook?.state === 'pending'
+        ? { gsi2pk: 'WEBHOOK', gsi2sk: `${approval.webhook.nextAttemptAt}#${approval.id}` }
+        : {};
+    return { ...keys.approval(approval.id), gsi1pk: listings.approval, gsi1sk: `${approval.createdAt}#${approval.id}`, ...index, ...approval };
   }
 
   async create(approval: ApprovalRecord): Promise<{ created: boolean; approval: ApprovalRecord }> {
@@ -460,17 +463,57 @@ export class DynamoApprovalRepository implements ApprovalRepository {
     }
   }
 
-  async due(now: Date, limit: number): Promise<ApprovalRecord[]> {
+  due(now: Date, limit: number): Promise<ApprovalRecord[]> {
+    return this.dueIn('DUE', now, limit);
+  }
+
+  dueWebhooks(now: Date, limit: number): Promise<ApprovalRecord[]> {
+    return this.dueIn('WEBHOOK', now, limit);
+  }
+
+  private async dueIn(partition: string, now: Date, limit: number): Promise<ApprovalRecord[]> {
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: tableSchema.gsi2.indexName,
-        KeyConditionExpression: 'gsi2pk = :due AND gsi2sk <= :now',
-        ExpressionAttributeValues: { ':due': 'DUE', ':now': `${now.toISOString()}#~` },
+        KeyConditionExpression: 'gsi2pk = :partition AND gsi2sk <= :now',
+        ExpressionAttributeValues: { ':partition': partition, ':now': `${now.toISOString()}#~` },
         Limit: limit,
       }),
     );
     return (result.Items ?? []).map((item) => stripKeys<ApprovalRecord>(item));
+  }
+
+  async leaseWebhook(id: string, attempts: number, now: Date, until: Date): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.approval(id),
+          UpdateExpression: 'SET webhookLeaseUntil = :until',
+          ConditionExpression: 'webhook.#state = :pending AND size(webhook.attempts) = :attempts AND (attribute_not_exists(webhookLeaseUntil) OR webhookLeaseUntil < :now)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':attempts': attempts, ':now': now.toISOString(), ':until': until.toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async recordWebhook(id: string, attempts: number, webhook: WebhookState): Promise<void> {
+    const stillDue = webhook.state === 'pending';
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.approval(id),
+        UpdateExpression: stillDue ? 'SET webhook = :webhook, gsi2sk = :next REMOVE webhookLeaseUntil' : 'SET webhook = :webhook REMOVE webhookLeaseUntil, gsi2pk, gsi2sk',
+        ConditionExpression: 'size(webhook.attempts) = :attempts',
+        ExpressionAttributeValues: { ':webhook': webhook, ':attempts': attempts, ...(stillDue ? { ':next': `${webhook.nextAttemptAt}#${id}` } : {}) },
+      }),
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ApiKeyRecord } from '../domain/api-key.ts';
-import type { ApprovalRecord, ApprovalStatus } from '../domain/approval.ts';
+import type { ApprovalRecord, ApprovalStatus, WebhookState } from '../domain/approval.ts';
 import type { Integration } from '../domain/integration.ts';
 
 /** One page of a listing; `nextCursor` is opaque and absent on the last page. */
@@ -69,6 +69,12 @@ export interface ApprovalRepository {
   update(next: ApprovalRecord, previous: ApprovalRecord): Promise<boolean>;
   /** Pending approvals whose next check is due at `now`, soonest first. */
   due(now: Date, limit: number): Promise<ApprovalRecord[]>;
+  /** Ended approvals whose webhook delivery is due at `now`. */
+  dueWebhooks(now: Date, limit: number): Promise<ApprovalRecord[]>;
+  /** Takes the right to attempt delivery number `attempts + 1` until `until`; false when someone else has it. */
+  leaseWebhook(id: string, attempts: number, now: Date, until: Date): Promise<boolean>;
+  /** Records an attempt's outcome (and the next due time, or the end of delivery). */
+  recordWebhook(id: string, attempts: number, webhook: WebhookState): Promise<void>;
 }
 
 /** What imhub provisioned on a platform per integration (definitions, forms, templates), and instance → approval. */

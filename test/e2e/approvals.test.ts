@@ -1,11 +1,30 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyWebhookSignature } from '../../lib/domain/webhook-signature.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 import { PlatformSimulator, type SimPlatform } from '../simulators/platform-simulator.ts';
 
 // The reconciler looks at a new approval after 300 ms (60 s in production), so lost callbacks are found fast.
 process.env.IMHUB_RECONCILE_FIRST_CHECK_MS = '300';
+// Webhook retries start after 200 ms (30 s in production).
+process.env.IMHUB_WEBHOOK_FIRST_RETRY_MS = '200';
+
+/** A pipeline's webhook receiver: records every delivery; `down` makes it answer 503. */
+const receiver = { down: false, received: [] as { headers: Record<string, string>; body: string }[], url: '' };
+const receiverServer = createServer(async (request, response) => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  if (receiver.down) {
+    response.writeHead(503).end();
+    return;
+  }
+  receiver.received.push({ headers: request.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8') });
+  response.writeHead(204).end();
+});
+const deliveriesFor = (id: string) => receiver.received.filter((delivery) => JSON.parse(delivery.body).approval.id === id);
 
 let api: TestApi;
 let sim: PlatformSimulator;
@@ -23,6 +42,8 @@ type Name = keyof typeof platforms;
 const integrationIds: Partial<Record<Name, string>> = {};
 
 beforeAll(async () => {
+  await new Promise<void>((ready) => receiverServer.listen(0, '127.0.0.1', () => ready()));
+  receiver.url = `http://127.0.0.1:${(receiverServer.address() as AddressInfo).port}/hooks/deploy`;
   sim = await new PlatformSimulator().start();
   api = await startTestApi();
   for (const person of people) {
@@ -44,6 +65,8 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
+  receiverServer.closeAllConnections();
+  receiverServer.close();
   await api?.stop();
   await sim?.stop();
 });
@@ -137,6 +160,67 @@ describe.each(Object.keys(platforms) as Name[])('%s approvals', (name) => {
     expect([first.status, second.status]).toEqual([201, 200]);
     expect(second.body.id).toBe(first.body.id);
     expect(sim.approvals.instances.size - before).toBe(1);
+  });
+});
+
+describe('outbound webhooks', () => {
+  const webhook = { url: '', secret: 'pipeline-webhook-secret-0001' };
+  beforeAll(() => {
+    webhook.url = receiver.url;
+  });
+
+  it('deliver each terminal transition once, signed with the documented formula, every attempt readable', async () => {
+    const { body } = await start('feishu', [{ mode: 'any', approvers: ['alice'] }], { webhook });
+    await act('feishu', body.platformInstanceId, 'alice', 'approve');
+    await api.runtime.reconcile();
+    await api.runtime.reconcile();
+    const deliveries = deliveriesFor(body.id);
+    expect(deliveries).toHaveLength(1);
+    const [delivery] = deliveries;
+    expect(verifyWebhookSignature({ secret: webhook.secret, timestamp: delivery!.headers['x-imhub-timestamp']!, body: delivery!.body, signature: delivery!.headers['x-imhub-signature']! })).toBe(true);
+    expect(JSON.parse(delivery!.body)).toMatchObject({ type: 'approval.approved', approval: { id: body.id, status: 'approved', decisions: [{ decision: 'approve' }] } });
+    const approval = await read(body.id);
+    expect(approval.webhook).toMatchObject({ state: 'delivered', attempts: [{ status: 204 }] });
+    expect(JSON.stringify(approval)).not.toContain(webhook.secret);
+  });
+
+  it('retry while the receiver is down, then deliver once when it is back', async () => {
+    const { body } = await start('wecom', [{ mode: 'any', approvers: ['alice'] }], { webhook });
+    receiver.down = true;
+    try {
+      await act('wecom', body.platformInstanceId, 'alice', 'reject');
+      await api.runtime.reconcile();
+      await sleep(250);
+      await api.runtime.reconcile();
+    } finally {
+      receiver.down = false;
+    }
+    const waiting = await read(body.id);
+    expect(waiting.webhook.state).toBe('pending');
+    expect(waiting.webhook.attempts.map((attempt: { status: number }) => attempt.status)).toEqual([503, 503]);
+    await sleep(450);
+    await api.runtime.reconcile();
+    expect(deliveriesFor(body.id)).toHaveLength(1);
+    expect((await read(body.id)).webhook).toMatchObject({ state: 'delivered', attempts: [{ status: 503 }, { status: 503 }, { status: 204 }] });
+  });
+
+  it('two conflicting events at once end in one terminal state and one webhook', async () => {
+    const { body } = await start('dingtalk', [{ mode: 'any', approvers: ['alice'] }], { webhook });
+    const [canceled] = await Promise.all([api.call('POST', `/v1/approvals/${body.id}/cancel`), act('dingtalk', body.platformInstanceId, 'alice', 'approve').catch(() => [])]);
+    expect(canceled.status).toBe(200);
+    const final = await read(body.id);
+    expect(['approved', 'canceled']).toContain(final.status);
+    await api.runtime.reconcile();
+    await api.runtime.reconcile();
+    const deliveries = deliveriesFor(body.id);
+    expect(deliveries).toHaveLength(1);
+    expect(JSON.parse(deliveries[0]!.body).approval.status).toBe(final.status);
+  });
+
+  it('refuse a webhook URL the runtime may not call', async () => {
+    const answer = await start('feishu', [{ mode: 'any', approvers: ['alice'] }], { webhook: { url: 'ftp://example.com/hook', secret: webhook.secret } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details).toEqual([{ path: 'webhook.url', message: 'webhook.url must use https' }]);
   });
 });
 
