@@ -235,6 +235,32 @@ describe('approvals, across platforms', () => {
     expect((await api.scan()).filter((item) => String(item.pk).startsWith('APR#')).length).toBe(before);
   });
 
+  it('take duplicate callbacks into effect once', async () => {
+    const { body } = await start('dingtalk', [{ mode: 'all', approvers: ['alice', 'bob'] }]);
+    await act('dingtalk', body.platformInstanceId, 'alice', 'approve');
+    const reads = sim.count('dingtalk.instance.get');
+    const again = await sim.approvals.redeliverLast();
+    await Promise.all([sim.approvals.redeliverLast(), sim.approvals.redeliverLast()]);
+    expect(again.every((answer) => answer.status === 200)).toBe(true);
+    expect(sim.count('dingtalk.instance.get')).toBe(reads);
+    const approval = await read(body.id);
+    expect(approval).toMatchObject({ status: 'pending', decisions: [{ decision: 'approve', stage: 0 }] });
+  });
+
+  it('spend a bounded reconciler budget on a pending approval: checks back off, nothing polls on a short fixed interval', async () => {
+    const { body } = await start('wecom', [{ mode: 'any', approvers: ['alice'] }]);
+    const reads = sim.count('wecom.instance.get');
+    // 20 reconciler runs over ~2.4 s; with a 300 ms first check doubling, at most 4 reads are due.
+    for (let run = 0; run < 20; run += 1) {
+      await api.runtime.reconcile();
+      await sleep(120);
+    }
+    const spent = sim.count('wecom.instance.get') - reads;
+    expect(spent).toBeGreaterThanOrEqual(1);
+    expect(spent).toBeLessThanOrEqual(4);
+    expect((await read(body.id)).status).toBe('pending');
+  });
+
   it('cost one instance re-read per event, and a create of a known shape no provisioning', async () => {
     const { body } = await start('feishu', [{ mode: 'any', approvers: ['alice'] }]);
     const created = sim.count('feishu.approval.create');

@@ -46,6 +46,8 @@ export class ApprovalSimulator {
   /** While true, actions change instances but no callback reaches imhub (a lost callback). */
   dropCallbacks = false;
   readonly deliveries: { instanceId: string; status: number }[] = [];
+  /** The requests of the last action, to deliver again as a platform retry would (same ids, same bytes). */
+  lastRequests: { url: string; requests: SignedRequest[] } | undefined;
 
   constructor(private readonly deliver: (url: string, build: () => SignedRequest) => Promise<{ status: number }[]>) {}
 
@@ -198,11 +200,22 @@ export class ApprovalSimulator {
       builds.push(() => wecomSigned({ token: subscription.token!, encodingAesKey: subscription.aesKey!, corpId: subscription.receiverId!, agentId: subscription.agentId ?? '1', xml }));
     }
     const answers = [];
-    for (const build of builds) {
-      const delivered = await this.deliver(subscription.url, build);
+    const requests = builds.map((build) => build());
+    this.lastRequests = { url: subscription.url, requests };
+    for (const request of requests) {
+      const delivered = await this.deliver(subscription.url, () => request);
       this.deliveries.push({ instanceId: instance.id, status: delivered.at(-1)?.status ?? 0 });
       answers.push(...delivered);
     }
+    return answers;
+  }
+
+  /** Sends the last action's callbacks again, unchanged. */
+  async redeliverLast() {
+    const last = this.lastRequests;
+    if (!last) throw new Error('nothing was delivered yet');
+    const answers = [];
+    for (const request of last.requests) answers.push(...(await this.deliver(last.url, () => request)));
     return answers;
   }
 }
