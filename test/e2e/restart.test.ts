@@ -17,7 +17,7 @@ describe('a restart in the middle of an approval', () => {
     const env = { IMHUB_DATA_DIR: mkdtempSync(join(tmpdir(), 'imhub-restart-')), API_TOKEN: 'restart-admin-token', PORT: String(await freePort()) };
     const call = async (url: string, method: string, path: string, body?: unknown) => {
       const response = await fetch(url + path, { method, headers: { authorization: `Bearer ${env.API_TOKEN}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-      return { status: response.status, body: await response.json() };
+      return { status: response.status, body: (await response.json()) as any };
     };
     const first = await startServerProcess(env);
     try {
