@@ -127,6 +127,9 @@ function mergeDecisions(known: readonly Decision[], seen: readonly Decision[]): 
   return [...merged.values()].sort((a, b) => a.at.localeCompare(b.at) || decisionKey(a).localeCompare(decisionKey(b)));
 }
 
+/** Why imhub itself ended an approval (the platform's reasons read "… on the platform"). */
+export const endReasons = { timedOut: 'timed out', approvedByTimeout: 'approved by timeout policy', canceled: 'canceled through the API' } as const;
+
 const end = (state: ApprovalState, status: ApprovalStatus, at: string, reason: string): ApprovalState => ({ ...state, status, endedAt: at, endReason: reason });
 
 /**
@@ -145,9 +148,9 @@ export function transition(state: ApprovalState, event: ApprovalEvent): Approval
     }
     case 'timeout':
       if (event.at < state.timeoutAt) return state;
-      return state.onTimeout === 'approve' ? end(state, 'approved', event.at, 'approved by timeout policy') : end(state, 'expired', event.at, 'timed out');
+      return state.onTimeout === 'approve' ? end(state, 'approved', event.at, endReasons.approvedByTimeout) : end(state, 'expired', event.at, endReasons.timedOut);
     case 'cancel':
-      return end(state, 'canceled', event.at, 'canceled through the API');
+      return end(state, 'canceled', event.at, endReasons.canceled);
     case 'failed':
       return end(state, 'failed', event.at, event.reason);
   }

@@ -5,6 +5,7 @@ import {
   type ApprovalRecord,
   type ApprovalStatus,
   type CreateApprovalInput,
+  endReasons,
   isTerminal,
   type PersonInput,
   transition,
@@ -158,7 +159,7 @@ export class ApprovalService implements CallbackEventSink {
     const before = await this.options.approvals.get(id);
     if (!before) throw new NotFoundError(`approval ${id} does not exist`);
     const after = await this.apply(id, { type: 'cancel', at: this.now().toISOString() });
-    if (after && after.status === 'canceled' && !isTerminal(before.status)) await this.withdraw(after);
+    if (after && endedBy(after, 'cancel') && !isTerminal(before.status)) await this.withdraw(after);
     return toApprovalView(after ?? before);
   }
 
@@ -185,7 +186,9 @@ export class ApprovalService implements CallbackEventSink {
         let result: ApprovalRecord | undefined;
         if (now.toISOString() >= approval.timeoutAt) {
           result = await this.apply(approval.id, { type: 'timeout', at: now.toISOString() });
-          if (result && isTerminal(result.status)) await this.withdraw(result);
+          // Withdraw only what the timeout ended: recalling an instance the platform already
+          // approved would put it back to pending on Feishu.
+          if (result && endedBy(result, 'timeout')) await this.withdraw(result);
         } else {
           result = await this.refresh(approval.id);
           if (result && !isTerminal(result.status)) await this.reschedule(result);
@@ -318,6 +321,10 @@ export class ApprovalService implements CallbackEventSink {
     return this.options.index.rememberDefinition(integration.id, key, code);
   }
 }
+
+/** Whether imhub's own timeout or cancel ended the approval (not the platform). */
+const endedBy = (approval: ApprovalRecord, cause: 'timeout' | 'cancel') =>
+  cause === 'cancel' ? approval.endReason === endReasons.canceled : approval.endReason === endReasons.timedOut || approval.endReason === endReasons.approvedByTimeout;
 
 function specOf(approval: ApprovalRecord): ApprovalSpec {
   return {
