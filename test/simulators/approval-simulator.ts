@@ -46,6 +46,8 @@ export class ApprovalSimulator {
   /** While true, actions change instances but no callback reaches imhub (a lost callback). */
   dropCallbacks = false;
   readonly deliveries: { instanceId: string; status: number }[] = [];
+  /** How often each instance was read through the API. */
+  readonly reads = new Map<string, number>();
   /** The requests of the last action, to deliver again as a platform retry would (same ids, same bytes). */
   lastRequests: { url: string; requests: SignedRequest[] } | undefined;
 
@@ -76,7 +78,7 @@ export class ApprovalSimulator {
         return send(200, { code: 0, msg: 'success', data: { instance_code: instance.id } });
       }
       case 'feishu.instance.get': {
-        const instance = this.instances.get(decodeURIComponent(url.pathname.split('/').pop()!));
+        const instance = this.read(this.instances.get(decodeURIComponent(url.pathname.split('/').pop()!)));
         if (!instance) return send(200, { code: 1390003, msg: 'instance code not found' });
         const status = { pending: 'PENDING', approved: 'APPROVED', rejected: 'REJECTED', canceled: 'CANCELED' }[instance.status];
         const task_list = instance.nodes.flatMap((node, index) =>
@@ -104,7 +106,7 @@ export class ApprovalSimulator {
         return send(200, { instanceId: instance.id });
       }
       case 'dingtalk.instance.get': {
-        const instance = this.instances.get(url.searchParams.get('processInstanceId') ?? '');
+        const instance = this.read(this.instances.get(url.searchParams.get('processInstanceId') ?? ''));
         if (!instance) return send(400, { code: 'instanceNotFound', message: 'instance not found' });
         const status = instance.status === 'pending' ? 'RUNNING' : instance.status === 'canceled' ? 'TERMINATED' : 'COMPLETED';
         const result = instance.status === 'approved' ? 'agree' : instance.status === 'rejected' ? 'refuse' : undefined;
@@ -132,7 +134,7 @@ export class ApprovalSimulator {
         return send(200, { errcode: 0, errmsg: 'ok', sp_no: instance.id });
       }
       case 'wecom.instance.get': {
-        const instance = this.instances.get(String(body.sp_no));
+        const instance = this.read(this.instances.get(String(body.sp_no)));
         if (!instance) return send(200, { errcode: 301025, errmsg: 'sp_no not found' });
         const sp_status = { pending: 1, approved: 2, rejected: 3, canceled: 4 }[instance.status];
         const sp_record = instance.nodes.map((node) => ({
@@ -148,6 +150,11 @@ export class ApprovalSimulator {
       default:
         return send(404, { error: `unhandled ${route}` });
     }
+  }
+
+  private read(instance: SimInstance | undefined) {
+    if (instance) this.reads.set(instance.id, (this.reads.get(instance.id) ?? 0) + 1);
+    return instance;
   }
 
   private open(platform: SimPlatform, appId: string, definition: string, requester: string, text: string, nodes: SimNode[]): SimInstance {

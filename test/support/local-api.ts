@@ -27,7 +27,8 @@ export interface TestApi {
 export async function startTestApi(): Promise<TestApi> {
   const tableName = `t-${randomUUID()}`;
   const adminToken = `admin-${randomUUID()}`;
-  const runtime = await startLocalRuntime({ port: 0, dynamoEndpoint: inject('dynamoEndpoint'), tableName, apiToken: adminToken, inMemory: true });
+  // Tests run the reconciler themselves (runtime.reconcile()), so its timer stays out of their counts.
+  const runtime = await startLocalRuntime({ port: 0, dynamoEndpoint: inject('dynamoEndpoint'), tableName, apiToken: adminToken, inMemory: true, reconcileIntervalMs: 3_600_000 });
   const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: runtime.dynamoEndpoint, region: localRegion, credentials: localCredentials }));
   return {
     runtime,
