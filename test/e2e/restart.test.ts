@@ -1,10 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/local/embedded-dynamodb.ts';
 import { PlatformSimulator } from '../simulators/platform-simulator.ts';
-import { startServerProcess } from '../support/server-process.ts';
+import { killLeftoverServers, startServerProcess } from '../support/server-process.ts';
+
+afterEach(killLeftoverServers);
 
 describe('a restart in the middle of an approval', () => {
   it('loses nothing: the approval completes from the callback the restarted server receives', async () => {

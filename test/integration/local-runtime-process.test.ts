@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { knownBotTokens, knownSecrets, validCredentials, variants } from '../support/fixtures.ts';
 import * as wecom from '@wecom/crypto';
 import { deliver, dingtalkSigned, feishuSigned, wecomUrlCheck } from '../simulators/platform-signing.ts';
-import { processesMatching, startServerProcess } from '../support/server-process.ts';
+import { killLeftoverServers, processesMatching, startServerProcess } from '../support/server-process.ts';
 
 const call = async (url: string, token: string | null, method: string, path: string, body?: unknown, raw?: string) => {
   const response = await fetch(url + path, {
@@ -16,6 +16,8 @@ const call = async (url: string, token: string | null, method: string, path: str
   });
   return { status: response.status, text: await response.text() };
 };
+
+afterEach(killLeftoverServers);
 
 describe('npm start as a process', () => {
   it('keeps data across a restart, answers the platforms’ URL checks, stops its DynamoDB on Ctrl-C, and never prints or returns a secret', async () => {

@@ -13,6 +13,12 @@ export interface ServerProcess {
 }
 
 const root = join(import.meta.dirname, '..', '..');
+const running = new Set<ServerProcess>();
+
+/** Kills every server a test started and did not stop (a failed assertion must not leave one running). */
+export async function killLeftoverServers() {
+  await Promise.all([...running].map((server) => server.stop('SIGKILL')));
+}
 
 /** Runs `npm start`'s program (`tsx lib/local/main.ts`) as its own process group and waits until it serves. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
@@ -41,7 +47,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     exited.then(() => reject(new Error(`server exited while starting:\n${output}`)));
   });
   const token = env.API_TOKEN ?? /API token \(admin\): (\S+)/.exec(output)?.[1] ?? '';
-  return {
+  const server: ServerProcess = {
     url,
     token,
     child,
@@ -52,9 +58,13 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       } catch {
         // already gone
       }
-      return exited;
+      const code = await exited;
+      running.delete(server);
+      return code;
     },
   };
+  running.add(server);
+  return server;
 }
 
 /** Pids of running processes whose command line contains `needle`. */
