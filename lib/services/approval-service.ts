@@ -72,6 +72,11 @@ export class ApprovalService implements CallbackEventSink {
       if (error instanceof NotFoundError) throw new BadRequestError(`integrationId ${input.integrationId} does not exist`, { code: 'unknown_integration' });
       throw error;
     });
+    // A repeated request returns what the first one made, without asking the platform again.
+    if (input.idempotencyKey) {
+      const earlier = await this.options.approvals.byIdempotencyKey(integration.id, input.idempotencyKey);
+      if (earlier) return { approval: toApprovalView(earlier), created: false };
+    }
     const provider = await this.options.providers.providerOf(integration);
     if (!provider.approvals) throw new BadRequestError('approvals need an app integration; a group bot cannot run them', { code: 'not_an_app' });
     const webhookProblem = input.webhook && outboundUrlProblem(input.webhook.url, this.options.urlPolicy);

@@ -413,8 +413,7 @@ export class DynamoApprovalRepository implements ApprovalRepository {
       return { created: true, approval };
     } catch (error) {
       if (!key || !failedConditions(error)?.includes(1)) throw error;
-      const existing = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.approvalKey(approval.integrationId, key), ConsistentRead: true }));
-      const original = existing.Item && (await this.get(existing.Item.approvalId as string));
+      const original = await this.byIdempotencyKey(approval.integrationId, key);
       if (!original) throw new ConflictError('this idempotencyKey is being used by a request in progress; retry shortly', { code: 'idempotency_in_progress' });
       return { created: false, approval: original };
     }
@@ -423,6 +422,11 @@ export class DynamoApprovalRepository implements ApprovalRepository {
   async get(id: string): Promise<ApprovalRecord | undefined> {
     const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.approval(id), ConsistentRead: true }));
     return result.Item ? stripKeys<ApprovalRecord>(result.Item) : undefined;
+  }
+
+  async byIdempotencyKey(integrationId: string, key: string): Promise<ApprovalRecord | undefined> {
+    const existing = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.approvalKey(integrationId, key), ConsistentRead: true }));
+    return existing.Item ? this.get(existing.Item.approvalId as string) : undefined;
   }
 
   list(request: ApprovalListRequest): Promise<Page<ApprovalRecord>> {

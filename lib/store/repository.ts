@@ -61,6 +61,8 @@ export interface ApprovalRepository {
    */
   create(approval: ApprovalRecord): Promise<{ created: boolean; approval: ApprovalRecord }>;
   get(id: string): Promise<ApprovalRecord | undefined>;
+  /** The approval an idempotency key already made for this integration, if any. */
+  byIdempotencyKey(integrationId: string, key: string): Promise<ApprovalRecord | undefined>;
   list(request: ApprovalListRequest): Promise<Page<ApprovalRecord>>;
   /**
    * Writes `next` only if the stored version is `previous.version` and the stored status is still

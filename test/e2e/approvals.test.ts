@@ -156,10 +156,14 @@ describe.each(Object.keys(platforms) as Name[])('%s approvals', (name) => {
     const key = `deploy-${randomBytes(4).toString('hex')}`;
     const before = sim.approvals.instances.size;
     const first = await start(name, [{ mode: 'any', approvers: ['alice'] }], { idempotencyKey: key });
-    const second = await start(name, [{ mode: 'any', approvers: ['alice'] }], { idempotencyKey: key });
-    expect([first.status, second.status]).toEqual([201, 200]);
-    expect(second.body.id).toBe(first.body.id);
+    const lookups = sim.count(`${platforms[name].sim}.lookup`);
+    const [second, third] = await Promise.all([1, 2].map(() => start(name, [{ mode: 'any', approvers: ['alice'] }], { idempotencyKey: key })));
+    expect([first.status, second!.status, third!.status]).toEqual([201, 200, 200]);
+    expect(second!.body.id).toBe(first.body.id);
+    expect(third!.body.id).toBe(first.body.id);
     expect(sim.approvals.instances.size - before).toBe(1);
+    // A repeat asks the platform nothing.
+    expect(sim.count(`${platforms[name].sim}.lookup`)).toBe(lookups);
   });
 });
 
