@@ -173,7 +173,7 @@ export class ApprovalService implements CallbackEventSink {
     if (!event.instanceId || !instanceEventTypes.has(event.type)) return undefined;
     const approvalId = await this.options.index.approvalOfInstance(integration.id, event.instanceId);
     if (!approvalId) return undefined;
-    await this.refresh(approvalId, integration);
+    await this.refresh(approvalId, integration, event.instanceId);
     return undefined;
   }
 
@@ -265,12 +265,17 @@ export class ApprovalService implements CallbackEventSink {
     }
   }
 
-  private async refresh(approvalId: string, known?: Integration): Promise<ApprovalRecord | undefined> {
+  /**
+   * Re-reads the platform instance and applies it. `eventInstanceId` covers an event that arrives
+   * between the instance's creation and imhub recording it on the approval.
+   */
+  private async refresh(approvalId: string, known?: Integration, eventInstanceId?: string): Promise<ApprovalRecord | undefined> {
     const approval = await this.options.approvals.get(approvalId);
-    if (!approval || isTerminal(approval.status) || !approval.platform) return approval;
+    const instanceId = approval?.platform?.instanceId ?? eventInstanceId;
+    if (!approval || isTerminal(approval.status) || !instanceId) return approval;
     const integration = known ?? (await this.options.integrations.require(approval.integrationId));
     const provider = await this.options.providers.providerOf(integration);
-    const snapshot = await provider.approvals!.getInstance(approval.platform.definition, approval.platform.instanceId, specOf(approval));
+    const snapshot = await provider.approvals!.getInstance(approval.platform?.definition ?? '', instanceId, specOf(approval));
     return this.apply(approvalId, { type: 'observed', platformStatus: snapshot.status, decisions: snapshot.decisions, at: this.now().toISOString() });
   }
 
