@@ -1,7 +1,8 @@
 import { BadRequestError, ProviderError } from '../errors.ts';
 import type { Credentials, Integration } from '../domain/integration.ts';
 import { type PlatformAnswer, PlatformHttpClient, type PlatformRequest, type PlatformRules, type HttpClientOptions } from './http-client.ts';
-import type { ApprovalOperations, ApprovalSpec, ImProvider, InstanceSnapshot, Person, VerifyResult } from './port.ts';
+import type { RenderableMessage } from '../domain/message.ts';
+import type { ApprovalOperations, ApprovalSpec, ImProvider, InstanceSnapshot, MessageOperations, MessageTarget, Person, VerifyResult } from './port.ts';
 import type { CachedToken, TokenCache, TokenKey } from './token-cache.ts';
 
 /** What differs between the app platforms: a small table, not a copy of the flow. */
@@ -15,6 +16,12 @@ export interface AppAdapter {
   lookUp(call: AuthorizedCall, people: readonly LookUpPerson[]): Promise<Map<string, string>>;
   tokenName: string;
   approvals: ApprovalAdapter;
+  messages: MessageAdapter;
+}
+
+/** A platform's app-message API, given an authorized call. */
+export interface MessageAdapter {
+  send(call: AuthorizedCall, target: MessageTarget, message: RenderableMessage, dedupeKey: string): Promise<{ messageId?: string }>;
 }
 
 /** A platform's approval API, given an authorized call. */
@@ -63,6 +70,10 @@ export class AppProvider implements ImProvider {
     createInstance: (definition, spec) => this.adapter.approvals.createInstance(this.call, definition, spec),
     getInstance: (definition, instanceId, spec) => this.adapter.approvals.getInstance(this.call, definition, instanceId, spec),
     withdraw: (definition, instanceId, spec) => this.adapter.approvals.withdraw(this.call, definition, instanceId, spec),
+  };
+
+  readonly messages: MessageOperations = {
+    send: (target, message, dedupeKey) => this.adapter.messages.send(this.call, target, message, dedupeKey),
   };
 
   async verify(): Promise<VerifyResult> {

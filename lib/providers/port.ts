@@ -1,5 +1,6 @@
 import type { Decision, PlatformStatus, StageMode } from '../domain/approval.ts';
 import type { IntegrationKind, Provider } from '../domain/integration.ts';
+import type { RenderableMessage } from '../domain/message.ts';
 
 /** A person as callers name them; each platform resolves them to its own user id. */
 export type Person = { userId: string } | { email: string } | { mobile: string };
@@ -39,10 +40,20 @@ export interface ApprovalOperations {
   withdraw(definition: string, instanceId: string, spec: ApprovalSpec): Promise<'withdrawn' | 'unsupported'>;
 }
 
+/** Where one message goes: a chat or a user, by platform id (a group bot has only its own group). */
+export type MessageTarget = { chatId: string } | { userId: string } | { group: true };
+
+export interface MessageOperations {
+  /**
+   * Sends one message, rendered in the platform's rich format. `dedupeKey` is passed where the
+   * platform deduplicates (Feishu `uuid`, WeCom duplicate check), so a retry never shows twice.
+   */
+  send(target: MessageTarget, message: RenderableMessage, dedupeKey: string): Promise<{ messageId?: string }>;
+}
+
 /**
  * The one port between imhub and an IM platform. Feishu and Lark share an implementation (two
- * bases); DingTalk and WeCom have theirs; the four group bots share one. Message operations join
- * with the notification feature.
+ * bases); DingTalk and WeCom have theirs; the four group bots share one.
  */
 export interface ImProvider {
   readonly provider: Provider;
@@ -53,4 +64,5 @@ export interface ImProvider {
   resolveUsers(people: readonly Person[]): Promise<string[]>;
   /** Present for apps; group bots cannot run approvals. */
   readonly approvals?: ApprovalOperations;
+  readonly messages: MessageOperations;
 }

@@ -25,9 +25,10 @@ function adapterFor(integration: Integration, credentials: Credentials): AppAdap
       return dingtalkAdapter(integration.apiBaseUrl ? { api: base, oapi: base } : { api: 'https://api.dingtalk.com', oapi: 'https://oapi.dingtalk.com' }, {
         appKey: c.appKey!,
         appSecret: c.appSecret!,
+        agentId: c.agentId,
       });
     case 'wecom':
-      return wecomAdapter(base, { corpId: c.corpId!, secret: c.secret! });
+      return wecomAdapter(base, { corpId: c.corpId!, secret: c.secret!, agentId: c.agentId! });
   }
 }
 

@@ -35,7 +35,21 @@ export type SimRoute =
   | 'dingtalk.instance.terminate'
   | 'wecom.template.create'
   | 'wecom.instance.create'
-  | 'wecom.instance.get';
+  | 'wecom.instance.get'
+  | 'feishu.message'
+  | 'dingtalk.notification'
+  | 'dingtalk.robot.group'
+  | 'wecom.message'
+  | 'wecom.appchat';
+
+/** A message an app sent, as the platform received it. */
+export interface SimMessage {
+  platform: SimPlatform;
+  route: SimRoute;
+  target: string;
+  body: Record<string, unknown>;
+  at: number;
+}
 
 export type Fault =
   | { kind: 'http'; status: number; headers?: Record<string, string> }
@@ -91,6 +105,8 @@ export class PlatformSimulator {
   tokenTtlSeconds = 7200;
   readonly calls: Record<string, number> = {};
   readonly users: SimUser[] = [];
+  /** Every app message received, in order. */
+  readonly messages: SimMessage[] = [];
   private readonly server: Server;
   private readonly apps = new Map<string, App>();
   private readonly bots = new Map<string, Bot>();
@@ -228,6 +244,31 @@ export class PlatformSimulator {
         return user ? send(200, words.ok({ result: { userid: user.ids.dingtalk } })) : send(200, words.error(60121, '找不到该用户'));
       case 'wecom.lookup':
         return user ? send(200, words.ok({ userid: user.ids.wecom })) : send(200, words.error(46004, 'user not exist'));
+      case 'feishu.message': {
+        const uuid = body.uuid as string | undefined;
+        const earlier = uuid && this.messages.find((message) => message.platform === 'feishu' && message.body.uuid === uuid && Date.now() - message.at < 3_600_000);
+        if (earlier) return send(200, { code: 0, msg: 'success', data: { message_id: earlier.body.message_id } });
+        const target = `${url.searchParams.get('receive_id_type')}:${String(body.receive_id)}`;
+        if (this.messages.filter((message) => message.target === target && Date.now() - message.at < 1000).length >= 5) return send(200, { code: 230020, msg: 'frequency limit' });
+        const messageId = `om_${randomBytes(8).toString('hex')}`;
+        this.messages.push({ platform: 'feishu', route, target, body: { ...body, message_id: messageId }, at: Date.now() });
+        return send(200, { code: 0, msg: 'success', data: { message_id: messageId, chat_id: 'oc_x' } });
+      }
+      case 'dingtalk.notification':
+      case 'dingtalk.robot.group': {
+        const target = route === 'dingtalk.notification' ? `user:${String(body.userid_list)}` : `chat:${String(body.openConversationId)}`;
+        this.messages.push({ platform: 'dingtalk', route, target, body, at: Date.now() });
+        return route === 'dingtalk.notification' ? send(200, words.ok({ task_id: this.messages.length })) : send(200, { processQueryKey: `pqk-${this.messages.length}` });
+      }
+      case 'wecom.message': {
+        const known = this.users.some((candidate) => candidate.ids.wecom === body.touser);
+        if (!known) return send(200, words.ok({ invaliduser: String(body.touser), msgid: '' }));
+        this.messages.push({ platform: 'wecom', route, target: `user:${String(body.touser)}`, body, at: Date.now() });
+        return send(200, words.ok({ msgid: `msg-${this.messages.length}` }));
+      }
+      case 'wecom.appchat':
+        this.messages.push({ platform: 'wecom', route, target: `chat:${String(body.chatid)}`, body, at: Date.now() });
+        return send(200, words.ok());
       default:
         return this.approvals.handle(route, session.app.id, url, body, send);
     }
@@ -305,5 +346,10 @@ function routeOf(method: string, path: string): SimRoute | undefined {
   if (method === 'POST' && path === '/cgi-bin/oa/approval/create_template') return 'wecom.template.create';
   if (method === 'POST' && path === '/cgi-bin/oa/applyevent') return 'wecom.instance.create';
   if (method === 'POST' && path === '/cgi-bin/oa/getapprovaldetail') return 'wecom.instance.get';
+  if (method === 'POST' && path === '/open-apis/im/v1/messages') return 'feishu.message';
+  if (method === 'POST' && path === '/topapi/message/corpconversation/asyncsend_v2') return 'dingtalk.notification';
+  if (method === 'POST' && path === '/v1.0/robot/groupMessages/send') return 'dingtalk.robot.group';
+  if (method === 'POST' && path === '/cgi-bin/message/send') return 'wecom.message';
+  if (method === 'POST' && path === '/cgi-bin/appchat/send') return 'wecom.appchat';
   return undefined;
 }

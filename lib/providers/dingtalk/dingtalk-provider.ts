@@ -1,3 +1,4 @@
+import { dingtalkMessages } from './dingtalk-messages.ts';
 import { dingtalkApprovals } from './dingtalk-approvals.ts';
 import { type AppAdapter, type LookUpPerson, lookUpKey, unsupportedLookup } from '../app-provider.ts';
 import type { PlatformRules } from '../http-client.ts';
@@ -20,10 +21,11 @@ export const dingtalkRules: PlatformRules = {
   tokenExpiredCodes: new Set([40014, 42001, 'InvalidAuthentication']),
 };
 
-export function dingtalkAdapter(bases: { api: string; oapi: string }, credentials: { appKey: string; appSecret: string }): AppAdapter {
+export function dingtalkAdapter(bases: { api: string; oapi: string }, credentials: { appKey: string; appSecret: string; agentId?: string | undefined }): AppAdapter {
   return {
     rules: dingtalkRules,
     approvals: dingtalkApprovals(bases.api),
+    messages: dingtalkMessages(bases, credentials),
     tokenName: 'accessToken',
     async fetchToken(http) {
       const started = Date.now();

@@ -1,3 +1,4 @@
+import { feishuMessages } from './feishu-messages.ts';
 import { feishuApprovals } from './feishu-approvals.ts';
 import type { AppAdapter, LookUpPerson } from '../app-provider.ts';
 import { lookUpKey } from '../app-provider.ts';
@@ -12,7 +13,8 @@ export const feishuRules = (platform: 'feishu' | 'lark'): PlatformRules => ({
     return undefined;
   },
   // 99991400: request frequency limit (also sent with HTTP 429/400).
-  retryableCodes: new Set([99991400]),
+  // 230020: a chat's 5 messages/s; 11232: send frequency.
+  retryableCodes: new Set([99991400, 230020, 11232]),
   // Missing, expired, invalid or malformed tenant token: fetch a new one and retry once.
   tokenExpiredCodes: new Set([99991661, 99991663, 99991664, 99991665, 99991671]),
 });
@@ -21,6 +23,7 @@ export function feishuAdapter(platform: 'feishu' | 'lark', base: string, credent
   return {
     rules: feishuRules(platform),
     approvals: feishuApprovals(base),
+    messages: feishuMessages(base),
     tokenName: 'tenant_access_token',
     async fetchToken(http) {
       const started = Date.now();

@@ -4,7 +4,8 @@ import { dingtalkBotSign, feishuBotSign } from '../crypto/bot-signing.ts';
 import { dingtalkRules } from '../dingtalk/dingtalk-provider.ts';
 import { feishuRules } from '../feishu-lark/feishu-provider.ts';
 import { type HttpClientOptions, PlatformHttpClient, type PlatformRequest, type PlatformRules } from '../http-client.ts';
-import type { ImProvider, VerifyResult } from '../port.ts';
+import type { ImProvider, MessageOperations, VerifyResult } from '../port.ts';
+import { botPayload } from '../../domain/message.ts';
 import { wecomRules } from '../wecom/wecom-provider.ts';
 
 /** How each platform's group bot takes a text message and its signature: the only differences between them. */
@@ -59,12 +60,24 @@ export class BotProvider implements ImProvider {
     this.http = new PlatformHttpClient(this.shape.rules, options.http);
   }
 
-  /** Sends a text message; signed when the bot has a secret. Not idempotent: retried only when refused, never after a timeout. */
-  async sendText(text: string): Promise<void> {
-    const request = { method: 'POST' as const, url: this.credentials.url!, body: this.shape.textBody(text), idempotent: false };
+  /** Posts a body to the group; signed when the bot has a secret. Not idempotent: retried only when refused, never after a timeout. */
+  private async post(body: Record<string, unknown>): Promise<void> {
+    const request = { method: 'POST' as const, url: this.credentials.url!, body, idempotent: false };
     const secret = this.credentials.secret;
     await this.http.call(secret ? this.shape.sign(request, secret, this.now()) : request);
   }
+
+  async sendText(text: string): Promise<void> {
+    await this.post(this.shape.textBody(text));
+  }
+
+  /** Bots post to their own group only; the target is ignored, and no platform deduplicates bot posts. */
+  readonly messages: MessageOperations = {
+    send: async (_target, message) => {
+      await this.post(botPayload(this.provider, message));
+      return {};
+    },
+  };
 
   async verify(): Promise<VerifyResult> {
     await this.sendText(`imhub: this group bot is connected to integration "${this.integration.name}".`);

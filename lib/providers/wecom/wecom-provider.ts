@@ -1,3 +1,4 @@
+import { wecomMessages } from './wecom-messages.ts';
 import { wecomApprovals } from './wecom-approvals.ts';
 import { type AppAdapter, type LookUpPerson, lookUpKey } from '../app-provider.ts';
 import type { PlatformRules } from '../http-client.ts';
@@ -19,10 +20,11 @@ export const wecomRules: PlatformRules = {
 /** Answers meaning "no such member" for the lookups. */
 const notFound = new Set([46004, 60111, 40003]);
 
-export function wecomAdapter(base: string, credentials: { corpId: string; secret: string }): AppAdapter {
+export function wecomAdapter(base: string, credentials: { corpId: string; secret: string; agentId: string }): AppAdapter {
   return {
     rules: wecomRules,
     approvals: wecomApprovals(base),
+    messages: wecomMessages(base, credentials),
     tokenName: 'access_token',
     async fetchToken(http) {
       const started = Date.now();
