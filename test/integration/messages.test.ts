@@ -1,14 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Integration } from '../../lib/domain/integration.ts';
 import type { RenderableMessage } from '../../lib/domain/message.ts';
-import { providerFor } from '../../lib/providers/provider-factory.ts';
-import { TokenCache } from '../../lib/providers/token-cache.ts';
-import { LocalSecretSealer } from '../../lib/secrets/local-sealer.ts';
-import { dynamoDocumentClient } from '../../lib/store/dynamodb-client.ts';
-import { DynamoTokenStore } from '../../lib/store/dynamodb-repository.ts';
 import { PlatformSimulator } from '../simulators/platform-simulator.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
+import { storedProvider } from '../support/stored-provider.ts';
 
 let api: TestApi;
 let sim: PlatformSimulator;
@@ -28,14 +23,11 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-/** The provider of a stored integration, as the service builds it. */
+/** Creates an integration over the API and returns its provider, as the service builds it. */
 async function provider(body: Record<string, unknown>) {
   const created = await api.call('POST', '/v1/integrations', { body: { name: `m ${randomBytes(4).toString('hex')}`, ...body } });
   expect(created.status, created.text).toBe(201);
-  const stored = (await api.scan()).find((item) => item.pk === `INT#${created.body.id}`) as unknown as Integration;
-  const sealer = LocalSecretSealer.fromKeyFile(process.env.IMHUB_LOCAL_KEY_FILE!);
-  const credentials = { ...stored.publicCredentials, ...JSON.parse(await sealer.open(stored.sealedSecrets, { integrationId: stored.id })) };
-  return providerFor(stored, credentials, { tokens: new TokenCache({ store: new DynamoTokenStore(dynamoDocumentClient(), api.tableName, sealer) }), http: { baseDelayMs: 10 } });
+  return (await storedProvider(api, created.body.id)).provider;
 }
 
 describe('app messages reach the platform in its documented format', () => {

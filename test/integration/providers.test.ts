@@ -1,13 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Integration } from '../../lib/domain/integration.ts';
 import { ProviderError } from '../../lib/errors.ts';
-import { providerFor } from '../../lib/providers/provider-factory.ts';
 import { TokenCache } from '../../lib/providers/token-cache.ts';
-import { LocalSecretSealer } from '../../lib/secrets/local-sealer.ts';
-import { dynamoDocumentClient } from '../../lib/store/dynamodb-client.ts';
-import { DynamoTokenStore } from '../../lib/store/dynamodb-repository.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
+import { storedProvider } from '../support/stored-provider.ts';
 import { PlatformSimulator, type SimPlatform } from '../simulators/platform-simulator.ts';
 
 let api: TestApi;
@@ -53,13 +49,7 @@ async function createBot(provider: string, secret?: string, url?: string) {
 const verify = (id: string) => api.call('POST', `/v1/integrations/${id}/verify`);
 
 /** A provider built as the service builds it, with its own token cache (its own "Lambda instance"). */
-async function directProvider(id: string, cache?: TokenCache) {
-  const stored = (await api.scan()).find((item) => item.pk === `INT#${id}`) as unknown as Integration;
-  const sealer = LocalSecretSealer.fromKeyFile(process.env.IMHUB_LOCAL_KEY_FILE!);
-  const credentials = { ...stored.publicCredentials, ...JSON.parse(await sealer.open(stored.sealedSecrets, { integrationId: id })) };
-  const tokens = cache ?? new TokenCache({ store: new DynamoTokenStore(dynamoDocumentClient(), api.tableName, sealer) });
-  return { provider: providerFor(stored, credentials, { tokens, http: { baseDelayMs: 10 } }), tokens, stored };
-}
+const directProvider = (id: string, tokens?: TokenCache) => storedProvider(api, id, tokens ? { tokens } : {});
 
 describe('verify', () => {
   it.each(Object.keys(apps))('%s app: fetches a token and says so', async (provider) => {
@@ -189,13 +179,7 @@ describe('errors from the platform', () => {
 
   it('gives up on a slow platform after the timeout, retrying reads', async () => {
     const id = await createApp('dingtalk');
-    const { stored } = await directProvider(id);
-    const sealer = LocalSecretSealer.fromKeyFile(process.env.IMHUB_LOCAL_KEY_FILE!);
-    const credentials = { ...stored.publicCredentials, ...JSON.parse(await sealer.open(stored.sealedSecrets, { integrationId: id })) };
-    const provider = providerFor(stored, credentials, {
-      tokens: new TokenCache({ store: new DynamoTokenStore(dynamoDocumentClient(), api.tableName, sealer) }),
-      http: { timeoutMs: 200, maxAttempts: 2, baseDelayMs: 10 },
-    });
+    const { provider } = await storedProvider(api, id, { http: { timeoutMs: 200, maxAttempts: 2, baseDelayMs: 10 } });
     const before = sim.count('dingtalk.token');
     sim.inject('dingtalk.token', { kind: 'slow', ms: 600 }, 2);
     const error = await provider.verify().catch((caught: unknown) => caught);
