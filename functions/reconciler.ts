@@ -3,8 +3,8 @@ import { services } from '#lib/services/index.ts';
 
 /**
  * Scheduled (EventBridge, every minute in AWS; a timer locally): re-reads pending approvals whose
- * callbacks may be lost, expires those past their timeout, and delivers due webhooks. It reads
- * only what is due.
+ * callbacks may be lost, expires those past their timeout, delivers due webhooks and queued
+ * notification deliveries. It reads only what is due.
  */
 export const handler = async () => {
   let total = { checked: 0, ended: 0, webhooks: 0 };
@@ -14,6 +14,8 @@ export const handler = async () => {
     total = { checked: total.checked + result.checked, ended: total.ended + result.ended, webhooks: total.webhooks + result.webhooks };
     if (result.checked < 50) break;
   }
-  if (total.checked || total.webhooks) logger.info('reconciled', total);
-  return total;
+  // Queued notification deliveries whose rate window has opened.
+  const notifications = await services.notifications().dispatchDue(100);
+  if (total.checked || total.webhooks || notifications) logger.info('reconciled', { ...total, notifications });
+  return { ...total, notifications };
 };

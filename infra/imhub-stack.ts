@@ -108,6 +108,12 @@ export class ImhubStack extends Stack {
         environment: { ...common, KMS_KEY_ID: secretsKey.keyArn, BOOTSTRAP_SECRET_ARN: bootstrapSecret.secretArn },
         logRetention,
       }),
+      notifications: new ApiFunction(this, 'NotificationsFunction', {
+        entry: 'notifications',
+        description: 'imhub: notifications (fan-out to chats, users and group bots)',
+        environment: { ...common, KMS_KEY_ID: secretsKey.keyArn, BOOTSTRAP_SECRET_ARN: bootstrapSecret.secretArn },
+        logRetention,
+      }),
     };
     const reconciler = new ApiFunction(this, 'ReconcilerFunction', {
       entry: 'reconciler',
@@ -130,11 +136,12 @@ export class ImhubStack extends Stack {
     // Callbacks, approvals and the reconciler open secrets and seal fetched platform tokens
     // (Encrypt/Decrypt on the one key), and write the table; none but the management
     // functions can read the bootstrap key.
-    for (const fn of [functions.callbacks, functions.approvals, reconciler]) {
+    for (const fn of [functions.callbacks, functions.approvals, functions.notifications, reconciler]) {
       table.grantReadWriteData(fn.function);
       secretsKey.grant(fn.function, 'kms:Encrypt', 'kms:Decrypt');
     }
     bootstrapSecret.grantRead(functions.approvals.function);
+    bootstrapSecret.grantRead(functions.notifications.function);
 
     const integrations = Object.fromEntries(
       Object.entries(functions).map(([group, fn]) => [group, new HttpLambdaIntegration(`${group}-integration`, fn.function)]),
@@ -154,7 +161,7 @@ export class ImhubStack extends Stack {
       throttle,
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
     });
-    for (const fn of [functions.integrations, functions.callbacks, functions.approvals, reconciler]) {
+    for (const fn of [functions.integrations, functions.callbacks, functions.approvals, functions.notifications, reconciler]) {
       Validations.of(fn).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
         reason: 'table.grantReadWriteData includes "<table>/index/*" so the function can query the GSI of this one table.',

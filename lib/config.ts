@@ -18,6 +18,8 @@ const environment = z.object({
   IMHUB_RECONCILE_FIRST_CHECK_MS: z.coerce.number().int().min(0).default(60_000),
   /** First webhook retry delay in ms (then doubling). Lower only for local tries and tests. */
   IMHUB_WEBHOOK_FIRST_RETRY_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Multiplies the platforms' rate windows. Lower only for local tries and tests against the simulator. */
+  IMHUB_RATE_WINDOW_SCALE: z.coerce.number().positive().max(1).default(1),
 });
 
 export type Config = z.output<typeof environment>;

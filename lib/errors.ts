@@ -97,7 +97,7 @@ export class ProviderError extends HttpError {
     readonly platform: string,
     readonly platformCode: string | number,
     readonly platformMessage: string,
-    options: ErrorOptions & { statusCode?: number; refused?: boolean } = {},
+    options: ErrorOptions & { statusCode?: number; refused?: boolean; throttled?: boolean } = {},
   ) {
     const unanswered = platformCode === 'network' || platformCode === 'timeout';
     super(unanswered ? `${platform} could not be reached: ${platformMessage}` : `${platform} answered with code ${platformCode}: ${platformMessage}`, {
@@ -106,7 +106,11 @@ export class ProviderError extends HttpError {
     });
     this.statusCode = options.statusCode ?? 502;
     this.refused = options.refused ?? false;
+    this.throttled = options.throttled ?? false;
   }
+
+  /** The platform said "too fast" (429 or its rate-limit code) even after the client's retries: safe to send later. */
+  readonly throttled: boolean;
 
   /** The platform answered and said no with its own code (not a timeout, an outage or a throttle). */
   readonly refused: boolean;

@@ -103,3 +103,40 @@ export function botPayload(provider: Provider, message: RenderableMessage): Reco
         : wecomMarkdown(message, 4096);
   }
 }
+
+export const createNotificationBody = z.strictObject({
+  integrationId: z.string({ error: 'integrationId is required' }).min(1).max(128),
+  to: z
+    .strictObject({
+      chatIds: z.array(z.string().min(1).max(128)).max(50).default([]),
+      userIds: z.array(z.string().min(1).max(128)).max(100).default([]),
+      emails: z.array(z.email({ error: 'each email must be an email address' })).max(100).default([]),
+      mobiles: z.array(z.string().regex(/^\+?[0-9][0-9 -]{4,31}$/, 'each mobile must be a phone number')).max(100).default([]),
+    })
+    .optional(),
+  message: messageSchema,
+  idempotencyKey: z.string().min(1).max(128).optional(),
+});
+export type CreateNotificationInput = z.output<typeof createNotificationBody>;
+
+/** One target's delivery: queued until sent or failed, with the platform's message id or error code. */
+export interface Delivery {
+  /** How the caller named the target, e.g. `chat:oc_1`, `email:a@b.co`, `group`. */
+  target: string;
+  platformTarget: { chatId: string } | { userId: string } | { group: true };
+  status: 'queued' | 'sent' | 'failed';
+  messageId?: string;
+  error?: { code: string | number; message: string };
+  attempts: number;
+  nextAttemptAt?: string;
+}
+
+export type NotificationStatus = 'pending' | 'sent' | 'partial' | 'failed';
+
+/** Derived, never stored apart from the deliveries: partial failure is visible, never hidden. */
+export function notificationStatus(deliveries: readonly Delivery[]): NotificationStatus {
+  if (deliveries.some((delivery) => delivery.status === 'queued')) return 'pending';
+  const sent = deliveries.filter((delivery) => delivery.status === 'sent').length;
+  if (sent === deliveries.length) return 'sent';
+  return sent === 0 ? 'failed' : 'partial';
+}

@@ -5,7 +5,7 @@ export const httpMethods = ['GET', 'POST', 'PATCH', 'DELETE'] as const;
 export type HttpMethod = (typeof httpMethods)[number];
 
 /** The Lambda functions the API is split into; each serves the routes of its group. */
-export type FunctionGroup = 'meta' | 'integrations' | 'callbacks' | 'approvals';
+export type FunctionGroup = 'meta' | 'integrations' | 'callbacks' | 'approvals' | 'notifications';
 
 /**
  * One route of the HTTP API. The same table drives the Lambda dispatch, the local runtime's

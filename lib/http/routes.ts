@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createApiKeyBody, scopes } from '../domain/api-key.ts';
 import { approvalStatuses, createApprovalBody } from '../domain/approval.ts';
+import { createNotificationBody, messageSchema } from '../domain/message.ts';
 import { createIntegrationBody, credentialSpec, integrationKinds, providers, updateIntegrationBody } from '../domain/integration.ts';
 import { defineRoute, idParams, pageOf, pageQuery, type RouteContract } from './contract.ts';
 
@@ -43,6 +44,24 @@ const createIntegrationDoc = z.union(
 );
 
 const read = ['read', 'integrations:write'] as const;
+const notificationView = z.object({
+  id: z.string(),
+  integrationId: z.string(),
+  status: z.enum(['pending', 'sent', 'partial', 'failed']),
+  message: messageSchema,
+  deliveries: z.array(
+    z.object({
+      target: z.string(),
+      status: z.enum(['queued', 'sent', 'failed']),
+      messageId: z.string().nullable(),
+      error: z.object({ code: z.union([z.string(), z.number()]), message: z.string() }).nullable(),
+      attempts: z.int(),
+    }),
+  ),
+  idempotencyKey: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
 const approvalsRead = ['read', 'approvals:write'] as const;
 const personView = z.union([z.object({ userId: z.string() }), z.object({ email: z.string() }), z.object({ mobile: z.string() })]);
 const approvalView = z.object({
@@ -249,6 +268,29 @@ export const routes = {
     summary: 'Cancel a pending approval and withdraw the platform instance (Feishu/Lark cancel, DingTalk terminate; WeCom has no withdraw API)',
     params: idParams,
     success: { status: 200, description: 'The approval (unchanged if it had already ended)', schema: approvalView },
+  }),
+  createNotification: defineRoute({
+    operationId: 'createNotification',
+    method: 'POST',
+    path: '/v1/notifications',
+    group: 'notifications',
+    auth: ['notifications:send'],
+    tag: 'notifications',
+    summary:
+      'Send one message to chats and users of an app, or to a group bot. One delivery per target; sends beyond a platform rate limit are queued and go out as the limit allows.',
+    body: createNotificationBody,
+    success: { status: 201, description: 'Accepted, with each delivery sent, queued or failed (200 when an idempotencyKey was seen before)', schema: notificationView },
+  }),
+  getNotification: defineRoute({
+    operationId: 'getNotification',
+    method: 'GET',
+    path: '/v1/notifications/{id}',
+    group: 'notifications',
+    auth: ['read', 'notifications:send'],
+    tag: 'notifications',
+    summary: 'Each delivery’s outcome: platform message id, or the platform’s error code',
+    params: idParams,
+    success: { status: 200, description: 'The notification', schema: notificationView },
   }),
   callbackCheck: defineRoute({
     operationId: 'receiveCallbackCheck',

@@ -97,6 +97,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       integrations: (await import('../../functions/integrations.ts')).handler,
       callbacks: (await import('../../functions/callbacks.ts')).handler,
       approvals: (await import('../../functions/approvals.ts')).handler,
+      notifications: (await import('../../functions/notifications.ts')).handler,
     };
     const reconciler = (await import('../../functions/reconciler.ts')).handler;
     // The EventBridge schedule of AWS, as a timer; runs never overlap.

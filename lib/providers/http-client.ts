@@ -143,7 +143,7 @@ export class PlatformHttpClient {
     const code = platformError?.code ?? response.status;
     const message = platformError?.message ?? (text.slice(0, 200) || response.statusText);
     const throttled = response.status === 429 || this.rules.retryableCodes.has(code);
-    const failure = new ProviderError(platform, code, message, { statusCode: 502, refused: Boolean(platformError) && !throttled });
+    const failure = new ProviderError(platform, code, message, { statusCode: throttled ? 429 : 502, refused: Boolean(platformError) && !throttled, throttled });
     if (throttled || (response.status >= 500 && request.idempotent)) throw new RetryableFailure(failure, serverDelayMs(response.headers));
     throw failure;
   }

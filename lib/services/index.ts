@@ -12,10 +12,13 @@ import {
   DynamoApprovalRepository,
   DynamoCallbackEventRepository,
   DynamoIntegrationRepository,
+  DynamoNotificationRepository,
+  DynamoRateLimitStore,
   DynamoTokenStore,
 } from '../store/dynamodb-repository.ts';
 import { ApiKeyService } from './api-key-service.ts';
 import { ApprovalService } from './approval-service.ts';
+import { NotificationService } from './notification-service.ts';
 import { CallbackService } from './callback-service.ts';
 import { IntegrationService } from './integration-service.ts';
 import { ProviderService } from './provider-service.ts';
@@ -71,7 +74,20 @@ const approvals = once(
     }),
 );
 
+const notifications = once(
+  () =>
+    new NotificationService({
+      notifications: new DynamoNotificationRepository(dynamoDocumentClient(), required('TABLE_NAME')),
+      rateLimits: new DynamoRateLimitStore(dynamoDocumentClient(), required('TABLE_NAME')),
+      integrations: integrations(),
+      providers: providers(),
+      logger,
+      rateWindowScale: loadConfig().IMHUB_RATE_WINDOW_SCALE,
+    }),
+);
+
 export const services = {
+  notifications,
   apiKeys: once(() => new ApiKeyService(apiKeyRepository())),
   integrations,
   providers,

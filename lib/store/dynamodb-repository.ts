@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyRecord } from '../domain/api-key.ts';
 import { type ApprovalRecord, isTerminal, type WebhookState } from '../domain/approval.ts';
+import { nextAllowedAt, type RateWindow } from '../domain/rate-limit.ts';
 import { type Integration, normalizeIntegrationName } from '../domain/integration.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { CachedToken, TokenKey, TokenStore } from '../providers/token-cache.ts';
@@ -23,6 +24,9 @@ import type {
   ApprovalRepository,
   CallbackEventRepository,
   IntegrationRepository,
+  NotificationRecord,
+  NotificationRepository,
+  RateLimitStore,
   Page,
   PageRequest,
 } from './repository.ts';
@@ -35,6 +39,9 @@ const keys = {
   token: (key: TokenKey) => ({ pk: `TOKEN#${key.integrationId}#${key.credentialVersion}`, sk: 'TOKEN' }),
   tokenLease: (key: TokenKey) => ({ pk: `TOKEN#${key.integrationId}#${key.credentialVersion}`, sk: 'LEASE' }),
   approval: (id: string) => ({ pk: `APR#${id}`, sk: 'APR' }),
+  notification: (id: string) => ({ pk: `NOTIF#${id}`, sk: 'NOTIF' }),
+  notificationKey: (integrationId: string, key: string) => ({ pk: `NOTIFKEY#${integrationId}#${key}`, sk: 'NOTIFKEY' }),
+  rate: (key: string) => ({ pk: `RATE#${key}`, sk: 'RATE' }),
   definition: (integrationId: string, key: string) => ({ pk: `PROV#${integrationId}#${key}`, sk: 'PROV' }),
   instance: (integrationId: string, instanceId: string) => ({ pk: `APRINST#${integrationId}#${instanceId}`, sk: 'APRINST' }),
   approvalKey: (integrationId: string, key: string) => ({ pk: `APRKEY#${integrationId}#${key}`, sk: 'APRKEY' }),
@@ -551,5 +558,112 @@ export class DynamoApprovalIndexRepository implements ApprovalIndexRepository {
   async approvalOfInstance(integrationId: string, instanceId: string): Promise<string | undefined> {
     const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.instance(integrationId, instanceId), ConsistentRead: true }));
     return result.Item?.approvalId as string | undefined;
+  }
+}
+
+export class DynamoNotificationRepository implements NotificationRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Notifications with a queued delivery sit in the sparse GSI2 under `NOTIFY`, by the earliest due time. */
+  private item(notification: NotificationRecord) {
+    const due = notification.deliveries.filter((delivery) => delivery.status === 'queued').map((delivery) => delivery.nextAttemptAt ?? notification.updatedAt).sort()[0];
+    return { ...keys.notification(notification.id), ...(due ? { gsi2pk: 'NOTIFY', gsi2sk: `${due}#${notification.id}` } : {}), ...notification };
+  }
+
+  async create(notification: NotificationRecord): Promise<{ created: boolean; notification: NotificationRecord }> {
+    const put = { Put: { TableName: this.tableName, Item: this.item(notification), ConditionExpression: 'attribute_not_exists(pk)' } };
+    const key = notification.idempotencyKey;
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: key
+            ? [put, { Put: { TableName: this.tableName, Item: { ...keys.notificationKey(notification.integrationId, key), notificationId: notification.id }, ConditionExpression: 'attribute_not_exists(pk)' } }]
+            : [put],
+        }),
+      );
+      return { created: true, notification };
+    } catch (error) {
+      if (!key || !failedConditions(error)?.includes(1)) throw error;
+      const original = await this.byIdempotencyKey(notification.integrationId, key);
+      if (!original) throw new ConflictError('this idempotencyKey is being used by a request in progress; retry shortly', { code: 'idempotency_in_progress' });
+      return { created: false, notification: original };
+    }
+  }
+
+  async get(id: string): Promise<NotificationRecord | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.notification(id), ConsistentRead: true }));
+    return result.Item ? stripKeys<NotificationRecord>(result.Item) : undefined;
+  }
+
+  async byIdempotencyKey(integrationId: string, key: string): Promise<NotificationRecord | undefined> {
+    const existing = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.notificationKey(integrationId, key), ConsistentRead: true }));
+    return existing.Item ? this.get(existing.Item.notificationId as string) : undefined;
+  }
+
+  async save(next: NotificationRecord, previous: NotificationRecord): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: this.item(next),
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':version': previous.version },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async due(now: Date, limit: number): Promise<NotificationRecord[]> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: tableSchema.gsi2.indexName,
+        KeyConditionExpression: 'gsi2pk = :partition AND gsi2sk <= :now',
+        ExpressionAttributeValues: { ':partition': 'NOTIFY', ':now': `${now.toISOString()}#~` },
+        Limit: limit,
+      }),
+    );
+    return (result.Items ?? []).map((item) => stripKeys<NotificationRecord>(item));
+  }
+}
+
+/** One item per key holding the recent send times; updated under a version condition, so instances never oversend. */
+export class DynamoRateLimitStore implements RateLimitStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async acquire(key: string, windows: readonly RateWindow[], now: number): Promise<number | undefined> {
+    const longest = Math.max(...windows.map((window) => window.windowMs));
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const current = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.rate(key), ConsistentRead: true }));
+      const log = ((current.Item?.log as number[] | undefined) ?? []).filter((time) => time > now - longest);
+      const wait = nextAllowedAt(log, windows, now);
+      if (wait !== undefined) return wait;
+      const version = (current.Item?.version as number | undefined) ?? 0;
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...keys.rate(key), log: [...log, now], version: version + 1, expiresAt: Math.ceil((now + longest) / 1000) + 60 },
+            ConditionExpression: version === 0 ? 'attribute_not_exists(pk)' : '#version = :version',
+            ...(version === 0 ? {} : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': version } }),
+          }),
+        );
+        return undefined;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    return now + 100;
   }
 }

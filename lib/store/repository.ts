@@ -1,5 +1,7 @@
 import type { ApiKeyRecord } from '../domain/api-key.ts';
 import type { ApprovalRecord, ApprovalStatus, WebhookState } from '../domain/approval.ts';
+import type { Delivery, Message } from '../domain/message.ts';
+import type { RateWindow } from '../domain/rate-limit.ts';
 import type { Integration } from '../domain/integration.ts';
 
 /** One page of a listing; `nextCursor` is opaque and absent on the last page. */
@@ -86,4 +88,33 @@ export interface ApprovalIndexRepository {
   rememberDefinition(integrationId: string, key: string, code: string): Promise<string>;
   linkInstance(integrationId: string, instanceId: string, approvalId: string): Promise<void>;
   approvalOfInstance(integrationId: string, instanceId: string): Promise<string | undefined>;
+}
+
+export interface NotificationRecord {
+  id: string;
+  integrationId: string;
+  message: Message;
+  mentionUserIds: string[];
+  deliveries: Delivery[];
+  idempotencyKey?: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NotificationRepository {
+  /** Stores it, or returns the notification an idempotency key already made. */
+  create(notification: NotificationRecord): Promise<{ created: boolean; notification: NotificationRecord }>;
+  get(id: string): Promise<NotificationRecord | undefined>;
+  byIdempotencyKey(integrationId: string, key: string): Promise<NotificationRecord | undefined>;
+  /** Writes only if the stored version is `previous.version`; false for a lost race. */
+  save(next: NotificationRecord, previous: NotificationRecord): Promise<boolean>;
+  /** Notifications with a queued delivery due at `now`. */
+  due(now: Date, limit: number): Promise<NotificationRecord[]>;
+}
+
+/** Sliding-window send logs shared by every instance. */
+export interface RateLimitStore {
+  /** Records a send under `key` if every window has room and returns undefined; else when to try again (ms). */
+  acquire(key: string, windows: readonly RateWindow[], now: number): Promise<number | undefined>;
 }

@@ -28,6 +28,7 @@ const handlers: Record<FunctionGroup, (typeof import('../../functions/meta.ts'))
   integrations: (await import('../../functions/integrations.ts')).handler,
   callbacks: (await import('../../functions/callbacks.ts')).handler,
   approvals: (await import('../../functions/approvals.ts')).handler,
+  notifications: (await import('../../functions/notifications.ts')).handler,
 };
 
 describe('routing', () => {

@@ -75,6 +75,8 @@ interface Bot {
   token: string;
   secret?: string;
   sent: { at: number; body: unknown }[];
+  /** Messages refused for going over the rate limit. */
+  throttled: number;
 }
 
 /** Each platform's answers, so faults and errors look exactly like the real ones. */
@@ -101,6 +103,8 @@ const dialect = {
 
 export class PlatformSimulator {
   url = '';
+  /** Multiplies the platforms' rate windows, as imhub's IMHUB_RATE_WINDOW_SCALE does, so tests take seconds. */
+  rateWindowScale = 1;
   /** Lifetime of issued tokens, in seconds. */
   tokenTtlSeconds = 7200;
   readonly calls: Record<string, number> = {};
@@ -142,7 +146,7 @@ export class PlatformSimulator {
   /** Registers a group bot; returns the webhook URL as the platform's console shows it. */
   addBot(platform: SimPlatform, secret?: string): { url: string; bot: Bot } {
     const token = randomBytes(12).toString('hex');
-    const bot: Bot = { platform, token, ...(secret ? { secret } : {}), sent: [] };
+    const bot: Bot = { platform, token, ...(secret ? { secret } : {}), sent: [], throttled: 0 };
     this.bots.set(`${platform}:${token}`, bot);
     const path = { feishu: `/open-apis/bot/v2/hook/${token}`, dingtalk: `/robot/send?access_token=${token}`, wecom: `/cgi-bin/webhook/send?key=${token}` }[platform];
     return { url: this.url + path, bot };
@@ -249,7 +253,7 @@ export class PlatformSimulator {
         const earlier = uuid && this.messages.find((message) => message.platform === 'feishu' && message.body.uuid === uuid && Date.now() - message.at < 3_600_000);
         if (earlier) return send(200, { code: 0, msg: 'success', data: { message_id: earlier.body.message_id } });
         const target = `${url.searchParams.get('receive_id_type')}:${String(body.receive_id)}`;
-        if (this.messages.filter((message) => message.target === target && Date.now() - message.at < 1000).length >= 5) return send(200, { code: 230020, msg: 'frequency limit' });
+        if (this.messages.filter((message) => message.target === target && Date.now() - message.at < 1000 * this.rateWindowScale).length >= 5) return send(200, { code: 230020, msg: 'frequency limit' });
         const messageId = `om_${randomBytes(8).toString('hex')}`;
         this.messages.push({ platform: 'feishu', route, target, body: { ...body, message_id: messageId }, at: Date.now() });
         return send(200, { code: 0, msg: 'success', data: { message_id: messageId, chat_id: 'oc_x' } });
@@ -314,11 +318,17 @@ export class PlatformSimulator {
       }
     }
     // Documented limits: Feishu 5/s and 100/min; DingTalk and WeCom 20/min.
-    const lastMinute = bot.sent.filter((message) => now - message.at < 60_000).length;
-    const lastSecond = bot.sent.filter((message) => now - message.at < 1000).length;
-    if (platform === 'feishu' && (lastSecond >= 5 || lastMinute >= 100)) return send(200, words.error(11232, 'frequency limited'));
-    if (platform === 'dingtalk' && lastMinute >= 20) return send(200, words.error(130101, 'send too fast, exceed 20 times per minute'));
-    if (platform === 'wecom' && lastMinute >= 20) return send(200, words.error(45009, 'api freq out of limit'));
+    const minute = 60_000 * this.rateWindowScale;
+    const second = 1000 * this.rateWindowScale;
+    const lastMinute = bot.sent.filter((message) => now - message.at < minute).length;
+    const lastSecond = bot.sent.filter((message) => now - message.at < second).length;
+    const throttle = (code: number, message: string) => {
+      bot.throttled += 1;
+      return send(200, words.error(code, message));
+    };
+    if (platform === 'feishu' && (lastSecond >= 5 || lastMinute >= 100)) return throttle(11232, 'frequency limited');
+    if (platform === 'dingtalk' && lastMinute >= 20) return throttle(130101, 'send too fast, exceed 20 times per minute');
+    if (platform === 'wecom' && lastMinute >= 20) return throttle(45009, 'api freq out of limit');
     bot.sent.push({ at: now, body });
     return send(200, platform === 'feishu' ? { code: 0, msg: 'success', data: {}, StatusCode: 0, StatusMessage: 'success' } : words.ok());
   }

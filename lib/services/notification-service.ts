@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import type { Integration } from '../domain/integration.ts';
+import {
+  type CreateNotificationInput,
+  type Delivery,
+  notificationStatus,
+  type RenderableMessage,
+} from '../domain/message.ts';
+import { botLimits, feishuTargetLimits, type RateWindow, scaleWindows } from '../domain/rate-limit.ts';
+import { BadRequestError, NotFoundError, ProviderError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Person } from '../providers/port.ts';
+import type { NotificationRecord, NotificationRepository, RateLimitStore } from '../store/repository.ts';
+import type { IntegrationService } from './integration-service.ts';
+import type { ProviderService } from './provider-service.ts';
+
+export interface NotificationServiceOptions {
+  notifications: NotificationRepository;
+  rateLimits: RateLimitStore;
+  integrations: IntegrationService;
+  providers: ProviderService;
+  logger: Logger;
+  /** Multiplies every rate window (tests and local tries shrink minutes to seconds). @default 1 */
+  rateWindowScale?: number;
+  now?: () => Date;
+}
+
+export const newNotificationId = () => `ntf_${randomBytes(15).toString('base64url').replace(/[-_]/g, 'x')}`;
+
+/** Throttled sends are retried this many times (spread by the limiter and backoff) before a delivery fails. */
+const maxAttempts = 8;
+
+/**
+ * Notifications: one message to many targets, a delivery record per target. Sends beyond a
+ * platform's rate limit wait in the store (the notification's queued deliveries) and go out when
+ * the window allows, from the request or from the reconciler; each delivery is claimed before it
+ * is sent, so concurrent dispatchers never send it twice.
+ */
+export class NotificationService {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: NotificationServiceOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async create(input: CreateNotificationInput): Promise<{ notification: NotificationView; created: boolean }> {
+    const integration = await this.options.integrations.require(input.integrationId).catch((error: unknown) => {
+      if (error instanceof NotFoundError) throw new BadRequestError(`integrationId ${input.integrationId} does not exist`, { code: 'unknown_integration' });
+      throw error;
+    });
+    if (input.idempotencyKey) {
+      const earlier = await this.options.notifications.byIdempotencyKey(integration.id, input.idempotencyKey);
+      if (earlier) return { notification: toNotificationView(earlier), created: false };
+    }
+    const provider = await this.options.providers.providerOf(integration);
+    const to = input.to ?? { chatIds: [], userIds: [], emails: [], mobiles: [] };
+    const targetCount = to.chatIds.length + to.userIds.length + to.emails.length + to.mobiles.length;
+
+    let deliveries: Delivery[];
+    if (integration.kind === 'webhook') {
+      if (targetCount > 0) throw new BadRequestError('a group bot sends to its own group: leave out "to"', { code: 'bot_has_no_targets' });
+      deliveries = [queued('group', { group: true })];
+    } else {
+      if (targetCount === 0) throw new BadRequestError('give at least one target in "to": chatIds, userIds, emails or mobiles', { code: 'no_targets' });
+      const people: Person[] = [...to.emails.map((email) => ({ email })), ...to.mobiles.map((mobile) => ({ mobile }))];
+      const resolved = people.length ? await provider.resolveUsers(people) : [];
+      deliveries = [
+        ...to.chatIds.map((chatId) => queued(`chat:${chatId}`, { chatId })),
+        ...to.userIds.map((userId) => queued(`user:${userId}`, { userId })),
+        ...people.map((person, index) => queued('email' in person ? `email:${person.email}` : `mobile:${'mobile' in person ? person.mobile : ''}`, { userId: resolved[index]! })),
+      ];
+    }
+
+    const mentionPeople = input.message.mentions.filter((mention): mention is Person => !('all' in mention));
+    const lookups = mentionPeople.filter((person) => !('userId' in person));
+    if (lookups.length && integration.kind === 'webhook') throw new BadRequestError('a group bot cannot look people up: mention them by userId', { code: 'bot_cannot_resolve' });
+    const mentionUserIds = mentionPeople.length ? await provider.resolveUsers(mentionPeople) : [];
+
+    const at = this.now().toISOString();
+    const record: NotificationRecord = {
+      id: newNotificationId(),
+      integrationId: integration.id,
+      message: input.message,
+      mentionUserIds,
+      deliveries: deliveries.map((delivery) => ({ ...delivery, nextAttemptAt: at })),
+      ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+    };
+    const { created, notification } = await this.options.notifications.create(record);
+    if (!created) return { notification: toNotificationView(notification), created: false };
+    return { notification: toNotificationView(await this.dispatch(notification, integration)), created: true };
+  }
+
+  async get(id: string): Promise<NotificationView> {
+    const notification = await this.options.notifications.get(id);
+    if (!notification) throw new NotFoundError(`notification ${id} does not exist`);
+    return toNotificationView(notification);
+  }
+
+  /** Sends what is due of every notification with queued deliveries (the reconciler's job). */
+  async dispatchDue(limit = 50): Promise<number> {
+    const due = await this.options.notifications.due(this.now(), limit);
+    for (const notification of due) {
+      try {
+        await this.dispatch(notification);
+      } catch (error) {
+        this.options.logger.warn('notification dispatch failed', { notificationId: notification.id, error });
+      }
+    }
+    return due.length;
+  }
+
+  /** Sends every queued delivery that is due and allowed by the rate limits, in order. */
+  private async dispatch(start: NotificationRecord, known?: Integration): Promise<NotificationRecord> {
+    const integration = known ?? (await this.options.integrations.require(start.integrationId));
+    const provider = await this.options.providers.providerOf(integration);
+    const message: RenderableMessage = {
+      title: start.message.title,
+      text: start.message.text,
+      level: start.message.level,
+      links: start.message.links,
+      mentions: { userIds: start.mentionUserIds, all: start.message.mentions.some((mention) => 'all' in mention) },
+    };
+    let current = start;
+    for (let index = 0; index < current.deliveries.length; index += 1) {
+      const delivery = current.deliveries[index]!;
+      const now = this.now();
+      if (delivery.status !== 'queued' || (delivery.nextAttemptAt && delivery.nextAttemptAt > now.toISOString())) continue;
+
+      // Claim the delivery (attempts + 1) before anything else: a concurrent dispatcher's save then fails.
+      const claimed = await this.change(current, index, { ...delivery, attempts: delivery.attempts + 1, nextAttemptAt: new Date(now.getTime() + 60_000).toISOString() });
+      if (!claimed) return (await this.options.notifications.get(current.id)) ?? current;
+      current = claimed;
+      // The rate window is taken last, right before the send, so the platform sees the send when we counted it.
+      const limit = this.limitFor(integration, delivery);
+      const waitUntil = limit && (await this.options.rateLimits.acquire(limit.key, limit.windows, this.now().getTime()));
+      if (waitUntil !== undefined) {
+        current = (await this.change(current, index, { ...delivery, nextAttemptAt: new Date(waitUntil).toISOString() })) ?? current;
+        continue;
+      }
+      let outcome: Delivery;
+      try {
+        const sent = await provider.messages.send(delivery.platformTarget, message, `${current.id}-${index}`);
+        const { nextAttemptAt: _, ...rest } = current.deliveries[index]!;
+        outcome = { ...rest, status: 'sent', ...(sent.messageId ? { messageId: sent.messageId } : {}) };
+      } catch (error) {
+        const claimedDelivery = current.deliveries[index]!;
+        if (error instanceof ProviderError && error.throttled && claimedDelivery.attempts < maxAttempts) {
+          outcome = { ...claimedDelivery, status: 'queued', nextAttemptAt: new Date(this.now().getTime() + 1000 * 2 ** claimedDelivery.attempts).toISOString() };
+        } else {
+          const { nextAttemptAt: _, ...rest } = claimedDelivery;
+          outcome = {
+            ...rest,
+            status: 'failed',
+            error: error instanceof ProviderError ? { code: error.platformCode, message: error.platformMessage } : { code: (error as { code?: string }).code ?? 'error', message: (error as Error).message },
+          };
+        }
+      }
+      const saved = await this.change(current, index, outcome);
+      current = saved ?? current;
+    }
+    return current;
+  }
+
+  private limitFor(integration: Integration, delivery: Delivery): { key: string; windows: RateWindow[] } | undefined {
+    const scale = this.options.rateWindowScale ?? 1;
+    if (integration.kind === 'webhook') return { key: `bot:${integration.id}`, windows: scaleWindows(botLimits[integration.provider] ?? [], scale) };
+    if ((integration.provider === 'feishu' || integration.provider === 'lark') && 'chatId' in delivery.platformTarget) {
+      return { key: `chat:${integration.id}:${delivery.platformTarget.chatId}`, windows: scaleWindows(feishuTargetLimits, scale) };
+    }
+    return undefined;
+  }
+
+  private async change(record: NotificationRecord, index: number, delivery: Delivery): Promise<NotificationRecord | undefined> {
+    const next: NotificationRecord = {
+      ...record,
+      deliveries: record.deliveries.map((existing, position) => (position === index ? delivery : existing)),
+      version: record.version + 1,
+      updatedAt: this.now().toISOString(),
+    };
+    return (await this.options.notifications.save(next, record)) ? next : undefined;
+  }
+}
+
+const queued = (target: string, platformTarget: Delivery['platformTarget']): Delivery => ({ target, platformTarget, status: 'queued', attempts: 0 });
+
+export type NotificationView = ReturnType<typeof toNotificationView>;
+
+export function toNotificationView(notification: NotificationRecord) {
+  return {
+    id: notification.id,
+    integrationId: notification.integrationId,
+    status: notificationStatus(notification.deliveries),
+    message: notification.message,
+    deliveries: notification.deliveries.map((delivery) => ({
+      target: delivery.target,
+      status: delivery.status,
+      messageId: delivery.messageId ?? null,
+      error: delivery.error ?? null,
+      attempts: delivery.attempts,
+    })),
+    idempotencyKey: notification.idempotencyKey ?? null,
+    createdAt: notification.createdAt,
+    updatedAt: notification.updatedAt,
+  };
+}
