@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { notificationTargets, type NotificationTargets } from './message.ts';
+import { personSchema, type PersonInput } from './person.ts';
+
+export { personSchema, type PersonInput } from './person.ts';
 
 /**
  * Approvals, pure: the request schema, stage evaluation and the state machine. The platform's
@@ -10,17 +14,6 @@ export type ApprovalStatus = (typeof approvalStatuses)[number];
 export const isTerminal = (status: ApprovalStatus) => status !== 'pending';
 
 const maxTimeoutSeconds = 30 * 24 * 3600;
-
-/** A person is named by exactly one of userId, email or mobile. */
-export const personSchema = z.union(
-  [
-    z.strictObject({ userId: z.string().trim().min(1).max(128) }),
-    z.strictObject({ email: z.email({ error: 'email must be an email address' }) }),
-    z.strictObject({ mobile: z.string().regex(/^\+?[0-9][0-9 -]{4,31}$/, 'mobile must be a phone number such as +8613800000000') }),
-  ],
-  { error: 'a person is exactly one of {"userId"}, {"email"} or {"mobile"}' },
-);
-export type PersonInput = z.output<typeof personSchema>;
 
 export const stageModes = ['any', 'all'] as const;
 export type StageMode = (typeof stageModes)[number];
@@ -51,6 +44,8 @@ export const createApprovalBody = z.strictObject({
       secret: z.string({ error: 'webhook.secret is required' }).min(16, 'webhook.secret must be at least 16 characters').max(256),
     })
     .optional(),
+  /** Post a message when the approval starts and when it ends (another integration, e.g. a group bot, may carry it). */
+  notify: z.strictObject({ integrationId: z.string().min(1).max(128).optional(), to: notificationTargets.optional() }).optional(),
   idempotencyKey: z.string().min(1).max(128).optional(),
 });
 export type CreateApprovalInput = z.output<typeof createApprovalBody>;
@@ -169,6 +164,8 @@ export interface ApprovalRecord extends ApprovalState {
   /** The platform's instance, once created, and the definition it was made from. */
   platform?: { instanceId: string; definition: string; url?: string };
   idempotencyKey?: string;
+  /** Where start and end messages go. */
+  notify?: { integrationId: string; to?: NotificationTargets };
   /** The outbound webhook: sealed secret, delivery state and every attempt. */
   webhook?: WebhookState;
   /** When the reconciler should look at this approval next (while pending). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Provider } from './integration.ts';
-import { personSchema } from './approval.ts';
+import { personSchema } from './person.ts';
 
 /**
  * The one message model of notifications and its rendering into each platform's native rich
@@ -104,16 +104,18 @@ export function botPayload(provider: Provider, message: RenderableMessage): Reco
   }
 }
 
+/** Where a notification goes: an app's chats and people (a group bot takes none). */
+export const notificationTargets = z.strictObject({
+  chatIds: z.array(z.string().min(1).max(128)).max(50).default([]),
+  userIds: z.array(z.string().min(1).max(128)).max(100).default([]),
+  emails: z.array(z.email({ error: 'each email must be an email address' })).max(100).default([]),
+  mobiles: z.array(z.string().regex(/^\+?[0-9][0-9 -]{4,31}$/, 'each mobile must be a phone number')).max(100).default([]),
+});
+export type NotificationTargets = z.output<typeof notificationTargets>;
+
 export const createNotificationBody = z.strictObject({
   integrationId: z.string({ error: 'integrationId is required' }).min(1).max(128),
-  to: z
-    .strictObject({
-      chatIds: z.array(z.string().min(1).max(128)).max(50).default([]),
-      userIds: z.array(z.string().min(1).max(128)).max(100).default([]),
-      emails: z.array(z.email({ error: 'each email must be an email address' })).max(100).default([]),
-      mobiles: z.array(z.string().regex(/^\+?[0-9][0-9 -]{4,31}$/, 'each mobile must be a phone number')).max(100).default([]),
-    })
-    .optional(),
+  to: notificationTargets.optional(),
   message: messageSchema,
   idempotencyKey: z.string().min(1).max(128).optional(),
 });

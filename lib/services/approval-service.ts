@@ -19,6 +19,7 @@ import { webhookSignature } from '../domain/webhook-signature.ts';
 import type { SecretSealer } from '../secrets/sealer.ts';
 import { invalidInput } from '../http/validation.ts';
 import type { Integration } from '../domain/integration.ts';
+import type { CreateNotificationInput, MessageLevel } from '../domain/message.ts';
 import { BadRequestError, NotFoundError, ProviderError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { PlatformEvent } from '../providers/callbacks/callback-types.ts';
@@ -36,6 +37,8 @@ export interface ApprovalServiceOptions {
   sealer: SecretSealer;
   urlPolicy: OutboundUrlPolicy;
   logger: Logger;
+  /** Sends the start and end messages of approvals with `notify`. */
+  notifications?: { create(input: CreateNotificationInput): Promise<unknown> };
   /** First webhook retry delay, doubling after. @default 30000 */
   webhookFirstRetryMs?: number;
   /** Per webhook attempt. @default 10000 */
@@ -82,6 +85,8 @@ export class ApprovalService implements CallbackEventSink {
     const webhookProblem = input.webhook && outboundUrlProblem(input.webhook.url, this.options.urlPolicy);
     if (webhookProblem) throw invalidInput('request body', [{ path: 'webhook.url', message: `webhook.url ${webhookProblem}` }]);
 
+    const notify = input.notify && (await this.checkNotify(integration, input.notify));
+
     // People first: an unknown approver is a 422 and nothing is stored.
     const people: PersonInput[] = [input.requester, ...input.stages.flatMap((stage) => stage.approvers)];
     const ids = await provider.resolveUsers(people);
@@ -107,6 +112,7 @@ export class ApprovalService implements CallbackEventSink {
       timeoutAt: new Date(now.getTime() + input.timeoutSeconds * 1000).toISOString(),
       onTimeout: input.onTimeout,
       ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+      ...(notify ? { notify } : {}),
       ...(input.webhook
         ? {
             webhook: {
@@ -132,6 +138,7 @@ export class ApprovalService implements CallbackEventSink {
       const instance = await provider.approvals.createInstance(definition, spec);
       await this.options.index.linkInstance(integration.id, instance.instanceId, approval.id);
       const started = await this.write(approval, (current) => ({ ...current, platform: { instanceId: instance.instanceId, definition, ...(instance.url ? { url: instance.url } : {}) } }));
+      await this.announce(started ?? approval, 'start');
       return { approval: toApprovalView(started ?? approval), created: true };
     } catch (error) {
       const reason = error instanceof ProviderError ? error.message : 'the platform instance could not be created';
@@ -207,6 +214,51 @@ export class ApprovalService implements CallbackEventSink {
     }
     const { delivered } = await this.deliverWebhooks(limit);
     return { checked: due.length, ended, webhooks: delivered };
+  }
+
+  /** Validates `notify` up front: the integration exists, and targets fit its kind. */
+  private async checkNotify(approvalIntegration: Integration, notify: NonNullable<CreateApprovalInput['notify']>) {
+    const integrationId = notify.integrationId ?? approvalIntegration.id;
+    const target = integrationId === approvalIntegration.id ? approvalIntegration : await this.options.integrations.require(integrationId).catch(() => undefined);
+    if (!target) throw invalidInput('request body', [{ path: 'notify.integrationId', message: `integration ${integrationId} does not exist` }]);
+    const count = notify.to ? Object.values(notify.to).reduce((sum, list) => sum + list.length, 0) : 0;
+    if (target.kind === 'webhook' && count > 0) throw invalidInput('request body', [{ path: 'notify.to', message: 'a group bot posts to its own group: leave out notify.to' }]);
+    if (target.kind === 'app' && count === 0) throw invalidInput('request body', [{ path: 'notify.to', message: 'give chatIds, userIds, emails or mobiles for an app' }]);
+    return { integrationId, ...(notify.to ? { to: notify.to } : {}) };
+  }
+
+  /**
+   * Posts the start or end message of an approval with `notify`, once: the idempotency key is
+   * the approval id and the moment. A failed post is logged; it never fails the approval.
+   */
+  private async announce(approval: ApprovalRecord, moment: 'start' | 'end') {
+    if (!approval.notify || !this.options.notifications) return;
+    const level: MessageLevel = moment === 'start' ? 'info' : approval.status === 'approved' ? 'success' : approval.status === 'rejected' || approval.status === 'failed' ? 'error' : 'warning';
+    const who = (person: PersonInput | undefined) => (person ? ('userId' in person ? person.userId : 'email' in person ? person.email : person.mobile) : 'someone');
+    const view = toApprovalView(approval);
+    const text =
+      moment === 'start'
+        ? [`Requested by ${who(approval.requester)}`, approval.content, `Approvers: ${approval.stages.map((stage, index) => `stage ${index + 1} (${stage.mode}): ${stage.approvers.map(who).join(', ')}`).join('; ')}`]
+        : [
+            `Outcome: **${approval.status}**${approval.endReason ? ` (${approval.endReason})` : ''}`,
+            ...view.decisions.map((decision) => `${decision.decision === 'approve' ? 'Approved' : 'Rejected'} by ${who(decision.person ?? { userId: decision.approver })} at ${decision.at}${decision.comment ? `: ${decision.comment}` : ''}`),
+          ];
+    try {
+      await this.options.notifications.create({
+        integrationId: approval.notify.integrationId,
+        ...(approval.notify.to ? { to: approval.notify.to } : {}),
+        message: {
+          title: `${moment === 'start' ? 'Approval requested' : `Approval ${approval.status}`}: ${approval.title}`.slice(0, 200),
+          text: text.filter(Boolean).join('\n').slice(0, 4000),
+          level,
+          links: approval.platform?.url ? [{ title: 'Open', url: approval.platform.url }] : [],
+          mentions: [],
+        },
+        idempotencyKey: `${approval.id}-${moment}`,
+      });
+    } catch (error) {
+      this.options.logger.warn('approval notification failed', { approvalId: approval.id, moment, error });
+    }
   }
 
   /**
@@ -308,7 +360,10 @@ export class ApprovalService implements CallbackEventSink {
       const written: ApprovalRecord = { ...next, version: current.version + 1, updatedAt: this.now().toISOString() };
       // The delivery job is born in the same write as the terminal state: one per approval.
       if (isTerminal(written.status) && written.webhook) written.webhook = { ...written.webhook, state: 'pending', nextAttemptAt: this.now().toISOString() };
-      if (await this.options.approvals.update(written, current)) return written;
+      if (await this.options.approvals.update(written, current)) {
+        if (isTerminal(written.status)) await this.announce(written, 'end');
+        return written;
+      }
     }
     return this.options.approvals.get(id);
   }

@@ -59,6 +59,18 @@ const providers = once(
     }),
 );
 
+const notifications = once(
+  () =>
+    new NotificationService({
+      notifications: new DynamoNotificationRepository(dynamoDocumentClient(), required('TABLE_NAME')),
+      rateLimits: new DynamoRateLimitStore(dynamoDocumentClient(), required('TABLE_NAME')),
+      integrations: integrations(),
+      providers: providers(),
+      logger,
+      rateWindowScale: loadConfig().IMHUB_RATE_WINDOW_SCALE,
+    }),
+);
+
 const approvals = once(
   () =>
     new ApprovalService({
@@ -69,20 +81,9 @@ const approvals = once(
       sealer: sealer(),
       urlPolicy: { allowInsecure: loadConfig().IMHUB_RUNTIME === 'local' },
       logger,
+      notifications: notifications(),
       firstCheckMs: loadConfig().IMHUB_RECONCILE_FIRST_CHECK_MS,
       webhookFirstRetryMs: loadConfig().IMHUB_WEBHOOK_FIRST_RETRY_MS,
-    }),
-);
-
-const notifications = once(
-  () =>
-    new NotificationService({
-      notifications: new DynamoNotificationRepository(dynamoDocumentClient(), required('TABLE_NAME')),
-      rateLimits: new DynamoRateLimitStore(dynamoDocumentClient(), required('TABLE_NAME')),
-      integrations: integrations(),
-      providers: providers(),
-      logger,
-      rateWindowScale: loadConfig().IMHUB_RATE_WINDOW_SCALE,
     }),
 );
 

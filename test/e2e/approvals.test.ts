@@ -228,6 +228,39 @@ describe('outbound webhooks', () => {
   });
 });
 
+describe('approval notifications', () => {
+  it('post one start and one end message (outcome, who, when) to a group bot, however many callbacks arrive', async () => {
+    const { url, bot } = sim.addBot('wecom');
+    const botIntegration = await api.call('POST', '/v1/integrations', { body: { provider: 'wecom', kind: 'webhook', name: `notify bot ${randomBytes(3).toString('hex')}`, credentials: { url } } });
+    const { body } = await start('wecom', [{ mode: 'any', approvers: ['alice'] }], { notify: { integrationId: botIntegration.body.id } });
+    expect(bot.sent).toHaveLength(1);
+    expect(JSON.stringify(bot.sent[0]!.body)).toContain('Approval requested');
+    await act('wecom', body.platformInstanceId, 'alice', 'approve');
+    await sim.approvals.redeliverLast();
+    expect(bot.sent).toHaveLength(2);
+    const end = JSON.stringify(bot.sent[1]!.body);
+    expect(end).toContain('Approval approved');
+    expect(end).toContain('Approved by alice@example.com');
+  });
+
+  it('post to an app chat of the approval’s own integration', async () => {
+    const before = sim.messages.length;
+    const { body } = await start('feishu', [{ mode: 'any', approvers: ['alice'] }], { notify: { to: { chatIds: ['oc_releases'] } } });
+    await api.call('POST', `/v1/approvals/${body.id}/cancel`);
+    const sent = sim.messages.slice(before).filter((message) => message.target === 'chat_id:oc_releases');
+    expect(sent.map((message) => JSON.parse(message.body.content as string).header.title.content)).toEqual([
+      `Approval requested: ${body.title}`,
+      `Approval canceled: ${body.title}`,
+    ]);
+  });
+
+  it('refuse notify targets that do not fit the integration, starting nothing', async () => {
+    const answer = await start('feishu', [{ mode: 'any', approvers: ['alice'] }], { notify: {} });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details).toEqual([{ path: 'notify.to', message: 'give chatIds, userIds, emails or mobiles for an app' }]);
+  });
+});
+
 describe('approvals, across platforms', () => {
   it('refuse an approver the platform does not know with 422, storing nothing', async () => {
     const before = (await api.scan()).filter((item) => String(item.pk).startsWith('APR#')).length;
