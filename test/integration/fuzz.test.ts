@@ -25,6 +25,20 @@ const bodyArb = fc.oneof(
       return JSON.stringify({ provider, kind, name: `fuzz ${Math.random()}`, credentials: validCredentials[variant], [field]: value });
     }),
   fc
+    .tuple(fc.constantFrom('integrationId', 'title', 'requester', 'stages', 'timeoutSeconds', 'onTimeout', 'webhook', 'notify', 'extra'), fc.jsonValue({ maxDepth: 3 }))
+    .map(([field, value]) =>
+      JSON.stringify({
+        integrationId: 'int_missing',
+        title: 'Deploy',
+        requester: { email: 'dev@example.com' },
+        stages: [{ mode: 'all', approvers: [{ userId: 'u1' }] }],
+        [field]: value,
+      }),
+    ),
+  fc
+    .tuple(fc.constantFrom('integrationId', 'to', 'message', 'idempotencyKey', 'extra'), fc.jsonValue({ maxDepth: 3 }))
+    .map(([field, value]) => JSON.stringify({ integrationId: 'int_missing', to: { chatIds: ['oc_1'] }, message: { text: 'hi', mentions: [{ all: true }] }, [field]: value })),
+  fc
     .tuple(fc.constantFrom(...variants), fc.string({ maxLength: 20 }), fc.jsonValue({ maxDepth: 2 }))
     .map(([variant, field, value]) => JSON.stringify({ credentials: { ...validCredentials[variant], [field]: value } })),
 );
