@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util';
+import type { PersonInput } from '../domain/person.ts';
+
+/** A mistake in the command line: printed as one line with the usage, exit code 3. */
+export class UsageError extends Error {}
+
+/** `a@b.co` is an email, `+86 138…`/digits a mobile, anything else a userId; `email:`/`mobile:`/`userId:` force one. */
+export function parsePerson(value: string): PersonInput {
+  const forced = /^(email|mobile|userId):(.+)$/.exec(value);
+  if (forced) return { [forced[1]!]: forced[2]! } as PersonInput;
+  if (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) return { email: value };
+  if (/^\+?[0-9][0-9 -]{4,31}$/.test(value)) return { mobile: value };
+  return { userId: value };
+}
+
+export interface ApprovalStartOptions {
+  integration: string;
+  title: string;
+  content?: string;
+  contentFile?: string;
+  requester: PersonInput;
+  stages: { mode: 'any' | 'all'; approvers: PersonInput[] }[];
+  timeoutSeconds?: number;
+  wait: boolean;
+  json: boolean;
+  quiet: boolean;
+  idempotencyKey?: string;
+}
+
+/**
+ * `approval start` flags. Stages come from the order of the flags: `--approver` adds to the
+ * current stage, `--stage` begins a new one, `--mode any|all` sets the current stage's mode.
+ */
+export function parseApprovalStart(argv: string[]): ApprovalStartOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      tokens: true,
+      allowPositionals: false,
+      options: {
+        integration: { type: 'string' },
+        title: { type: 'string' },
+        content: { type: 'string' },
+        'content-file': { type: 'string' },
+        requester: { type: 'string' },
+        approver: { type: 'string', multiple: true },
+        stage: { type: 'boolean', multiple: true },
+        mode: { type: 'string', multiple: true },
+        timeout: { type: 'string' },
+        wait: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', default: false },
+        'idempotency-key': { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const stages: { mode: 'any' | 'all'; approvers: PersonInput[] }[] = [{ mode: 'any', approvers: [] }];
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    const current = stages[stages.length - 1]!;
+    if (token.name === 'stage' && current.approvers.length > 0) stages.push({ mode: 'any', approvers: [] });
+    if (token.name === 'approver') current.approvers.push(parsePerson(String(token.value)));
+    if (token.name === 'mode') {
+      if (token.value !== 'any' && token.value !== 'all') throw new UsageError(`--mode must be any or all, not "${token.value}"`);
+      current.mode = token.value;
+    }
+  }
+  const { values } = parsed;
+  if (!values.integration) throw new UsageError('--integration <id or name> is required');
+  if (!values.title) throw new UsageError('--title is required');
+  if (!values.requester) throw new UsageError('--requester <email, mobile or userId> is required (the platform needs an originator)');
+  const filled = stages.filter((stage) => stage.approvers.length > 0);
+  if (filled.length === 0) throw new UsageError('give at least one --approver');
+  let timeoutSeconds: number | undefined;
+  if (values.timeout !== undefined) {
+    const match = /^(\d+)(s|m|h|d)?$/.exec(values.timeout);
+    if (!match) throw new UsageError('--timeout takes seconds or a duration such as 30m, 2h, 1d');
+    timeoutSeconds = Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(match[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+  }
+  return {
+    integration: values.integration,
+    title: values.title,
+    ...(values.content !== undefined ? { content: values.content } : {}),
+    ...(values['content-file'] !== undefined ? { contentFile: values['content-file'] } : {}),
+    requester: parsePerson(values.requester),
+    stages: filled,
+    ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+    wait: values.wait ?? false,
+    json: values.json ?? false,
+    quiet: values.quiet ?? false,
+    ...(values['idempotency-key'] ? { idempotencyKey: values['idempotency-key'] } : {}),
+  };
+}

@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseApprovalStart, parsePerson, UsageError } from './args.ts';
+
+/**
+ * `imhub`: the command line for pipelines. Exit codes: 0 approved (or done), 1 rejected,
+ * 2 expired or canceled, 3 error (bad flags, API or platform failure). Configured by IMHUB_URL
+ * and IMHUB_TOKEN, or --url and --token.
+ */
+const usage = `usage:
+  imhub approval start --integration <id|name> --title <text> --requester <person>
+        [--content <text> | --content-file <path|->] [--stage] [--mode any|all] --approver <person>...
+        [--timeout 30m] [--wait] [--json] [--quiet] [--idempotency-key <key>]
+  imhub notify --integration <id|name> --text <text> [--title <t>] [--level info|success|warning|error]
+        [--chat <id>]... [--user <id>]... [--email <e>]... [--mobile <m>]... [--json]
+  imhub integrations list | verify <id|name>
+  a <person> is an email, a mobile, or a platform user id (or email:/mobile:/userId: to say which)
+  configuration: IMHUB_URL and IMHUB_TOKEN, or --url and --token before the command`;
+
+const exitCodes = { approved: 0, rejected: 1, expired: 2, canceled: 2, failed: 3 } as Record<string, number>;
+
+class ApiError extends Error {}
+
+function client(url: string, token: string) {
+  return async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(url.replace(/\/+$/, '') + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }).catch((error: Error) => {
+      throw new ApiError(`cannot reach imhub at ${url}: ${error.message}`);
+    });
+    const text = await response.text();
+    const parsed = text ? JSON.parse(text) : undefined;
+    if (!response.ok) throw new ApiError(`${response.status} ${parsed?.error?.code ?? ''}: ${parsed?.error?.message ?? text}`);
+    return parsed;
+  };
+}
+type Call = ReturnType<typeof client>;
+
+async function integrationId(call: Call, idOrName: string): Promise<string> {
+  if (idOrName.startsWith('int_')) return idOrName;
+  let cursor: string | undefined;
+  do {
+    const page = await call('GET', `/v1/integrations?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const found = page.items.find((item: { name: string }) => item.name.toLowerCase() === idOrName.toLowerCase());
+    if (found) return found.id;
+    cursor = page.nextCursor;
+  } while (cursor);
+  throw new UsageError(`no integration named "${idOrName}"`);
+}
+
+const elapsed = (ms: number) => `${Math.floor(ms / 60_000)}m${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}s`;
+
+async function approvalStart(call: Call, argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  const options = parseApprovalStart(argv);
+  const content =
+    options.contentFile === '-' ? readFileSync(0, 'utf8') : options.contentFile ? readFileSync(options.contentFile, 'utf8') : options.content;
+  const started = await call('POST', '/v1/approvals', {
+    integrationId: await integrationId(call, options.integration),
+    title: options.title,
+    ...(content ? { content } : {}),
+    requester: options.requester,
+    stages: options.stages,
+    ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
+    ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
+  });
+  if (!options.wait) {
+    out.write(options.json ? `${JSON.stringify(started)}\n` : `${started.id}\n`);
+    return 0;
+  }
+  const since = Date.now();
+  let approval = started;
+  while (approval.status === 'pending') {
+    if (!options.quiet) {
+      const decided = approval.decisions.map((decision: { decision: string; approver: string }) => `${decision.approver} ${decision.decision}d`).join(', ');
+      err.write(`waiting ${elapsed(Date.now() - since)} for ${approval.id}${decided ? `: ${decided}` : ''}\n`);
+    }
+    approval = await call('GET', `/v1/approvals/${approval.id}?waitSeconds=20`);
+  }
+  if (options.json) out.write(`${JSON.stringify(approval)}\n`);
+  const code = exitCodes[approval.status] ?? 3;
+  if (code !== 0) err.write(`approval ${approval.id} ${approval.status}${approval.endReason ? `: ${approval.endReason}` : ''}\n`);
+  else if (!options.quiet && !options.json) out.write(`approved\n`);
+  return code;
+}
+
+async function notify(call: Call, argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      integration: { type: 'string' },
+      text: { type: 'string' },
+      title: { type: 'string' },
+      level: { type: 'string' },
+      chat: { type: 'string', multiple: true },
+      user: { type: 'string', multiple: true },
+      email: { type: 'string', multiple: true },
+      mobile: { type: 'string', multiple: true },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (!values.integration || !values.text) throw new UsageError('--integration and --text are required');
+  const to = { chatIds: values.chat ?? [], userIds: values.user ?? [], emails: values.email ?? [], mobiles: values.mobile ?? [] };
+  const hasTargets = Object.values(to).some((list) => list.length > 0);
+  const result = await call('POST', '/v1/notifications', {
+    integrationId: await integrationId(call, values.integration),
+    ...(hasTargets ? { to } : {}),
+    message: { text: values.text, ...(values.title ? { title: values.title } : {}), ...(values.level ? { level: values.level } : {}) },
+  });
+  out.write(values.json ? `${JSON.stringify(result)}\n` : `${result.id} ${result.status}\n`);
+  return result.status === 'failed' ? 3 : 0;
+}
+
+async function integrations(call: Call, argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const [action, target] = argv;
+  if (action === 'list') {
+    const page = await call('GET', '/v1/integrations?limit=100');
+    for (const item of page.items) out.write(`${item.id}\t${item.provider}\t${item.kind}\t${item.name}\n`);
+    return 0;
+  }
+  if (action === 'verify' && target) {
+    const result = await call('POST', `/v1/integrations/${await integrationId(call, target)}/verify`);
+    out.write(`${result.detail}\n`);
+    return 0;
+  }
+  throw new UsageError('integrations takes list, or verify <id|name>');
+}
+
+export async function run(argv: string[], env: NodeJS.ProcessEnv, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  try {
+    const global = parseArgs({ args: argv, options: { url: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean' } }, strict: false, allowPositionals: true, tokens: true });
+    if (global.values.help || argv.length === 0) {
+      out.write(`${usage}\n`);
+      return argv.length === 0 ? 3 : 0;
+    }
+    // Global flags stand before the command; everything from the command on is the command's.
+    const first = (global.tokens ?? []).find((token) => token.kind === 'positional');
+    const rest = first ? argv.slice(first.index) : [];
+    const url = (global.values.url as string | undefined) ?? env.IMHUB_URL;
+    const token = (global.values.token as string | undefined) ?? env.IMHUB_TOKEN;
+    if (!url || !token) throw new UsageError('set IMHUB_URL and IMHUB_TOKEN (or --url and --token)');
+    const call = client(url, token);
+    const [command, sub, ...args] = rest;
+    if (command === 'approval' && sub === 'start') return await approvalStart(call, args, out, err);
+    if (command === 'notify') return await notify(call, [sub, ...args].filter((value): value is string => value !== undefined), out);
+    if (command === 'integrations') return await integrations(call, [sub, ...args].filter((value): value is string => value !== undefined), out);
+    throw new UsageError(`unknown command "${rest.join(' ')}"`);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      err.write(`imhub: ${(error as Error).message}\n${usage}\n`);
+      return 3;
+    }
+    err.write(`imhub: ${(error as Error).message}\n`);
+    return 3;
+  }
+}

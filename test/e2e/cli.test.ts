@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlatformSimulator } from '../simulators/platform-simulator.ts';
+import { startTestApi, type TestApi } from '../support/local-api.ts';
+
+let api: TestApi;
+let sim: PlatformSimulator;
+const aesKey = 'f'.repeat(43);
+const root = join(import.meta.dirname, '..', '..');
+
+/** Runs the real `imhub` command (bin/imhub.mjs) against the local runtime. */
+function imhub(args: string[]) {
+  const child = spawn(process.execPath, [join(root, 'bin', 'imhub.mjs'), ...args], {
+    env: { ...process.env, IMHUB_URL: api.runtime.url, IMHUB_TOKEN: api.adminToken },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  return done;
+}
+
+beforeAll(async () => {
+  sim = await new PlatformSimulator().start();
+  api = await startTestApi();
+  sim.addApp('wecom', 'wwclicorp0001', 'cli-wecom-secret-00001');
+  for (const [name, index] of [['dev', 1], ['lead', 2]] as const) {
+    sim.users.push({ name, email: `${name}@example.com`, mobile: `1380000000${index}`, ids: { feishu: `ou_${name}`, dingtalk: `d_${name}`, wecom: name } });
+  }
+  const created = await api.call('POST', '/v1/integrations', {
+    body: { provider: 'wecom', name: 'cli wecom', apiBaseUrl: sim.url, credentials: { corpId: 'wwclicorp0001', agentId: '1000002', secret: 'cli-wecom-secret-00001', token: 't', encodingAesKey: aesKey } },
+  });
+  sim.approvals.subscribe('wecom', 'wwclicorp0001', { url: created.body.callbackUrl, token: 't', aesKey, receiverId: 'wwclicorp0001', agentId: '1000002' });
+});
+afterAll(async () => {
+  await api?.stop();
+  await sim?.stop();
+});
+
+/** Starts `approval start --wait`, then acts on the platform instance once it exists. */
+async function startAndDecide(decision: 'approve' | 'reject') {
+  const title = `CLI ${decision} ${Date.now()}`;
+  const running = imhub(['approval', 'start', '--integration', 'cli wecom', '--title', title, '--requester', 'dev@example.com', '--approver', 'lead@example.com', '--wait', '--json']);
+  let instance: string | undefined;
+  for (let attempt = 0; attempt < 100 && !instance; attempt += 1) {
+    await sleep(100);
+    const list = await api.call('GET', '/v1/approvals?limit=100');
+    instance = list.body.items.find((item: { title: string }) => item.title === title)?.platformInstanceId ?? undefined;
+  }
+  await sim.approvals.act(instance!, 'lead', decision);
+  return running;
+}
+
+describe('imhub approval start --wait', () => {
+  it('exits 0 when the approval is approved, printing the approval as JSON', async () => {
+    const result = await startAndDecide('approve');
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'approved' });
+  }, 60_000);
+
+  it('exits 1 when it is rejected, with a one-line reason on stderr', async () => {
+    const result = await startAndDecide('reject');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/approval apr_\w+ rejected: rejected on the platform/);
+  }, 60_000);
+
+  it('exits 3 with a usage error for bad flags', async () => {
+    const result = await imhub(['approval', 'start', '--title', 'x', '--bogus']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain("imhub: Unknown option '--bogus'");
+    expect(result.stderr).toContain('usage:');
+  });
+
+  it('exits 3 with the API error when the integration is unknown', async () => {
+    const result = await imhub(['approval', 'start', '--integration', 'nope', '--title', 'x', '--requester', 'dev@example.com', '--approver', 'lead@example.com']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('no integration named "nope"');
+  });
+});
+
+describe('imhub integrations and notify', () => {
+  it('lists integrations and sends a notification', async () => {
+    const list = await imhub(['integrations', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain('\twecom\tapp\tcli wecom');
+    const sent = await imhub(['notify', '--integration', 'cli wecom', '--user', 'lead', '--text', 'deployed']);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stdout).toMatch(/^ntf_\w+ sent/);
+  });
+});
