@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseApprovalStart, parsePerson, UsageError } from './args.ts';
+import { parseApprovalStart, UsageError } from './args.ts';
 
 /**
  * `imhub`: the command line for pipelines. Exit codes: 0 approved (or done), 1 rejected,
