@@ -113,9 +113,11 @@ export class PlatformSimulator {
   readonly messages: SimMessage[] = [];
   private readonly server: Server;
   private readonly apps = new Map<string, App>();
-  private readonly bots = new Map<string, Bot>();
+  readonly bots = new Map<string, Bot>();
   private readonly tokens = new Map<string, { app: App; expiresAt: number }>();
   private readonly faults = new Map<SimRoute, Fault[]>();
+  /** Extra pages under /sandbox (the sandbox's approver page). */
+  pages?: (method: string, url: URL, body: string, response: ServerResponse) => Promise<void>;
   /** The platforms' approval apps; `approvals.act(...)` is a person approving or rejecting. */
   readonly approvals = new ApprovalSimulator((url, build) => this.deliverCallback(url, build));
 
@@ -199,6 +201,7 @@ export class PlatformSimulator {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
+    if (this.pages && url.pathname.startsWith('/sandbox')) return this.pages(request.method ?? 'GET', url, raw, response);
     const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       response.writeHead(status, { 'content-type': 'application/json', ...headers });

@@ -1,0 +1,78 @@
+/**
+ * `npm run sandbox`: the local runtime (in memory) plus simulators of Feishu, Lark, DingTalk and
+ * WeCom, with one app integration and one group bot per platform already created, and an
+ * approver's page at <simulator>/sandbox. Nothing leaves this machine.
+ */
+import { startLocalRuntime } from '../lib/local/runtime.ts';
+import { PlatformSimulator, type SimPlatform } from '../test/simulators/platform-simulator.ts';
+import { sandboxPages } from '../test/simulators/sandbox-page.ts';
+
+process.env.IMHUB_RECONCILE_FIRST_CHECK_MS ??= '5000';
+
+const sim = new PlatformSimulator();
+sim.pages = sandboxPages(sim);
+await sim.start();
+const runtime = await startLocalRuntime({
+  port: Number(process.env.PORT ?? 3000),
+  inMemory: true,
+  apiToken: process.env.API_TOKEN ?? 'sandbox-token',
+  reconcileIntervalMs: 5000,
+});
+const token = runtime.apiToken;
+const people = ['requester', 'alice', 'bob', 'carol'];
+people.forEach((person, index) =>
+  sim.users.push({ name: person, email: `${person}@example.com`, mobile: `1380000000${index}`, ids: { feishu: `ou_${person}`, dingtalk: `ding_${person}`, wecom: person } }),
+);
+
+const aesKey = 'S'.repeat(43);
+const apps: Record<string, { sim: SimPlatform; appId: string; credentials: Record<string, string> }> = {
+  feishu: { sim: 'feishu', appId: 'cli_sandboxfeishu01', credentials: { appId: 'cli_sandboxfeishu01', appSecret: 'sandbox-feishu-secret', encryptKey: 'sandbox-encrypt-key', verificationToken: 'sandbox-vt' } },
+  lark: { sim: 'feishu', appId: 'cli_sandboxlark0001', credentials: { appId: 'cli_sandboxlark0001', appSecret: 'sandbox-lark-secret00', encryptKey: 'sandbox-encrypt-key2', verificationToken: 'sandbox-vt2' } },
+  dingtalk: { sim: 'dingtalk', appId: 'dingsandboxkey001', credentials: { appKey: 'dingsandboxkey001', appSecret: 'sandbox-dingtalk-secret', aesKey, token: 'sandbox', agentId: '2345678' } },
+  wecom: { sim: 'wecom', appId: 'wwsandbox0001', credentials: { corpId: 'wwsandbox0001', agentId: '1000002', secret: 'sandbox-wecom-secret', token: 'sandbox', encodingAesKey: aesKey } },
+};
+const call = async (path: string, body: unknown) => {
+  const response = await fetch(runtime.url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const answer = await response.json();
+  if (!response.ok) throw new Error(`${path}: ${JSON.stringify(answer)}`);
+  return answer as { id: string; callbackUrl: string };
+};
+const lines: string[] = [];
+for (const [provider, app] of Object.entries(apps)) {
+  const secret = app.credentials.appSecret ?? app.credentials.secret!;
+  sim.addApp(app.sim, app.appId, secret);
+  const integration = await call('/v1/integrations', { provider, name: `${provider} app`, apiBaseUrl: sim.url, credentials: app.credentials });
+  const c = app.credentials;
+  sim.approvals.subscribe(app.sim, app.appId, {
+    url: integration.callbackUrl,
+    ...(c.encryptKey ? { encryptKey: c.encryptKey, verificationToken: c.verificationToken! } : {}),
+    ...(c.aesKey ? { token: c.token!, aesKey: c.aesKey, receiverId: c.appKey! } : {}),
+    ...(c.encodingAesKey ? { token: c.token!, aesKey: c.encodingAesKey, receiverId: c.corpId!, agentId: c.agentId! } : {}),
+  });
+  const { url } = sim.addBot(app.sim, provider === 'dingtalk' ? 'SECsandboxbotsecret' : provider === 'wecom' ? undefined : 'sandbox-bot-secret');
+  const bot = await call('/v1/integrations', { provider, kind: 'webhook', name: `${provider} bot`, credentials: { url, ...(provider === 'wecom' ? {} : { secret: provider === 'dingtalk' ? 'SECsandboxbotsecret' : 'sandbox-bot-secret' }) } });
+  lines.push(`  ${provider.padEnd(9)} app ${integration.id}   bot ${bot.id}`);
+}
+
+process.stdout.write(
+  [
+    '',
+    `imhub sandbox is ready: API ${runtime.url}, approver page ${sim.url}/sandbox`,
+    `API token: ${token}`,
+    'Integrations (people: requester@, alice@, bob@, carol@example.com; on DingTalk use mobiles 13800000000..3):',
+    ...lines,
+    '',
+    'Try:',
+    `  export IMHUB_URL=${runtime.url} IMHUB_TOKEN=${token}`,
+    `  npx imhub approval start --integration "feishu app" --title "Deploy v1" --requester requester@example.com --approver alice@example.com --wait`,
+    `  then approve it at ${sim.url}/sandbox`,
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n'),
+);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    void Promise.all([runtime.stop(), sim.stop()]).finally(() => process.exit(0));
+  });
+}
