@@ -386,6 +386,28 @@ export class DynamoTokenStore implements TokenStore {
 /** Identifies a token without storing it in the clear (for conditional discards). */
 const fingerprint = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 32);
 
+/**
+ * Puts a new item, and with an idempotency key also the key's lock item, in one transaction. When
+ * the key was used before, stores nothing and returns the record that key made.
+ */
+async function putOnce<T>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  item: Record<string, unknown>,
+  idempotency: { item: Record<string, unknown>; original: () => Promise<T | undefined> } | undefined | '',
+): Promise<{ created: boolean; record?: T }> {
+  const put = (value: Record<string, unknown>) => ({ Put: { TableName: tableName, Item: value, ConditionExpression: 'attribute_not_exists(pk)' } });
+  try {
+    await client.send(new TransactWriteCommand({ TransactItems: idempotency ? [put(item), put(idempotency.item)] : [put(item)] }));
+    return { created: true };
+  } catch (error) {
+    if (!idempotency || !failedConditions(error)?.includes(1)) throw error;
+    const original = await idempotency.original();
+    if (!original) throw new ConflictError('this idempotencyKey is being used by a request in progress; retry shortly', { code: 'idempotency_in_progress' });
+    return { created: false, record: original };
+  }
+}
+
 export class DynamoApprovalRepository implements ApprovalRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -407,23 +429,11 @@ export class DynamoApprovalRepository implements ApprovalRepository {
   }
 
   async create(approval: ApprovalRecord): Promise<{ created: boolean; approval: ApprovalRecord }> {
-    const put = { Put: { TableName: this.tableName, Item: this.item(approval), ConditionExpression: 'attribute_not_exists(pk)' } };
-    const key = approval.idempotencyKey;
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: key
-            ? [put, { Put: { TableName: this.tableName, Item: { ...keys.approvalKey(approval.integrationId, key), approvalId: approval.id }, ConditionExpression: 'attribute_not_exists(pk)' } }]
-            : [put],
-        }),
-      );
-      return { created: true, approval };
-    } catch (error) {
-      if (!key || !failedConditions(error)?.includes(1)) throw error;
-      const original = await this.byIdempotencyKey(approval.integrationId, key);
-      if (!original) throw new ConflictError('this idempotencyKey is being used by a request in progress; retry shortly', { code: 'idempotency_in_progress' });
-      return { created: false, approval: original };
-    }
+    const { created, record } = await putOnce(this.client, this.tableName, this.item(approval), approval.idempotencyKey && {
+      item: { ...keys.approvalKey(approval.integrationId, approval.idempotencyKey), approvalId: approval.id },
+      original: () => this.byIdempotencyKey(approval.integrationId, approval.idempotencyKey!),
+    });
+    return { created, approval: record ?? approval };
   }
 
   async get(id: string): Promise<ApprovalRecord | undefined> {
@@ -574,23 +584,11 @@ export class DynamoNotificationRepository implements NotificationRepository {
   }
 
   async create(notification: NotificationRecord): Promise<{ created: boolean; notification: NotificationRecord }> {
-    const put = { Put: { TableName: this.tableName, Item: this.item(notification), ConditionExpression: 'attribute_not_exists(pk)' } };
-    const key = notification.idempotencyKey;
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: key
-            ? [put, { Put: { TableName: this.tableName, Item: { ...keys.notificationKey(notification.integrationId, key), notificationId: notification.id }, ConditionExpression: 'attribute_not_exists(pk)' } }]
-            : [put],
-        }),
-      );
-      return { created: true, notification };
-    } catch (error) {
-      if (!key || !failedConditions(error)?.includes(1)) throw error;
-      const original = await this.byIdempotencyKey(notification.integrationId, key);
-      if (!original) throw new ConflictError('this idempotencyKey is being used by a request in progress; retry shortly', { code: 'idempotency_in_progress' });
-      return { created: false, notification: original };
-    }
+    const { created, record } = await putOnce(this.client, this.tableName, this.item(notification), notification.idempotencyKey && {
+      item: { ...keys.notificationKey(notification.integrationId, notification.idempotencyKey), notificationId: notification.id },
+      original: () => this.byIdempotencyKey(notification.integrationId, notification.idempotencyKey!),
+    });
+    return { created, notification: record ?? notification };
   }
 
   async get(id: string): Promise<NotificationRecord | undefined> {
