@@ -71,10 +71,7 @@ export class ApprovalService implements CallbackEventSink {
   }
 
   async create(input: CreateApprovalInput): Promise<{ approval: ApprovalView; created: boolean }> {
-    const integration = await this.options.integrations.require(input.integrationId).catch((error: unknown) => {
-      if (error instanceof NotFoundError) throw new BadRequestError(`integrationId ${input.integrationId} does not exist`, { code: 'unknown_integration' });
-      throw error;
-    });
+    const integration = await this.options.integrations.requireReferenced(input.integrationId);
     // A repeated request returns what the first one made, without asking the platform again.
     if (input.idempotencyKey) {
       const earlier = await this.options.approvals.byIdempotencyKey(integration.id, input.idempotencyKey);
@@ -219,7 +216,7 @@ export class ApprovalService implements CallbackEventSink {
   /** Validates `notify` up front: the integration exists, and targets fit its kind. */
   private async checkNotify(approvalIntegration: Integration, notify: NonNullable<CreateApprovalInput['notify']>) {
     const integrationId = notify.integrationId ?? approvalIntegration.id;
-    const target = integrationId === approvalIntegration.id ? approvalIntegration : await this.options.integrations.require(integrationId).catch(() => undefined);
+    const target = integrationId === approvalIntegration.id ? approvalIntegration : await this.options.integrations.find(integrationId);
     if (!target) throw invalidInput('request body', [{ path: 'notify.integrationId', message: `integration ${integrationId} does not exist` }]);
     const count = notify.to ? Object.values(notify.to).reduce((sum, list) => sum + list.length, 0) : 0;
     if (target.kind === 'webhook' && count > 0) throw invalidInput('request body', [{ path: 'notify.to', message: 'a group bot posts to its own group: leave out notify.to' }]);

@@ -13,7 +13,7 @@ import {
   type UpdateIntegrationInput,
 } from '../domain/integration.ts';
 import { type OutboundUrlPolicy, outboundUrlProblem } from '../domain/outbound-url.ts';
-import { type ErrorDetail, NotFoundError } from '../errors.ts';
+import { BadRequestError, type ErrorDetail, NotFoundError } from '../errors.ts';
 import type { IntegrationRepository, Page, PageRequest } from '../store/repository.ts';
 import type { SecretSealer } from '../secrets/sealer.ts';
 import { invalidInput, zodIssuesToDetails } from '../http/validation.ts';
@@ -107,6 +107,17 @@ export class IntegrationService {
   /** The full credentials (secrets included) for talking to the platform. Never returned to a caller. */
   async credentials(integration: Integration): Promise<Credentials> {
     return { ...integration.publicCredentials, ...(await this.openSecrets(integration)) };
+  }
+
+  /** An integration a request names in its body: a missing one is the request's mistake (400), not a 404. */
+  async requireReferenced(id: string): Promise<Integration> {
+    const integration = await this.options.repository.get(id);
+    if (!integration) throw new BadRequestError(`integrationId ${id} does not exist`, { code: 'unknown_integration' });
+    return integration;
+  }
+
+  find(id: string): Promise<Integration | undefined> {
+    return this.options.repository.get(id);
   }
 
   async require(id: string): Promise<Integration> {

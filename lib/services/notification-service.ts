@@ -44,10 +44,7 @@ export class NotificationService {
   }
 
   async create(input: CreateNotificationInput): Promise<{ notification: NotificationView; created: boolean }> {
-    const integration = await this.options.integrations.require(input.integrationId).catch((error: unknown) => {
-      if (error instanceof NotFoundError) throw new BadRequestError(`integrationId ${input.integrationId} does not exist`, { code: 'unknown_integration' });
-      throw error;
-    });
+    const integration = await this.options.integrations.requireReferenced(input.integrationId);
     if (input.idempotencyKey) {
       const earlier = await this.options.notifications.byIdempotencyKey(integration.id, input.idempotencyKey);
       if (earlier) return { notification: toNotificationView(earlier), created: false };

@@ -386,6 +386,20 @@ export class DynamoTokenStore implements TokenStore {
 /** Identifies a token without storing it in the clear (for conditional discards). */
 const fingerprint = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 32);
 
+/** Items of one GSI2 partition (`DUE`, `WEBHOOK`, `NOTIFY`) whose time has come, soonest first. */
+async function queryDue<T>(client: DynamoDBDocumentClient, tableName: string, partition: string, now: Date, limit: number): Promise<T[]> {
+  const result = await client.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: tableSchema.gsi2.indexName,
+      KeyConditionExpression: 'gsi2pk = :partition AND gsi2sk <= :now',
+      ExpressionAttributeValues: { ':partition': partition, ':now': `${now.toISOString()}#~` },
+      Limit: limit,
+    }),
+  );
+  return (result.Items ?? []).map((item) => stripKeys<T>(item));
+}
+
 /**
  * Puts a new item, and with an idempotency key also the key's lock item, in one transaction. When
  * the key was used before, stores nothing and returns the record that key made.
@@ -492,17 +506,8 @@ export class DynamoApprovalRepository implements ApprovalRepository {
     return this.dueIn('WEBHOOK', now, limit);
   }
 
-  private async dueIn(partition: string, now: Date, limit: number): Promise<ApprovalRecord[]> {
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: tableSchema.gsi2.indexName,
-        KeyConditionExpression: 'gsi2pk = :partition AND gsi2sk <= :now',
-        ExpressionAttributeValues: { ':partition': partition, ':now': `${now.toISOString()}#~` },
-        Limit: limit,
-      }),
-    );
-    return (result.Items ?? []).map((item) => stripKeys<ApprovalRecord>(item));
+  private dueIn(partition: string, now: Date, limit: number): Promise<ApprovalRecord[]> {
+    return queryDue<ApprovalRecord>(this.client, this.tableName, partition, now, limit);
   }
 
   async leaseWebhook(id: string, attempts: number, now: Date, until: Date): Promise<boolean> {
@@ -619,17 +624,8 @@ export class DynamoNotificationRepository implements NotificationRepository {
     }
   }
 
-  async due(now: Date, limit: number): Promise<NotificationRecord[]> {
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: tableSchema.gsi2.indexName,
-        KeyConditionExpression: 'gsi2pk = :partition AND gsi2sk <= :now',
-        ExpressionAttributeValues: { ':partition': 'NOTIFY', ':now': `${now.toISOString()}#~` },
-        Limit: limit,
-      }),
-    );
-    return (result.Items ?? []).map((item) => stripKeys<NotificationRecord>(item));
+  due(now: Date, limit: number): Promise<NotificationRecord[]> {
+    return queryDue<NotificationRecord>(this.client, this.tableName, 'NOTIFY', now, limit);
   }
 }
 
