@@ -28,8 +28,6 @@ export interface CallbackServiceOptions {
   sink: CallbackEventSink;
   /** Logs each event handed on (type and ids, never the payload). */
   logger?: Logger;
-  /** How long opened credentials are kept in memory, saving a KMS call per event. @default 300000 */
-  credentialCacheMs?: number;
 }
 
 /**
@@ -38,8 +36,6 @@ export interface CallbackServiceOptions {
  * Nothing is stored before the request is verified.
  */
 export class CallbackService {
-  private readonly credentialCache = new Map<string, { credentials: Credentials; until: number }>();
-
   constructor(private readonly options: CallbackServiceOptions) {}
 
   async handle(integrationId: string, request: CallbackRequest): Promise<CallbackResponse> {
@@ -49,7 +45,7 @@ export class CallbackService {
     });
     if (integration.kind !== 'app') throw new NotFoundError('no integration receives callbacks at this URL');
 
-    const outcome = verifiers[integration.provider](request, await this.credentialsOf(integration));
+    const outcome = verifiers[integration.provider](request, await this.options.integrations.credentials(integration));
     if (outcome.kind === 'handshake') return outcome.response;
 
     const { event } = outcome;
@@ -65,14 +61,5 @@ export class CallbackService {
       await this.options.events.release(integrationId, event.id).catch(() => undefined);
       throw error;
     }
-  }
-
-  private async credentialsOf(integration: Integration): Promise<Credentials> {
-    const key = `${integration.id}:${integration.credentialVersion}`;
-    const cached = this.credentialCache.get(key);
-    if (cached && cached.until > Date.now()) return cached.credentials;
-    const credentials = await this.options.integrations.credentials(integration);
-    this.credentialCache.set(key, { credentials, until: Date.now() + (this.options.credentialCacheMs ?? 300_000) });
-    return credentials;
   }
 }

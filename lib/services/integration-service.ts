@@ -25,6 +25,8 @@ export interface IntegrationServiceOptions {
   /** Base of callback URLs, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com`. */
   publicBaseUrl: string;
   now?: () => Date;
+  /** How long opened credentials are kept in memory, sparing a KMS call per platform call or event. @default 300000 */
+  credentialCacheMs?: number;
 }
 
 export const newIntegrationId = () => `int_${randomBytes(15).toString('base64url').replace(/[-_]/g, 'x')}`;
@@ -32,6 +34,8 @@ export const newIntegrationId = () => `int_${randomBytes(15).toString('base64url
 /** Create, read, update and delete integrations; the only place that seals and opens their secrets. */
 export class IntegrationService {
   private readonly now: () => Date;
+  /** Keyed by id and credential version: a changed secret is never served from here. */
+  private readonly credentialCache = new Map<string, { credentials: Credentials; until: number }>();
 
   constructor(private readonly options: IntegrationServiceOptions) {
     this.now = options.now ?? (() => new Date());
@@ -106,7 +110,12 @@ export class IntegrationService {
 
   /** The full credentials (secrets included) for talking to the platform. Never returned to a caller. */
   async credentials(integration: Integration): Promise<Credentials> {
-    return { ...integration.publicCredentials, ...(await this.openSecrets(integration)) };
+    const key = `${integration.id}:${integration.credentialVersion}`;
+    const cached = this.credentialCache.get(key);
+    if (cached && cached.until > Date.now()) return cached.credentials;
+    const credentials = { ...integration.publicCredentials, ...(await this.openSecrets(integration)) };
+    this.credentialCache.set(key, { credentials, until: Date.now() + (this.options.credentialCacheMs ?? 300_000) });
+    return credentials;
   }
 
   /** An integration a request names in its body: a missing one is the request's mistake (400), not a 404. */

@@ -71,17 +71,6 @@ describe('CallbackService', () => {
     expect(events.states.get('e1')).toBe('done');
   });
 
-  it('opens credentials once per credential version, not per event', async () => {
-    let opened = 0;
-    const service = new CallbackService({
-      integrations: { require: async () => integration, credentials: async () => (opened++, credentials) },
-      events: memoryEvents(),
-      sink: { handle: async () => undefined },
-    });
-    for (const id of ['a', 'b', 'c']) await service.handle('int_1', signedEvent(id));
-    expect(opened).toBe(1);
-  });
-
   it('lets the sink answer the platform (a card action toast)', async () => {
     const service = new CallbackService({
       integrations: { require: async () => integration, credentials: async () => credentials },
