@@ -20,9 +20,24 @@ export async function killLeftoverServers() {
   await Promise.all([...running].map((server) => server.stop('SIGKILL')));
 }
 
-/** Runs `npm start`'s program (`tsx lib/local/main.ts`) as its own process group and waits until it serves. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'lib', 'local', 'main.ts')], {
+export interface ProgramOptions {
+  /** The TypeScript entry point, relative to the repository. */
+  entry: string;
+  /** Matches the line that says the program serves; its first group is the API's URL. */
+  ready: RegExp;
+}
+
+/** `npm start`'s program. */
+export const localServer: ProgramOptions = { entry: 'lib/local/main.ts', ready: /serving on (http:\/\/\S+)/ };
+/** `npm run sandbox`'s program. */
+export const sandbox: ProgramOptions = { entry: 'scripts/sandbox.ts', ready: /imhub sandbox is ready: API (http:\/\/\S+),/ };
+
+/**
+ * Runs a program (`npm start`'s by default) with tsx as its own process group and waits until it
+ * serves.
+ */
+export async function startServerProcess(env: Record<string, string>, program: ProgramOptions = localServer): Promise<ServerProcess> {
+  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, program.entry)], {
     cwd: root,
     env: { ...process.env, PORT: '0', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
     detached: true,
@@ -36,7 +51,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${output}`)), 45_000);
     const check = () => {
-      const match = /serving on (http:\/\/\S+)/.exec(output);
+      const match = program.ready.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);
