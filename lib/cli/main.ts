@@ -14,6 +14,10 @@ const usage = `usage:
   imhub notify --integration <id|name> --text <text> [--title <t>] [--level info|success|warning|error]
         [--chat <id>]... [--user <id>]... [--email <e>]... [--mobile <m>]... [--json]
   imhub integrations list | verify <id|name>
+  imhub integrations create --provider feishu|lark|dingtalk|wecom [--kind app|webhook] --name <name>
+        --credentials-file <path|-> [--api-base-url <url>] [--json]
+        (credentials as a JSON object, from a file or stdin: never on the command line, where ps and
+        shell history would keep them)
   a <person> is an email, a mobile, or a platform user id (or email:/mobile:/userId: to say which)
   configuration: IMHUB_URL and IMHUB_TOKEN, or --url and --token before the command`;
 
@@ -112,8 +116,41 @@ async function notify(call: Call, argv: string[], out: NodeJS.WritableStream): P
   return result.status === 'failed' ? 3 : 0;
 }
 
+async function createIntegration(call: Call, argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      provider: { type: 'string' },
+      kind: { type: 'string' },
+      name: { type: 'string' },
+      'api-base-url': { type: 'string' },
+      'credentials-file': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (!values.provider || !values.name || !values['credentials-file']) throw new UsageError('integrations create needs --provider, --name and --credentials-file');
+  const file = values['credentials-file'];
+  let credentials: unknown;
+  try {
+    credentials = JSON.parse(file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8'));
+  } catch (error) {
+    // Never echo the file: it holds secrets.
+    throw new UsageError(`--credentials-file ${file === '-' ? '(stdin)' : file} must hold a JSON object (${(error as NodeJS.ErrnoException).code ?? 'not JSON'})`);
+  }
+  const created = await call('POST', '/v1/integrations', {
+    provider: values.provider,
+    ...(values.kind ? { kind: values.kind } : {}),
+    name: values.name,
+    ...(values['api-base-url'] ? { apiBaseUrl: values['api-base-url'] } : {}),
+    credentials,
+  });
+  out.write(values.json ? `${JSON.stringify(created)}\n` : `${created.id}${created.callbackUrl ? `\tcallback URL ${created.callbackUrl}` : ''}\n`);
+  return 0;
+}
+
 async function integrations(call: Call, argv: string[], out: NodeJS.WritableStream): Promise<number> {
   const [action, target] = argv;
+  if (action === 'create') return createIntegration(call, argv.slice(1), out);
   if (action === 'list') {
     const page = await call('GET', '/v1/integrations?limit=100');
     for (const item of page.items) out.write(`${item.id}\t${item.provider}\t${item.kind}\t${item.name}\n`);
@@ -124,7 +161,7 @@ async function integrations(call: Call, argv: string[], out: NodeJS.WritableStre
     out.write(`${result.detail}\n`);
     return 0;
   }
-  throw new UsageError('integrations takes list, or verify <id|name>');
+  throw new UsageError('integrations takes list, create, or verify <id|name>');
 }
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {

@@ -11,11 +11,12 @@ const aesKey = 'f'.repeat(43);
 const root = join(import.meta.dirname, '..', '..');
 
 /** Runs the real `imhub` command (bin/imhub.mjs) against the local runtime. */
-function imhub(args: string[]) {
+function imhub(args: string[], stdin?: string) {
   const child = spawn(process.execPath, [join(root, 'bin', 'imhub.mjs'), ...args], {
     env: { ...process.env, IMHUB_URL: api.runtime.url, IMHUB_TOKEN: api.adminToken },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (stdin !== undefined) child.stdin!.end(stdin);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -90,5 +91,35 @@ describe('imhub integrations and notify', () => {
     const sent = await imhub(['notify', '--integration', 'cli wecom', '--user', 'lead', '--text', 'deployed']);
     expect(sent.code, sent.stderr).toBe(0);
     expect(sent.stdout).toMatch(/^ntf_\w+ sent/);
+  });
+});
+
+describe('imhub integrations create', () => {
+  it('creates an integration from credentials on stdin, never echoing them', async () => {
+    const secret = 'cli-created-feishu-secret-42';
+    const created = await imhub(
+      ['integrations', 'create', '--provider', 'feishu', '--name', 'cli feishu', '--api-base-url', sim.url, '--credentials-file', '-'],
+      JSON.stringify({ appId: 'cli_clicreated0001', appSecret: secret }),
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const [id, callback] = created.stdout.trim().split('\t');
+    expect(callback).toBe(`callback URL ${api.runtime.url}/v1/callbacks/${id}`);
+    const stored = await api.call('GET', `/v1/integrations/${id}`);
+    expect(stored.body).toMatchObject({ provider: 'feishu', kind: 'app', name: 'cli feishu', apiBaseUrl: sim.url });
+    expect(created.stdout + created.stderr).not.toContain(secret);
+  });
+
+  it('refuses credentials that are not JSON, or that the API rejects, with exit 3 and no secret echoed', async () => {
+    const notJson = await imhub(['integrations', 'create', '--provider', 'feishu', '--name', 'x', '--credentials-file', '-'], 'appSecret=hunter2-secret');
+    expect(notJson.code).toBe(3);
+    expect(notJson.stderr).toContain('--credentials-file (stdin) must hold a JSON object');
+    expect(notJson.stderr).not.toContain('hunter2');
+    const rejected = await imhub(['integrations', 'create', '--provider', 'feishu', '--name', 'y', '--credentials-file', '-'], JSON.stringify({ appSecret: 'hunter2-secret' }));
+    expect(rejected.code).toBe(3);
+    expect(rejected.stderr).toMatch(/400 validation_failed: .*appId/);
+    expect(rejected.stderr).not.toContain('hunter2');
+    const missing = await imhub(['integrations', 'create', '--provider', 'feishu']);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('integrations create needs --provider, --name and --credentials-file');
   });
 });
