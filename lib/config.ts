@@ -16,6 +16,12 @@ const environment = z.object({
   API_TOKEN: z.string().min(1).optional(),
   /** First reconciler look at a new approval, in ms (then doubling). Lower only for local tries and tests. */
   IMHUB_RECONCILE_FIRST_CHECK_MS: z.coerce.number().int().min(0).default(60_000),
+  /**
+   * How long a worker owns an outbound step (starting an approval's platform instance, one
+   * webhook or message delivery) before the reconciler takes over a step a crash interrupted.
+   * Longer than any function's timeout. Lower only for local tries and tests.
+   */
+  IMHUB_LEASE_MS: z.coerce.number().int().min(100).default(60_000),
   /** First webhook retry delay in ms (then doubling). Lower only for local tries and tests. */
   IMHUB_WEBHOOK_FIRST_RETRY_MS: z.coerce.number().int().min(0).default(30_000),
   /** Multiplies the platforms' rate windows. Lower only for local tries and tests against the simulator. */

@@ -166,6 +166,13 @@ export interface ApprovalRecord extends ApprovalState {
   idempotencyKey?: string;
   /** Where start and end messages go. */
   notify?: { integrationId: string; to?: NotificationTargets };
+  /** The messages of `notify` already handed to the notifications outbox. */
+  announced?: ('start' | 'end')[];
+  /**
+   * Until when the writer that is creating the platform instance owns that; after it, the
+   * reconciler finishes a start a crash or a throttling platform interrupted.
+   */
+  startLeaseUntil?: string;
   /** The outbound webhook: sealed secret, delivery state and every attempt. */
   webhook?: WebhookState;
   /** When the reconciler should look at this approval next (while pending). */

@@ -18,6 +18,7 @@ if (values.help) {
       '  PUBLIC_BASE_URL  base of callback URLs, e.g. your tunnel (default: this server)',
       '  IMHUB_DATA_DIR   data folder (default .imhub)',
       '  IMHUB_IN_MEMORY  1 to keep nothing on disk (same as --in-memory)',
+      '  IMHUB_RECONCILE_INTERVAL_MS  how often the reconciler runs (default 60000, as in AWS)',
       '',
     ].join('\n'),
   );
@@ -31,6 +32,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
+const reconcileIntervalMs = env.IMHUB_RECONCILE_INTERVAL_MS === undefined ? 60_000 : Number(env.IMHUB_RECONCILE_INTERVAL_MS);
+if (!Number.isInteger(reconcileIntervalMs) || reconcileIntervalMs < 100) {
+  process.stderr.write(`IMHUB_RECONCILE_INTERVAL_MS must be a whole number of milliseconds, at least 100, not "${env.IMHUB_RECONCILE_INTERVAL_MS}"\n`);
+  process.exit(2);
+}
+
 const started = Date.now();
 const runtime = await startLocalRuntime({
   port,
@@ -38,6 +45,7 @@ const runtime = await startLocalRuntime({
   ...(env.API_TOKEN ? { apiToken: env.API_TOKEN } : {}),
   ...(env.PUBLIC_BASE_URL ? { publicBaseUrl: env.PUBLIC_BASE_URL } : {}),
   ...(env.IMHUB_DATA_DIR ? { dataDir: env.IMHUB_DATA_DIR } : {}),
+  reconcileIntervalMs,
   inMemory: values['in-memory'] || env.IMHUB_IN_MEMORY === '1' || env.IMHUB_IN_MEMORY === 'true',
 }).catch((error: Error) => {
   process.stderr.write(`imhub could not start: ${error.message}\n`);

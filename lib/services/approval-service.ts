@@ -20,7 +20,7 @@ import type { SecretSealer } from '../secrets/sealer.ts';
 import { invalidInput } from '../http/validation.ts';
 import type { Integration } from '../domain/integration.ts';
 import type { CreateNotificationInput, MessageLevel } from '../domain/message.ts';
-import { BadRequestError, NotFoundError, ProviderError } from '../errors.ts';
+import { BadRequestError, HttpError, NotFoundError, ProviderError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { PlatformEvent } from '../providers/callbacks/callback-types.ts';
 import type { ApprovalOperations, ApprovalSpec } from '../providers/port.ts';
@@ -45,6 +45,8 @@ export interface ApprovalServiceOptions {
   webhookTimeoutMs?: number;
   fetch?: typeof fetch;
   now?: () => Date;
+  /** How long a start or a webhook delivery is owned before the reconciler may take it over. @default 60000 */
+  leaseMs?: number;
   /** First reconciler look after creation, then doubling per check. @default 60000 */
   firstCheckMs?: number;
   /** Longest gap between two reconciler looks at one approval. @default 900000 */
@@ -65,9 +67,11 @@ const instanceEventTypes = new Set(['approval_instance', 'approval_task', 'bpms_
  */
 export class ApprovalService implements CallbackEventSink {
   private readonly now: () => Date;
+  private readonly leaseMs: number;
 
   constructor(private readonly options: ApprovalServiceOptions) {
     this.now = options.now ?? (() => new Date());
+    this.leaseMs = options.leaseMs ?? 60_000;
   }
 
   async create(input: CreateApprovalInput): Promise<{ approval: ApprovalView; created: boolean }> {
@@ -122,26 +126,62 @@ export class ApprovalService implements CallbackEventSink {
         : {}),
       nextCheckAt: new Date(now.getTime() + (this.options.firstCheckMs ?? 60_000)).toISOString(),
       checks: 0,
+      startLeaseUntil: new Date(now.getTime() + this.leaseMs).toISOString(),
       version: 1,
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };
     const { created, approval } = await this.options.approvals.create(record);
     if (!created) return { approval: toApprovalView(approval), created: false };
+    return { approval: toApprovalView(await this.start(integration, provider.approvals, approval)), created: true };
+  }
 
+  /**
+   * Creates the platform instance of a stored approval and links it. A throttling platform did
+   * not act, so the approval stays pending and the reconciler starts it when the lease ends; any
+   * other failure ends it `failed` with the platform's message and is thrown (a create that
+   * cannot be repeated safely is not repeated). Of two instances created for one approval (a
+   * start taken over while the first was only slow), the first linked wins and the other is withdrawn.
+   */
+  private async start(integration: Integration, operations: ApprovalOperations, approval: ApprovalRecord): Promise<ApprovalRecord> {
     const spec = specOf(approval);
+    let created: { definition: string; instanceId: string; url?: string | undefined };
     try {
-      const definition = await this.definitionFor(integration, provider.approvals, spec);
-      const instance = await provider.approvals.createInstance(definition, spec);
-      await this.options.index.linkInstance(integration.id, instance.instanceId, approval.id);
-      const started = await this.write(approval, (current) => ({ ...current, platform: { instanceId: instance.instanceId, definition, ...(instance.url ? { url: instance.url } : {}) } }));
-      await this.announce(started ?? approval, 'start');
-      return { approval: toApprovalView(started ?? approval), created: true };
+      const definition = await this.definitionFor(integration, operations, spec);
+      const instance = await operations.createInstance(definition, spec);
+      created = { definition, instanceId: instance.instanceId, url: instance.url };
     } catch (error) {
+      if (error instanceof ProviderError && error.throttled) {
+        this.options.logger.warn('the platform is throttling: the reconciler will start this approval', { approvalId: approval.id, platformCode: error.platformCode });
+        return approval;
+      }
       const reason = error instanceof ProviderError ? error.message : 'the platform instance could not be created';
       await this.apply(approval.id, { type: 'failed', at: this.now().toISOString(), reason });
       throw error;
     }
+    await this.options.index.linkInstance(integration.id, created.instanceId, approval.id);
+    const started = await this.write(approval, (current) =>
+      current.platform ? current : { ...current, platform: { instanceId: created.instanceId, definition: created.definition, ...(created.url ? { url: created.url } : {}) } },
+    );
+    // Not linked (another start linked first, or the approval ended meanwhile): nobody would ever
+    // act on this instance, so take it back where the platform allows.
+    if (started?.platform?.instanceId !== created.instanceId) {
+      await this.withdraw({ ...approval, platform: { instanceId: created.instanceId, definition: created.definition } });
+    }
+    if (started) await this.followUp(started);
+    return started ?? approval;
+  }
+
+  /** The reconciler's part of a start: take the lease once it has run out, then start. */
+  private async resumeStart(approval: ApprovalRecord): Promise<ApprovalRecord | undefined> {
+    const now = this.now();
+    const leaseEnd = approval.startLeaseUntil ?? new Date(new Date(approval.createdAt).getTime() + this.leaseMs).toISOString();
+    if (leaseEnd > now.toISOString()) return approval;
+    const claimed: ApprovalRecord = { ...approval, startLeaseUntil: new Date(now.getTime() + this.leaseMs).toISOString(), version: approval.version + 1, updatedAt: now.toISOString() };
+    if (!(await this.options.approvals.update(claimed, approval))) return this.options.approvals.get(approval.id);
+    const integration = await this.options.integrations.require(approval.integrationId);
+    const provider = await this.options.providers.providerOf(integration);
+    return this.start(integration, provider.approvals!, claimed);
   }
 
   async get(id: string, waitSeconds = 0): Promise<ApprovalView> {
@@ -191,6 +231,11 @@ export class ApprovalService implements CallbackEventSink {
     let ended = 0;
     for (const approval of due) {
       try {
+        // An ended approval is due only while its end message is still to be handed on.
+        if (isTerminal(approval.status)) {
+          await this.followUp(approval);
+          continue;
+        }
         const now = this.now();
         let result: ApprovalRecord | undefined;
         if (now.toISOString() >= approval.timeoutAt) {
@@ -198,7 +243,12 @@ export class ApprovalService implements CallbackEventSink {
           // Withdraw only what the timeout ended: recalling an instance the platform already
           // approved would put it back to pending on Feishu.
           if (result && endedBy(result, 'timeout')) await this.withdraw(result);
+        } else if (!approval.platform) {
+          // A start a crash or a throttling platform interrupted.
+          result = await this.resumeStart(approval);
+          if (result && !isTerminal(result.status)) await this.reschedule(result);
         } else {
+          await this.followUp(approval);
           result = await this.refresh(approval.id);
           if (result && !isTerminal(result.status)) await this.reschedule(result);
         }
@@ -225,11 +275,32 @@ export class ApprovalService implements CallbackEventSink {
   }
 
   /**
-   * Posts the start or end message of an approval with `notify`, once: the idempotency key is
-   * the approval id and the moment. A failed post is logged; it never fails the approval.
+   * Hands the start message (once the instance exists) and the end message of an approval with
+   * `notify` to the notifications outbox, and records that. Until recorded, the approval stays
+   * due for the reconciler (the end message's job is born in the terminal write), so a crash
+   * loses no message; the notification's idempotency key makes a second hand-over a no-op.
    */
-  private async announce(approval: ApprovalRecord, moment: 'start' | 'end') {
+  private async followUp(approval: ApprovalRecord): Promise<void> {
     if (!approval.notify || !this.options.notifications) return;
+    const moments = (['start', 'end'] as const).filter(
+      (moment) => !approval.announced?.includes(moment) && (moment === 'start' ? Boolean(approval.platform) : isTerminal(approval.status)),
+    );
+    const handed: ('start' | 'end')[] = [];
+    for (const moment of moments) if (await this.announce(approval, moment)) handed.push(moment);
+    if (handed.length === 0) return;
+    const next: ApprovalRecord = { ...approval, announced: [...(approval.announced ?? []), ...handed], version: approval.version + 1, updatedAt: this.now().toISOString() };
+    // A lost race leaves it due: the next look hands the message on again, which changes nothing.
+    await this.options.approvals.updateAnyStatus(next, approval);
+  }
+
+  /**
+   * Posts the start or end message of an approval with `notify`: the idempotency key is the
+   * approval id and the moment. False when it should be tried again (the store failed); a
+   * message the API refuses (say, its bot was deleted) is logged and not retried. It never
+   * fails the approval.
+   */
+  private async announce(approval: ApprovalRecord, moment: 'start' | 'end'): Promise<boolean> {
+    if (!approval.notify || !this.options.notifications) return true;
     const level: MessageLevel = moment === 'start' ? 'info' : approval.status === 'approved' ? 'success' : approval.status === 'rejected' || approval.status === 'failed' ? 'error' : 'warning';
     const who = (person: PersonInput | undefined) => (person ? ('userId' in person ? person.userId : 'email' in person ? person.email : person.mobile) : 'someone');
     const view = toApprovalView(approval);
@@ -253,8 +324,10 @@ export class ApprovalService implements CallbackEventSink {
         },
         idempotencyKey: `${approval.id}-${moment}`,
       });
+      return true;
     } catch (error) {
       this.options.logger.warn('approval notification failed', { approvalId: approval.id, moment, error });
+      return error instanceof HttpError && error.statusCode < 500;
     }
   }
 
@@ -270,7 +343,7 @@ export class ApprovalService implements CallbackEventSink {
       if (!webhook || webhook.state !== 'pending') continue;
       const now = this.now();
       const count = webhook.attempts.length;
-      if (!(await this.options.approvals.leaseWebhook(approval.id, count, now, new Date(now.getTime() + 60_000)))) continue;
+      if (!(await this.options.approvals.leaseWebhook(approval.id, count, now, new Date(now.getTime() + this.leaseMs)))) continue;
       const attempt = await this.post(approval, webhook);
       const attempts = [...webhook.attempts, attempt];
       const ok = attempt.status >= 200 && attempt.status < 300;
@@ -358,7 +431,7 @@ export class ApprovalService implements CallbackEventSink {
       // The delivery job is born in the same write as the terminal state: one per approval.
       if (isTerminal(written.status) && written.webhook) written.webhook = { ...written.webhook, state: 'pending', nextAttemptAt: this.now().toISOString() };
       if (await this.options.approvals.update(written, current)) {
-        if (isTerminal(written.status)) await this.announce(written, 'end');
+        if (isTerminal(written.status)) await this.followUp(written);
         return written;
       }
     }

@@ -68,6 +68,7 @@ const notifications = once(
       providers: providers(),
       logger,
       rateWindowScale: loadConfig().IMHUB_RATE_WINDOW_SCALE,
+      leaseMs: loadConfig().IMHUB_LEASE_MS,
     }),
 );
 
@@ -83,6 +84,7 @@ const approvals = once(
       logger,
       notifications: notifications(),
       firstCheckMs: loadConfig().IMHUB_RECONCILE_FIRST_CHECK_MS,
+      leaseMs: loadConfig().IMHUB_LEASE_MS,
       webhookFirstRetryMs: loadConfig().IMHUB_WEBHOOK_FIRST_RETRY_MS,
     }),
 );

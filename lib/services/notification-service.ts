@@ -22,6 +22,8 @@ export interface NotificationServiceOptions {
   logger: Logger;
   /** Multiplies every rate window (tests and local tries shrink minutes to seconds). @default 1 */
   rateWindowScale?: number;
+  /** How long a claimed delivery is owned before another dispatcher may send it (after a crash). @default 60000 */
+  leaseMs?: number;
   now?: () => Date;
 }
 
@@ -127,7 +129,7 @@ export class NotificationService {
       if (delivery.status !== 'queued' || (delivery.nextAttemptAt && delivery.nextAttemptAt > now.toISOString())) continue;
 
       // Claim the delivery (attempts + 1) before anything else: a concurrent dispatcher's save then fails.
-      const claimed = await this.change(current, index, { ...delivery, attempts: delivery.attempts + 1, nextAttemptAt: new Date(now.getTime() + 60_000).toISOString() });
+      const claimed = await this.change(current, index, { ...delivery, attempts: delivery.attempts + 1, nextAttemptAt: new Date(now.getTime() + (this.options.leaseMs ?? 60_000)).toISOString() });
       if (!claimed) return (await this.options.notifications.get(current.id)) ?? current;
       current = claimed;
       // The rate window is taken last, right before the send, so the platform sees the send when we counted it.

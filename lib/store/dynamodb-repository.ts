@@ -429,16 +429,20 @@ export class DynamoApprovalRepository implements ApprovalRepository {
   ) {}
 
   /**
-   * The sparse GSI2 keys: pending approvals are `DUE` for the reconciler; ended ones whose webhook
-   * is still to be delivered are `WEBHOOK`, written in the same put as the terminal state, so a
-   * terminal transition and its delivery job exist together or not at all.
+   * The sparse GSI2 keys: pending approvals are `DUE` for the reconciler, and so are ended ones
+   * whose end message is still to be handed on; then ended ones whose webhook is still to be
+   * delivered are `WEBHOOK`. Each is written in the same put as the terminal state, so a terminal
+   * transition and its follow-up jobs exist together or not at all.
    */
   private item(approval: ApprovalRecord) {
+    const endMessageDue = approval.notify && !approval.announced?.includes('end');
     const index = !isTerminal(approval.status)
       ? { gsi2pk: 'DUE', gsi2sk: `${approval.nextCheckAt}#${approval.id}` }
-      : approval.webhook?.state === 'pending'
-        ? { gsi2pk: 'WEBHOOK', gsi2sk: `${approval.webhook.nextAttemptAt}#${approval.id}` }
-        : {};
+      : endMessageDue
+        ? { gsi2pk: 'DUE', gsi2sk: `${approval.endedAt ?? approval.updatedAt}#${approval.id}` }
+        : approval.webhook?.state === 'pending'
+          ? { gsi2pk: 'WEBHOOK', gsi2sk: `${approval.webhook.nextAttemptAt}#${approval.id}` }
+          : {};
     return { ...keys.approval(approval.id), gsi1pk: listings.approval, gsi1sk: `${approval.createdAt}#${approval.id}`, ...index, ...approval };
   }
 
@@ -480,17 +484,17 @@ export class DynamoApprovalRepository implements ApprovalRepository {
     );
   }
 
-  async update(next: ApprovalRecord, previous: ApprovalRecord): Promise<boolean> {
+  update(next: ApprovalRecord, previous: ApprovalRecord): Promise<boolean> {
+    return this.putIf(next, '#version = :version AND #status = :pending', { '#version': 'version', '#status': 'status' }, { ':version': previous.version, ':pending': 'pending' });
+  }
+
+  updateAnyStatus(next: ApprovalRecord, previous: ApprovalRecord): Promise<boolean> {
+    return this.putIf(next, '#version = :version', { '#version': 'version' }, { ':version': previous.version });
+  }
+
+  private async putIf(next: ApprovalRecord, condition: string, names: Record<string, string>, values: Record<string, unknown>): Promise<boolean> {
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: this.item(next),
-          ConditionExpression: '#version = :version AND #status = :pending',
-          ExpressionAttributeNames: { '#version': 'version', '#status': 'status' },
-          ExpressionAttributeValues: { ':version': previous.version, ':pending': 'pending' },
-        }),
-      );
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: this.item(next), ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;

@@ -71,7 +71,12 @@ export interface ApprovalRepository {
    * pending: of two racing writers exactly one wins. Returns false for the loser.
    */
   update(next: ApprovalRecord, previous: ApprovalRecord): Promise<boolean>;
-  /** Pending approvals whose next check is due at `now`, soonest first. */
+  /**
+   * Writes `next` only if the stored version is `previous.version`, whatever the status: for
+   * bookkeeping on ended approvals (messages handed on). Returns false for the loser.
+   */
+  updateAnyStatus(next: ApprovalRecord, previous: ApprovalRecord): Promise<boolean>;
+  /** Approvals the reconciler should look at now: pending ones whose check is due, ended ones with an end message still to hand on. */
   due(now: Date, limit: number): Promise<ApprovalRecord[]>;
   /** Ended approvals whose webhook delivery is due at `now`. */
   dueWebhooks(now: Date, limit: number): Promise<ApprovalRecord[]>;

@@ -11,6 +11,8 @@ import { PlatformSimulator, type SimPlatform } from '../simulators/platform-simu
 process.env.IMHUB_RECONCILE_FIRST_CHECK_MS = '300';
 // Webhook retries start after 200 ms (30 s in production).
 process.env.IMHUB_WEBHOOK_FIRST_RETRY_MS = '200';
+// A start is owned for 500 ms before the reconciler may take it over (60 s in production).
+process.env.IMHUB_LEASE_MS = '500';
 
 /** A pipeline's webhook receiver: records every delivery; `down` makes it answer 503. */
 const receiver = { down: false, received: [] as { headers: Record<string, string>; body: string }[], url: '' };
@@ -311,6 +313,35 @@ describe('approvals, across platforms', () => {
     expect(sim.approvals.reads.get(body.platformInstanceId)).toBe(1);
     await start('feishu', [{ mode: 'any', approvers: ['bob'] }]);
     expect(sim.count('feishu.approval.create')).toBe(created);
+  });
+
+  it('start later what a throttling platform refused: 201 pending, then the reconciler creates the instance', async () => {
+    // Prepare: WeCom refuses every attempt of the create as over its limit
+    sim.inject('wecom.instance.create', { kind: 'code', code: 45009 }, 4);
+    const before = sim.approvals.instances.size;
+    // Act
+    const started = await start('wecom', [{ mode: 'any', approvers: ['alice'] }]);
+    expect(started.status, started.text).toBe(201);
+    expect(started.body).toMatchObject({ status: 'pending', platformInstanceId: null });
+    expect(sim.approvals.instances.size).toBe(before);
+    await sleep(600);
+    await api.runtime.reconcile();
+    // Assess: one instance, linked, and it decides the approval
+    const resumed = await read(started.body.id);
+    expect(resumed.platformInstanceId).toEqual(expect.any(String));
+    expect(sim.approvals.instances.size).toBe(before + 1);
+    await act('wecom', resumed.platformInstanceId, 'alice', 'approve');
+    expect((await read(started.body.id)).status).toBe('approved');
+  });
+
+  it('link the Feishu instance an attempt whose answer was lost already made (found by its uuid), not fail on 60012', async () => {
+    sim.inject('feishu.instance.create', { kind: 'answer-lost', status: 502 });
+    const before = sim.approvals.instances.size;
+    const started = await start('feishu', [{ mode: 'any', approvers: ['alice'] }]);
+    expect(started.status, started.text).toBe(201);
+    expect(sim.approvals.instances.size).toBe(before + 1);
+    const [instance] = [...sim.approvals.instances.values()].slice(-1);
+    expect(started.body).toMatchObject({ status: 'pending', platformInstanceId: instance!.id });
   });
 
   it('list approvals by status and integration', async () => {

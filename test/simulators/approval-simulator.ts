@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SimPlatform } from './platform-simulator.ts';
 import { dingtalkSigned, feishuSigned, type SignedRequest, wecomApprovalXml, wecomSigned } from './platform-signing.ts';
 
@@ -39,6 +40,21 @@ export interface CallbackSubscription {
 
 type Send = (status: number, payload: unknown) => void;
 
+/**
+ * Callback delivery as an unreliable network and a platform's retry queue make it: each callback
+ * may be lost, delivered twice, or held back (so callbacks arrive out of order, across and
+ * within actions).
+ */
+export interface CallbackChaos {
+  random: () => number;
+  /** Share of callbacks that never arrive. */
+  drop: number;
+  /** Share of callbacks delivered a second time, later. */
+  duplicate: number;
+  /** Each delivery waits a random time up to this. */
+  maxDelayMs: number;
+}
+
 export class ApprovalSimulator {
   readonly instances = new Map<string, SimInstance>();
   readonly definitions = new Map<string, { platform: SimPlatform; modes?: string[] }>();
@@ -50,6 +66,11 @@ export class ApprovalSimulator {
   readonly reads = new Map<string, number>();
   /** The requests of the last action, to deliver again as a platform retry would (same ids, same bytes). */
   lastRequests: { url: string; requests: SignedRequest[] } | undefined;
+  /** When set, callbacks are dropped, duplicated and reordered, and `act` does not wait for them. */
+  chaos: CallbackChaos | undefined;
+  /** What chaos did: callbacks dropped and extra copies sent. */
+  readonly chaosCounts = { dropped: 0, duplicated: 0 };
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly deliver: (url: string, build: () => SignedRequest) => Promise<{ status: number }[]>) {}
 
@@ -78,7 +99,9 @@ export class ApprovalSimulator {
         return send(200, { code: 0, msg: 'success', data: { instance_code: instance.id } });
       }
       case 'feishu.instance.get': {
-        const instance = this.read(this.instances.get(decodeURIComponent(url.pathname.split('/').pop()!)));
+        // Feishu finds an instance by its code, or by the uuid it was created with.
+        const key = decodeURIComponent(url.pathname.split('/').pop()!);
+        const instance = this.read(this.instances.get(key) ?? [...this.instances.values()].find((candidate) => candidate.platform === 'feishu' && candidate.uuid === key));
         if (!instance) return send(200, { code: 1390003, msg: 'instance code not found' });
         const status = { pending: 'PENDING', approved: 'APPROVED', rejected: 'REJECTED', canceled: 'CANCELED' }[instance.status];
         const task_list = instance.nodes.flatMap((node, index) =>
@@ -209,12 +232,37 @@ export class ApprovalSimulator {
     const answers = [];
     const requests = builds.map((build) => build());
     this.lastRequests = { url: subscription.url, requests };
+    if (this.chaos) {
+      for (const request of requests) this.deliverChaotically(instance.id, subscription.url, request, this.chaos);
+      return [];
+    }
     for (const request of requests) {
       const delivered = await this.deliver(subscription.url, () => request);
       this.deliveries.push({ instanceId: instance.id, status: delivered.at(-1)?.status ?? 0 });
       answers.push(...delivered);
     }
     return answers;
+  }
+
+  private deliverChaotically(instanceId: string, url: string, request: SignedRequest, chaos: CallbackChaos) {
+    if (chaos.random() < chaos.drop) {
+      this.chaosCounts.dropped += 1;
+      return;
+    }
+    const copies = chaos.random() < chaos.duplicate ? 2 : 1;
+    this.chaosCounts.duplicated += copies - 1;
+    for (let copy = 0; copy < copies; copy += 1) {
+      const delivery = sleep(chaos.random() * chaos.maxDelayMs * (copy + 1))
+        .then(() => this.deliver(url, () => request))
+        .then((delivered) => this.deliveries.push({ instanceId, status: delivered.at(-1)?.status ?? 0 }));
+      this.inFlight.add(delivery);
+      void delivery.finally(() => this.inFlight.delete(delivery));
+    }
+  }
+
+  /** Waits for every callback that chaos still holds back. */
+  async settled() {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   /** Sends the last action's callbacks again, unchanged. */

@@ -55,7 +55,9 @@ export type Fault =
   | { kind: 'http'; status: number; headers?: Record<string, string> }
   | { kind: 'code'; code: number | string; message?: string }
   | { kind: 'slow'; ms: number }
-  | { kind: 'expire-tokens' };
+  | { kind: 'expire-tokens' }
+  /** The platform acts, but the answer is lost on the way back: the caller sees this status. */
+  | { kind: 'answer-lost'; status: number };
 
 export interface SimUser {
   name: string;
@@ -116,6 +118,13 @@ export class PlatformSimulator {
   readonly bots = new Map<string, Bot>();
   private readonly tokens = new Map<string, { app: App; expiresAt: number }>();
   private readonly faults = new Map<SimRoute, Fault[]>();
+  /**
+   * Faults at random, besides the queued ones: each call fails with probability `rate`, with the
+   * fault `pick` chooses for its route (undefined: this route is spared).
+   */
+  randomFaults: { rate: number; random: () => number; pick: (route: SimRoute) => Fault | undefined } | undefined;
+  /** How many random faults were injected, per route. */
+  readonly injected: Record<string, number> = {};
   /** Extra pages under /sandbox (the sandbox's approver page). */
   pages?: (method: string, url: URL, body: string, response: ServerResponse) => Promise<void>;
   /** The platforms' approval apps; `approvals.act(...)` is a person approving or rejecting. */
@@ -161,6 +170,14 @@ export class PlatformSimulator {
     this.faults.set(route, queue);
   }
 
+  private randomFault(route: SimRoute): Fault | undefined {
+    const chaos = this.randomFaults;
+    if (!chaos || chaos.random() >= chaos.rate) return undefined;
+    const fault = chaos.pick(route);
+    if (fault) this.injected[route] = (this.injected[route] ?? 0) + 1;
+    return fault;
+  }
+
   /** Every token issued so far stops working now, as when a platform invalidates tokens early. */
   expireAllTokens() {
     for (const entry of this.tokens.values()) entry.expiresAt = 0;
@@ -203,7 +220,9 @@ export class PlatformSimulator {
     const raw = Buffer.concat(chunks).toString('utf8');
     if (this.pages && url.pathname.startsWith('/sandbox')) return this.pages(request.method ?? 'GET', url, raw, response);
     const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+    let answerLost: number | undefined;
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      if (answerLost !== undefined) [status, payload, headers] = [answerLost, { message: 'injected: acted, answer lost' }, {}];
       response.writeHead(status, { 'content-type': 'application/json', ...headers });
       response.end(JSON.stringify(payload));
     };
@@ -213,11 +232,12 @@ export class PlatformSimulator {
     const platform = route.split('.')[0] as SimPlatform;
     const words = dialect[platform];
 
-    const fault = this.faults.get(route)?.shift();
+    const fault = this.faults.get(route)?.shift() ?? this.randomFault(route);
     if (fault?.kind === 'slow') await sleep(fault.ms);
     if (fault?.kind === 'expire-tokens') this.expireAllTokens();
     if (fault?.kind === 'http') return send(fault.status, fault.status === 429 ? words.throttled : { message: 'injected' }, fault.headers);
     if (fault?.kind === 'code') return send(200, words.error(fault.code, fault.message ?? 'injected'));
+    if (fault?.kind === 'answer-lost') answerLost = fault.status;
 
     if (route.endsWith('.token')) return this.issueToken(platform, url, body, send);
     if (route.endsWith('.bot')) return this.receiveBotMessage(platform, url, body, send);

@@ -47,20 +47,29 @@ export function feishuApprovals(base: string): ApprovalAdapter {
     },
 
     async createInstance(call, definition, spec) {
-      const { body } = await call<{ data: { instance_code: string } }>({
-        method: 'POST',
-        url: `${base}/open-apis/approval/v4/instances`,
-        body: {
-          approval_code: definition,
-          open_id: spec.requester,
-          form: JSON.stringify([{ id: 'content', type: 'textarea', value: approvalText(spec) }]),
-          node_approver_open_id_list: spec.stages.map((stage, index) => ({ key: nodeId(index), value: stage.approvers })),
-          uuid: spec.approvalId.slice(0, 64),
-        },
-        // The uuid makes a repeat fail (60012) instead of creating a second instance.
-        idempotent: true,
-      });
-      return { instanceId: body.data.instance_code };
+      const uuid = spec.approvalId.slice(0, 64);
+      try {
+        const { body } = await call<{ data: { instance_code: string } }>({
+          method: 'POST',
+          url: `${base}/open-apis/approval/v4/instances`,
+          body: {
+            approval_code: definition,
+            open_id: spec.requester,
+            form: JSON.stringify([{ id: 'content', type: 'textarea', value: approvalText(spec) }]),
+            node_approver_open_id_list: spec.stages.map((stage, index) => ({ key: nodeId(index), value: stage.approvers })),
+            uuid,
+          },
+          // The uuid makes a repeat fail (60012) instead of creating a second instance.
+          idempotent: true,
+        });
+        return { instanceId: body.data.instance_code };
+      } catch (error) {
+        if ((error as { platformCode?: unknown }).platformCode !== 60012) throw error;
+        // An earlier attempt (a timed-out retry, or a start a crash interrupted) made it: the
+        // instance can be read by the uuid it was created with, which tells its code.
+        const { body } = await call<{ data: { instance_code: string } }>({ method: 'GET', url: `${base}/open-apis/approval/v4/instances/${encodeURIComponent(uuid)}`, idempotent: true });
+        return { instanceId: body.data.instance_code };
+      }
     },
 
     async getInstance(call, _definition, instanceId) {
