@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What a key may do. `admin` may do everything, including managing keys. */
 export const scopes = ['admin', 'integrations:write', 'approvals:write', 'notifications:send', 'read'] as const;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { notificationTargets, type NotificationTargets } from './message.ts';
 import { personSchema, type PersonInput } from './person.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Integrations: one IM app or group bot that imhub talks to. Pure: schemas, the split of

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A person is named by exactly one of userId, email or mobile. */
 export const personSchema = z.union(

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Principal } from '../domain/api-key.ts';
 import type { Logger } from '../log.ts';
 import type { Authenticator } from '../services/authenticator.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Scope } from '../domain/api-key.ts';
 
 export const httpMethods = ['GET', 'POST', 'PATCH', 'DELETE'] as const;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createApiKeyBody, scopes } from '../domain/api-key.ts';
 import { approvalStatuses, createApprovalBody } from '../domain/approval.ts';
 import { createNotificationBody, messageSchema } from '../domain/message.ts';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type ErrorDetail, ValidationError } from '../errors.ts';
 
 /** zod issues as `{path, message}` pairs a person can act on; `prefix` places them inside a larger body. */

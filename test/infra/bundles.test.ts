@@ -18,7 +18,13 @@ async function bundle(entry: string) {
     mainFields: ['module', 'main'],
     logLevel: 'silent',
   });
-  return { bytes: result.outputFiles[0]!.contents.length, inputs: Object.keys(result.metafile.inputs) };
+  const output = Object.values(result.metafile.outputs)[0]!;
+  return {
+    bytes: result.outputFiles[0]!.contents.length,
+    inputs: Object.keys(result.metafile.inputs),
+    /** The inputs that left code in the bundle (tree shaking can drop a whole file). */
+    kept: Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([path]) => path),
+  };
 }
 
 describe('Lambda bundles', () => {
@@ -39,5 +45,11 @@ describe('Lambda bundles', () => {
   it('keep the callbacks function free of the Secrets Manager client it never needs', async () => {
     const { inputs } = await bundle('callbacks');
     expect(inputs.filter((input) => input.includes('client-secrets-manager'))).toEqual([]);
+  });
+
+  it('carry zod without its translations (zod is imported as a namespace, so unused parts shake out)', async () => {
+    const { kept } = await bundle('approvals');
+    const locales = kept.filter((input) => input.includes('node_modules/zod/v4/locales/')).map((input) => input.split('/').pop());
+    expect(locales.filter((locale) => locale !== 'en.js' && locale !== 'index.js')).toEqual([]);
   });
 });
