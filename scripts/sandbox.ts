@@ -42,13 +42,7 @@ for (const [provider, app] of Object.entries(apps)) {
   const secret = app.credentials.appSecret ?? app.credentials.secret!;
   sim.addApp(app.sim, app.appId, secret);
   const integration = await call('/v1/integrations', { provider, name: `${provider} app`, apiBaseUrl: sim.url, credentials: app.credentials });
-  const c = app.credentials;
-  sim.approvals.subscribe(app.sim, app.appId, {
-    url: integration.callbackUrl,
-    ...(c.encryptKey ? { encryptKey: c.encryptKey, verificationToken: c.verificationToken! } : {}),
-    ...(c.aesKey ? { token: c.token!, aesKey: c.aesKey, receiverId: c.appKey! } : {}),
-    ...(c.encodingAesKey ? { token: c.token!, aesKey: c.encodingAesKey, receiverId: c.corpId!, agentId: c.agentId! } : {}),
-  });
+  sim.approvals.subscribeIntegration(app.sim, app.appId, integration.callbackUrl, app.credentials);
   const { url } = sim.addBot(app.sim, provider === 'dingtalk' ? 'SECsandboxbotsecret' : provider === 'wecom' ? undefined : 'sandbox-bot-secret');
   const bot = await call('/v1/integrations', { provider, kind: 'webhook', name: `${provider} bot`, credentials: { url, ...(provider === 'wecom' ? {} : { secret: provider === 'dingtalk' ? 'SECsandboxbotsecret' : 'sandbox-bot-secret' }) } });
   lines.push(`  ${provider.padEnd(9)} app ${integration.id}   bot ${bot.id}`);

@@ -57,13 +57,7 @@ beforeAll(async () => {
     const created = await api.call('POST', '/v1/integrations', { body: { provider: name, name: `e2e ${name}`, apiBaseUrl: sim.url, credentials: platform.credentials } });
     expect(created.status, created.text).toBe(201);
     integrationIds[name] = created.body.id;
-    const c = platform.credentials as Record<string, string>;
-    sim.approvals.subscribe(platform.sim, platform.appId, {
-      url: created.body.callbackUrl,
-      ...(c.encryptKey ? { encryptKey: c.encryptKey, verificationToken: c.verificationToken } : {}),
-      ...(c.aesKey ? { token: c.token, aesKey: c.aesKey, receiverId: c.appKey } : {}),
-      ...(c.encodingAesKey ? { token: c.token, aesKey: c.encodingAesKey, receiverId: c.corpId, agentId: c.agentId } : {}),
-    });
+    sim.approvals.subscribeIntegration(platform.sim, platform.appId, created.body.callbackUrl, platform.credentials);
   }
 });
 afterAll(async () => {

@@ -166,13 +166,7 @@ beforeAll(async () => {
     sim.addApp(platform.sim, platform.appId, 'appSecret' in platform.credentials ? platform.credentials.appSecret : platform.credentials.secret);
     const app = await api('POST', '/v1/integrations', { provider: platform.provider, name: `rel ${platform.provider}`, apiBaseUrl: sim.url, credentials: platform.credentials });
     expect(app.status).toBe(201);
-    const c = platform.credentials as Record<string, string>;
-    sim.approvals.subscribe(platform.sim, platform.appId, {
-      url: app.body.callbackUrl,
-      ...(c.encryptKey ? { encryptKey: c.encryptKey, verificationToken: c.verificationToken! } : {}),
-      ...(c.aesKey ? { token: c.token!, aesKey: c.aesKey, receiverId: c.appKey! } : {}),
-      ...(c.encodingAesKey ? { token: c.token!, aesKey: c.encodingAesKey, receiverId: c.corpId!, agentId: c.agentId! } : {}),
-    });
+    sim.approvals.subscribeIntegration(platform.sim, platform.appId, app.body.callbackUrl, platform.credentials);
     const botSecret = platform.provider === 'dingtalk' ? 'SECrelbotsecret' : platform.provider === 'wecom' ? undefined : 'rel-bot-secret';
     const { url } = sim.addBot(platform.sim, botSecret);
     const bot = await api('POST', '/v1/integrations', { provider: platform.provider, kind: 'webhook', name: `rel ${platform.provider} bot`, credentials: { url, ...(botSecret ? { secret: botSecret } : {}) } });
@@ -256,7 +250,8 @@ describe(`reliability: ${size} approvals under faults and a SIGKILL (seed ${seed
     await sleep(200);
     server = await startServerProcess(env);
     const settled = await Promise.allSettled(runs);
-    expect(settled.flatMap((result) => (result.status === 'rejected' ? [String(result.reason)] : []))).toEqual([]);
+    const serverErrors = () => [firstOutput, server.output()].join('\n').split('\n').filter((line) => line.includes('"level":"error"')).slice(0, 3).join('\n');
+    expect(settled.flatMap((result) => (result.status === 'rejected' ? [String(result.reason)] : [])), serverErrors()).toEqual([]);
     const ids = settled.map((result) => (result as PromiseFulfilledResult<string>).value);
     const actedAt = Date.now();
     await sim.approvals.settled();

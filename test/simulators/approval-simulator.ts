@@ -78,6 +78,21 @@ export class ApprovalSimulator {
     this.subscriptions.set(`${platform}:${appId}`, subscription);
   }
 
+  /**
+   * Subscribes an app integration as its console would be set up: callbacks to `url`, signed and
+   * encrypted with the keys in its credentials (Feishu/Lark encryptKey; DingTalk aesKey and
+   * appKey; WeCom encodingAesKey and corpId).
+   */
+  subscribeIntegration(platform: SimPlatform, appId: string, url: string, credentials: Record<string, string | undefined>) {
+    const c = credentials;
+    this.subscribe(platform, appId, {
+      url,
+      ...(c.encryptKey ? { encryptKey: c.encryptKey, verificationToken: c.verificationToken ?? '' } : {}),
+      ...(c.aesKey ? { token: c.token ?? '', aesKey: c.aesKey, receiverId: c.appKey ?? '' } : {}),
+      ...(c.encodingAesKey ? { token: c.token ?? '', aesKey: c.encodingAesKey, receiverId: c.corpId ?? '', agentId: c.agentId ?? '1' } : {}),
+    });
+  }
+
   handle(route: string, appId: string, url: URL, body: Record<string, unknown>, send: Send): void {
     switch (route) {
       case 'feishu.approval.create': {
