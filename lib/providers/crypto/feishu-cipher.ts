@@ -4,7 +4,17 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, 
  * Feishu/Lark event crypto (identical on both): AES-256-CBC under sha256(Encrypt Key) with a
  * random IV prepended, and the request signature sha256(timestamp + nonce + encryptKey + rawBody).
  */
-const keyOf = (encryptKey: string) => createHash('sha256').update(encryptKey, 'utf8').digest();
+/** The AES key of each Encrypt Key this instance has seen: every event would hash it again. */
+const keys = new Map<string, Buffer>();
+function keyOf(encryptKey: string): Buffer {
+  let key = keys.get(encryptKey);
+  if (!key) {
+    key = createHash('sha256').update(encryptKey, 'utf8').digest();
+    if (keys.size >= 256) keys.clear();
+    keys.set(encryptKey, key);
+  }
+  return key;
+}
 
 export function feishuDecrypt(encryptKey: string, encrypted: string): string {
   const data = Buffer.from(encrypted, 'base64');

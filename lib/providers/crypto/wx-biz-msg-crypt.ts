@@ -18,10 +18,17 @@ export class CallbackCipherError extends Error {
 
 const blockSize = 32;
 
+/** Decoded keys of the integrations this instance serves: every callback would decode its key again. */
+const decodedKeys = new Map<string, Buffer>();
+
 export function aesKeyOf(encodingAesKey: string): Buffer {
+  const known = decodedKeys.get(encodingAesKey);
+  if (known) return known;
   if (!/^[A-Za-z0-9+/]{43}$/.test(encodingAesKey)) throw new CallbackCipherError('the AES key must be 43 base64 characters', 'key');
   const key = Buffer.from(`${encodingAesKey}=`, 'base64');
   if (key.length !== 32) throw new CallbackCipherError('the AES key does not decode to 32 bytes', 'key');
+  if (decodedKeys.size >= 256) decodedKeys.clear();
+  decodedKeys.set(encodingAesKey, key);
   return key;
 }
 
