@@ -72,6 +72,9 @@ export class ApiFunction extends Construct {
         sourceMap: true,
         sourceMapMode: SourceMapMode.EXTERNAL,
         mainFields: ['module', 'main'],
+        // Bundle our pinned AWS SDK clients instead of loading the runtime's from its node_modules:
+        // one minified file imports in about half the time (npm run bench: rows 2a-2b against 2m-2n).
+        bundleAwsSDK: true,
         // ESM bundles of CommonJS dependencies still call require().
         banner: "import { createRequire as __imhubCreateRequire } from 'node:module'; const require = __imhubCreateRequire(import.meta.url);",
         forceDockerBundling: false,

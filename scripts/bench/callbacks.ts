@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import type { CallbackOutcome, CallbackRequest } from '../../lib/providers/callbacks/callback-types.ts';
+import { verifyDingtalkCallback } from '../../lib/providers/callbacks/dingtalk-callback.ts';
+import { verifyFeishuCallback } from '../../lib/providers/callbacks/feishu-callback.ts';
+import { verifyWecomCallback } from '../../lib/providers/callbacks/wecom-callback.ts';
+import { dingtalkSigned, feishuSigned, type SignedRequest, wecomApprovalXml, wecomSigned } from '../../test/simulators/platform-signing.ts';
+import { type AppName, apps } from './apps.ts';
+import { closedLoop } from './closed-loop.ts';
+import type { DynamoCounts } from './counting-proxy.ts';
+import { sdkFeishuReceiver } from './peers/feishu-sdk-receiver.ts';
+import { wxCryptoDingtalkReceiver, wxCryptoWecomReceiver } from './peers/wx-crypto-receivers.ts';
+import type { Row, SuiteResult } from './report.ts';
+import type { BenchSettings } from './settings.ts';
+import type { BenchStack } from './stack.ts';
+import { median, percentile } from './stats.ts';
+
+/**
+ * The dedupe both sides get: an event id takes effect once, claimed in memory. The SDKs have no
+ * dedupe at all; imhub's real claim is a DynamoDB conditional put (row 1j measures that path).
+ */
+class MemoryClaims {
+  private readonly seen = new Set<string>();
+  claim(id: string): boolean {
+    if (this.seen.has(id)) return false;
+    this.seen.add(id);
+    return true;
+  }
+  get size() {
+    return this.seen.size;
+  }
+}
+
+type Handle = (request: CallbackRequest) => Promise<unknown>;
+
+/** One callback scheme: how its platform signs a payload, imhub's receiver and the peer's. */
+interface Scheme {
+  app: AppName;
+  label: string;
+  peerIs: string;
+  sign(): SignedRequest;
+  ours(claims: MemoryClaims): Handle;
+  peer(claims: MemoryClaims): Handle;
+}
+
+/** imhub's side: the real verifier of lib/providers/callbacks, then the claim. */
+const ours =
+  (verify: (request: CallbackRequest) => CallbackOutcome) =>
+  (claims: MemoryClaims): Handle =>
+  async (request) => {
+    const outcome = verify(request);
+    if (outcome.kind === 'event') claims.claim(outcome.event.id);
+    return outcome.response.body;
+  };
+
+/** An approval event as Feishu sends it (v1 envelope, as test/simulators/approval-simulator.ts builds it). */
+const feishuApprovalEvent = () => ({
+  uuid: randomUUID(),
+  token: apps.feishu.credentials.verificationToken,
+  ts: String(Date.now() / 1000),
+  type: 'event_callback',
+  event: { app_id: apps.feishu.appId, tenant_key: 'tenant', type: 'approval_instance', approval_code: 'APPROVAL-BENCH', instance_code: randomUUID().toUpperCase(), status: 'APPROVED', operate_time: String(Date.now()) },
+});
+
+const signFeishu = () => feishuSigned({ encryptKey: apps.feishu.credentials.encryptKey, payload: feishuApprovalEvent() });
+
+/** WeCom approval numbers are 64-bit; each signed event gets the next one, so every event id is new. */
+let wecomSpNo = 202600000000000;
+
+const schemes: Scheme[] = [
+  {
+    app: 'feishu',
+    label: 'Feishu/Lark encrypted event',
+    peerIs: '@larksuiteoapi/node-sdk EventDispatcher',
+    sign: signFeishu,
+    ours: ours((request) => verifyFeishuCallback(request, apps.feishu.credentials)),
+    peer: (claims) =>
+      sdkFeishuReceiver(apps.feishu.credentials, (event) => {
+        claims.claim(String(event.uuid));
+        return { msg: 'success' };
+      }),
+  },
+  {
+    app: 'dingtalk',
+    label: 'DingTalk JSON callback',
+    peerIs: '@wecom/crypto + JSON.parse',
+    sign: () =>
+      dingtalkSigned({
+        token: apps.dingtalk.credentials.token,
+        aesKey: apps.dingtalk.credentials.aesKey,
+        receiverId: apps.dingtalk.credentials.appKey,
+        payload: { EventType: 'bpms_task_change', eventId: randomUUID(), processInstanceId: randomUUID(), type: 'finish', result: 'agree', staffId: 'ding_alice', taskId: Date.now() },
+      }),
+    ours: ours((request) => verifyDingtalkCallback(request, apps.dingtalk.credentials)),
+    peer: (claims) => wxCryptoDingtalkReceiver(apps.dingtalk.credentials, (event) => claims.claim(String(event.eventId))),
+  },
+  {
+    app: 'wecom',
+    label: 'WeCom XML callback',
+    peerIs: '@wecom/crypto + fast-xml-parser',
+    sign: () => {
+      const { corpId, agentId, token, encodingAesKey } = apps.wecom.credentials;
+      const xml = wecomApprovalXml({ corpId, agentId, spNo: String((wecomSpNo += 1)), status: 2, change: 2 });
+      return wecomSigned({ token, encodingAesKey, corpId, agentId, xml });
+    },
+    ours: ours((request) => verifyWecomCallback(request, apps.wecom.credentials)),
+    peer: (claims) =>
+      wxCryptoWecomReceiver(apps.wecom.credentials, (event) => {
+        // imhub's event id for an approval change: the instance, the change and the time.
+        const approval = event.ApprovalInfo as Record<string, unknown>;
+        claims.claim(`${String(approval.SpNo)}:${String(approval.StatuChangeEvent)}:${String(event.CreateTime)}`);
+      }),
+  },
+];
+
+const toRequest = (signed: SignedRequest): CallbackRequest => ({
+  method: signed.method,
+  headers: signed.headers,
+  query: signed.query,
+  rawBody: Buffer.from(signed.body ?? '', 'utf8'),
+  now: new Date(),
+});
+
+interface Sample {
+  /** Events per second of each round: their median resists a round that the machine's noise hit. */
+  rates: number[];
+  latenciesUs: number[];
+}
+
+/** Runs every request through `handle`, one at a time, timing each. */
+async function runRound(handle: Handle, requests: readonly CallbackRequest[], sample: Sample | undefined) {
+  const start = process.hrtime.bigint();
+  for (const request of requests) {
+    const before = process.hrtime.bigint();
+    await handle(request);
+    sample?.latenciesUs.push(Number(process.hrtime.bigint() - before) / 1e3);
+  }
+  sample?.rates.push(requests.length / (Number(process.hrtime.bigint() - start) / 1e9));
+}
+
+/**
+ * Both sides get the same freshly signed payloads each round and alternate who goes first, so
+ * that the machine's noise and the JIT's warm-up land on both; one warm-up round is discarded.
+ */
+async function measureScheme(scheme: Scheme, settings: BenchSettings['callbacks']) {
+  const samples: Record<'ours' | 'peer', Sample> = { ours: { rates: [], latenciesUs: [] }, peer: { rates: [], latenciesUs: [] } };
+  for (let round = -1; round < settings.rounds; round += 1) {
+    const requests = Array.from({ length: settings.eventsPerRound }, () => toRequest(scheme.sign()));
+    for (const side of round % 2 === 0 ? (['ours', 'peer'] as const) : (['peer', 'ours'] as const)) {
+      const claims = new MemoryClaims();
+      await runRound(scheme[side](claims), requests, round >= 0 ? samples[side] : undefined);
+      // Not a timing check: a handler that refused the payloads would be measuring its error path.
+      if (claims.size !== requests.length) throw new Error(`${scheme.app} ${side}: ${claims.size} of ${requests.length} events accepted`);
+    }
+  }
+  const summary = (sample: Sample) => ({
+    eventsPerSecond: median(sample.rates),
+    roundRates: sample.rates,
+    p50Us: percentile(sample.latenciesUs, 50),
+    p99Us: percentile(sample.latenciesUs, 99),
+    events: sample.latenciesUs.length,
+  });
+  return { ours: summary(samples.ours), peer: summary(samples.peer) };
+}
+
+const schemeRows = (scheme: Scheme, position: number, result: Awaited<ReturnType<typeof measureScheme>>, note: string): Row[] => {
+  const letter = (offset: number) => `1${String.fromCharCode(97 + position * 3 + offset)}`;
+  return [
+    { id: letter(0), measure: `${scheme.label}: verify+decrypt+parse+dedupe`, unit: 'events/s', ours: result.ours.eventsPerSecond, peer: result.peer.eventsPerSecond, better: 'higher', peerIs: scheme.peerIs, note },
+    { id: letter(1), measure: `${scheme.label}: p50 latency`, unit: 'µs', ours: result.ours.p50Us, peer: result.peer.p50Us, better: 'lower', peerIs: scheme.peerIs },
+    { id: letter(2), measure: `${scheme.label}: p99 latency`, unit: 'µs', ours: result.ours.p99Us, peer: result.peer.p99Us, better: 'lower', peerIs: scheme.peerIs },
+  ];
+};
+
+/** Row 1a-1i: each callback scheme in process, imhub's verifier against the platform's own library. */
+export async function benchCallbackHandlers(settings: BenchSettings['callbacks']): Promise<SuiteResult> {
+  const rows: Row[] = [];
+  const details: Record<string, unknown> = {};
+  const method = `in process, one event at a time: median of ${settings.rounds} rounds × ${settings.eventsPerRound.toLocaleString('en-US')} freshly signed events per side, alternating who goes first`;
+  const fairness =
+    'both sides dedupe with the same in-memory Set claim (the SDKs have none). imhub also checks the 5-minute timestamp window, the receiver id and (Feishu) the Verification Token, comparing in constant time; the peers check the signature only';
+  for (const [position, scheme] of schemes.entries()) {
+    const result = await measureScheme(scheme, settings);
+    details[scheme.app] = result;
+    rows.push(...schemeRows(scheme, position, result, position === 0 ? `${method}; ${fairness}` : method));
+  }
+  return { rows, details };
+}
+
+/**
+ * Row 1j: the whole callback path of the local runtime, over HTTP: API Gateway-like server →
+ * callbacks Lambda handler → integration and sealed credentials → verify → DynamoDB claim → the
+ * approval index (the instance is unknown, so it is acknowledged) → claim completed. Against
+ * `/healthz` on the same server at the same concurrency: the floor of the server and the handler
+ * adapter, with no crypto and no DynamoDB.
+ */
+export async function benchCallbackPath(stack: BenchStack, settings: BenchSettings['callbacks']): Promise<SuiteResult> {
+  const { callbackUrl } = stack.integrations.feishu;
+  // Each answer is read to its end, so that its connection goes back to the pool.
+  const answeredOk = async (response: Response) => {
+    await response.arrayBuffer();
+    return response.status === 200;
+  };
+  const send = async (signed: SignedRequest) =>
+    answeredOk(await fetch(`${callbackUrl}?${new URLSearchParams(signed.query).toString()}`, { method: signed.method, headers: signed.headers, ...(signed.body === undefined ? {} : { body: signed.body }) }));
+  const health = async () => answeredOk(await fetch(`${stack.runtime.url}/healthz`));
+
+  const totals = { ours: { completed: 0, failed: 0, ms: 0, dynamoCalls: 0 }, peer: { completed: 0, failed: 0, ms: 0, dynamoCalls: 0 } };
+  let operations: DynamoCounts = {};
+  // Round -1 warms up both paths, and DynamoDB Local's JVM with them; it is not counted.
+  for (let round = -1; round < settings.httpRounds; round += 1) {
+    const payloads = Array.from({ length: settings.httpEventsPerRound }, signFeishu);
+    for (const side of round % 2 === 0 ? (['ours', 'peer'] as const) : (['peer', 'ours'] as const)) {
+      const dynamo = await stack.dynamo.meter();
+      const result = await closedLoop({ concurrency: settings.httpConcurrency, count: payloads.length, call: (index) => (side === 'ours' ? send(payloads[index]!) : health()) });
+      if (round < 0) continue;
+      const total = totals[side];
+      total.completed += result.completed;
+      total.failed += result.failed;
+      total.ms += result.elapsedMs;
+      const calls = await dynamo();
+      total.dynamoCalls += calls.calls;
+      if (side === 'ours') operations = calls.operations;
+    }
+  }
+  if (totals.ours.failed > 0) throw new Error(`${totals.ours.failed} callbacks were not answered 200 by the local runtime`);
+  const rate = (total: { completed: number; ms: number }) => (total.completed / total.ms) * 1000;
+  return {
+    rows: [
+      {
+        id: '1j',
+        measure: 'Feishu callback through the local runtime (HTTP → handler → DynamoDB Local claim)',
+        unit: 'events/s',
+        ours: rate(totals.ours),
+        peer: rate(totals.peer),
+        better: 'higher',
+        peerIs: 'GET /healthz, same server',
+        note: `concurrency ${settings.httpConcurrency}, ${totals.ours.completed} events after a warm-up round; ${(totals.ours.dynamoCalls / totals.ours.completed).toFixed(1)} DynamoDB calls per event (integration read, claim, instance-index read, complete; credentials cached), each a few ms on DynamoDB Local`,
+      },
+    ],
+    details: { ...totals, dynamoOperationsOfLastRound: operations },
+  };
+}
