@@ -122,4 +122,41 @@ export class VerificationFailedError extends HttpError {
   readonly code = 'verification_failed';
 }
 
+/**
+ * imhub's own store was busy or out of reach (throttled, a conflicting transaction, a 5xx, a
+ * timeout): the request can be repeated, with the same idempotencyKey where the route takes one.
+ */
+export class StoreUnavailableError extends HttpError {
+  readonly statusCode = 503;
+  readonly code = 'store_unavailable';
+  constructor(options: ErrorOptions = {}) {
+    super('the store is busy; repeat the request shortly (with the same idempotencyKey where the route takes one)', { ...options, headers: { 'retry-after': '1' } });
+  }
+}
+
+const transientNames = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TransactionConflictException',
+  'TransactionInProgressException',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+]);
+const transientCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+
+/** Whether an AWS SDK (DynamoDB, KMS) error is one a repeat of the request may not meet again. */
+export function isTransientStoreError(error: unknown): boolean {
+  const candidate = error as { name?: string; code?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number }; CancellationReasons?: { Code?: string }[] };
+  if (!candidate || typeof candidate !== 'object') return false;
+  if (candidate.name === 'TransactionCanceledException') return (candidate.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict' || reason.Code === 'ThrottlingError');
+  return (
+    transientNames.has(candidate.name ?? '') ||
+    transientCodes.has(candidate.code ?? '') ||
+    candidate.$retryable !== undefined ||
+    (candidate.$metadata?.httpStatusCode ?? 0) >= 500
+  );
+}
+
 export const isHttpError = (error: unknown): error is HttpError => error instanceof HttpError;

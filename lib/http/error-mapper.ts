@@ -1,17 +1,18 @@
-import { isHttpError } from '../errors.ts';
+import { isHttpError, isTransientStoreError, StoreUnavailableError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type ApiMiddleware, type ApiRequest, apiState, jsonResponse } from './api-types.ts';
 
 /**
  * Maps every error to `{"error": {code, message, details, requestId}}` once, for all routes.
- * An HttpError shows its own message; anything else is logged and answered with a 500 that
- * reveals nothing but the request id.
+ * An HttpError shows its own message; a transient store error becomes a 503 with Retry-After;
+ * anything else is logged and answered with a 500 that reveals nothing but the request id.
  */
 export const errorMapper = (options: { logger: Logger }): ApiMiddleware => {
   const errorMapperOnError = async (request: ApiRequest) => {
     if (request.response !== undefined) return;
     const { requestId } = apiState(request);
-    const error = request.error;
+    // A busy store is the caller's cue to repeat, not an unexplained 500.
+    const error = isTransientStoreError(request.error) ? new StoreUnavailableError({ cause: request.error }) : request.error;
     if (isHttpError(error)) {
       if (error.statusCode >= 500) options.logger.warn('upstream error', { requestId, error });
       request.response = jsonResponse(

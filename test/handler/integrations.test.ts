@@ -89,6 +89,17 @@ describe('integrations function in AWS mode', () => {
     expect(JSON.parse(response.body!).error).toEqual({ code: 'internal', message: expect.any(String), requestId: 'req-1' });
   });
 
+  it('answers a busy store (a conflicting transaction, throttling) with a 503 to repeat, revealing nothing', async () => {
+    dynamo.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({ message: 'conflict on 10.0.0.7', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }] }),
+    );
+    const response = await handler(createEvent({ provider: 'wecom', kind: 'webhook', name: 'busy', credentials: validCredentials['wecom/webhook'] }), lambdaContext());
+    expect(response.statusCode).toBe(503);
+    expect(response.headers).toMatchObject({ 'retry-after': '1' });
+    expect(response.body).not.toContain('10.0.0.7');
+    expect(JSON.parse(response.body!).error).toMatchObject({ code: 'store_unavailable', message: expect.stringContaining('repeat the request') });
+  });
+
   it('reads the bootstrap key from Secrets Manager once, not per request', async () => {
     dynamo.on(GetCommand).resolves({});
     const before = secrets.commandCalls(GetSecretValueCommand).length;
