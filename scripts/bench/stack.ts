@@ -1,6 +1,5 @@
 import { startEmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../lib/local/runtime.ts';
-import type { CallbackSubscription } from '../../test/simulators/approval-simulator.ts';
 import { PlatformSimulator, type SimPlatform } from '../../test/simulators/platform-simulator.ts';
 import { type AppName, appNames, apps, mobileOf, people, platformUserId } from './apps.ts';
 import { type CountingProxy, startCountingProxy } from './counting-proxy.ts';
@@ -27,13 +26,6 @@ export interface BenchStack {
 
 const simPlatform: Record<AppName, SimPlatform> = { feishu: 'feishu', dingtalk: 'dingtalk', wecom: 'wecom' };
 export const simPlatformOf = (app: AppName) => simPlatform[app];
-
-function subscription(app: AppName, url: string): CallbackSubscription {
-  if (app === 'feishu') return { url, encryptKey: apps.feishu.credentials.encryptKey, verificationToken: apps.feishu.credentials.verificationToken };
-  if (app === 'dingtalk') return { url, token: apps.dingtalk.credentials.token, aesKey: apps.dingtalk.credentials.aesKey, receiverId: apps.dingtalk.credentials.appKey };
-  const { token, encodingAesKey, corpId, agentId } = apps.wecom.credentials;
-  return { url, token, aesKey: encodingAesKey, receiverId: corpId, agentId };
-}
 
 /**
  * Starts DynamoDB Local, a counting proxy in front of it, the platform simulator and the local
@@ -81,7 +73,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       const created = await call<{ id: string; callbackUrl: string }>('POST', '/v1/integrations', { provider: app, name: `bench ${app}`, apiBaseUrl: sim.url, credentials });
       if (created.status !== 201) throw new Error(`registering the ${app} app failed: ${created.status} ${JSON.stringify(created.body)}`);
       integrations[app] = created.body;
-      sim.approvals.subscribe(simPlatform[app], appId, subscription(app, created.body.callbackUrl));
+      sim.approvals.subscribeIntegration(simPlatform[app], appId, created.body.callbackUrl, apps[app].credentials);
     }
     const platformCalls = () => Object.values(sim.calls).reduce((sum, count) => sum + count, 0);
     return { runtime, sim, dynamo, tableName, integrations, platformCalls, call, stop };
