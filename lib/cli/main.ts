@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseApprovalStart, UsageError } from './args.ts';
@@ -10,7 +11,7 @@ import { parseApprovalStart, UsageError } from './args.ts';
 const usage = `usage:
   imhub approval start --integration <id|name> --title <text> --requester <person>
         [--content <text> | --content-file <path|->] [--stage] [--mode any|all] --approver <person>...
-        [--timeout 30m] [--wait] [--json] [--quiet] [--idempotency-key <key>]
+        [--timeout 30m] [--wait] [--json] [--quiet] [--idempotency-key <key> (default: new per run)]
   imhub notify --integration <id|name> --text <text> [--title <t>] [--level info|success|warning|error]
         [--chat <id>]... [--user <id>]... [--email <e>]... [--mobile <m>]... [--json]
   imhub integrations list | verify <id|name>
@@ -25,19 +26,42 @@ const exitCodes = { approved: 0, rejected: 1, expired: 2, canceled: 2, failed: 3
 
 class ApiError extends Error {}
 
-function client(url: string, token: string) {
+/** Answers worth another try: throttled, or imhub or the platform briefly unavailable. */
+const retryableStatus = new Set([429, 502, 503, 504]);
+const maxAttempts = 5;
+
+/**
+ * The API client. A request that is safe to repeat (a read, or a POST carrying an idempotency
+ * key) is repeated on a throttled or unavailable answer and on a lost connection, up to 5
+ * attempts, honouring Retry-After: a long `--wait` does not die on one blip.
+ */
+function client(url: string, token: string, err: NodeJS.WritableStream, sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))) {
   return async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(url.replace(/\/+$/, '') + path, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }).catch((error: Error) => {
-      throw new ApiError(`cannot reach imhub at ${url}: ${error.message}`);
-    });
-    const text = await response.text();
-    const parsed = text ? JSON.parse(text) : undefined;
-    if (!response.ok) throw new ApiError(`${response.status} ${parsed?.error?.code ?? ''}: ${parsed?.error?.message ?? text}`);
-    return parsed;
+    const repeatable = method === 'GET' || Boolean((body as { idempotencyKey?: string } | undefined)?.idempotencyKey);
+    for (let attempt = 1; ; attempt += 1) {
+      let response: Response;
+      try {
+        response = await fetch(url.replace(/\/+$/, '') + path, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      } catch (error) {
+        if (!repeatable || attempt >= maxAttempts) throw new ApiError(`cannot reach imhub at ${url}: ${(error as Error).message}`);
+        err.write(`imhub: cannot reach ${url}; trying again\n`);
+        await sleep(1000 * 2 ** (attempt - 1));
+        continue;
+      }
+      const text = await response.text();
+      const parsed = text ? JSON.parse(text) : undefined;
+      if (response.ok) return parsed;
+      if (repeatable && retryableStatus.has(response.status) && attempt < maxAttempts) {
+        err.write(`imhub: ${response.status} ${parsed?.error?.code ?? ''}; trying again\n`);
+        await sleep(Math.max(Number(response.headers.get('retry-after') ?? 0) * 1000, 1000 * 2 ** (attempt - 1)));
+        continue;
+      }
+      throw new ApiError(`${response.status} ${parsed?.error?.code ?? ''}: ${parsed?.error?.message ?? text}`);
+    }
   };
 }
 type Call = ReturnType<typeof client>;
@@ -67,7 +91,8 @@ async function approvalStart(call: Call, argv: string[], out: NodeJS.WritableStr
     requester: options.requester,
     stages: options.stages,
     ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
-    ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
+    // Always keyed, so a start repeated after a lost answer is the same approval.
+    idempotencyKey: options.idempotencyKey ?? `cli-${randomUUID()}`,
   });
   if (!options.wait) {
     out.write(options.json ? `${JSON.stringify(started)}\n` : `${started.id}\n`);
@@ -111,6 +136,7 @@ async function notify(call: Call, argv: string[], out: NodeJS.WritableStream): P
     integrationId: await integrationId(call, values.integration),
     ...(hasTargets ? { to } : {}),
     message: { text: values.text, ...(values.title ? { title: values.title } : {}), ...(values.level ? { level: values.level } : {}) },
+    idempotencyKey: `cli-${randomUUID()}`,
   });
   out.write(values.json ? `${JSON.stringify(result)}\n` : `${result.id} ${result.status}\n`);
   return result.status === 'failed' ? 3 : 0;
@@ -177,7 +203,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, out: NodeJS.Wr
     const url = (global.values.url as string | undefined) ?? env.IMHUB_URL;
     const token = (global.values.token as string | undefined) ?? env.IMHUB_TOKEN;
     if (!url || !token) throw new UsageError('set IMHUB_URL and IMHUB_TOKEN (or --url and --token)');
-    const call = client(url, token);
+    const call = client(url, token, err);
     const [command, sub, ...args] = rest;
     if (command === 'approval' && sub === 'start') return await approvalStart(call, args, out, err);
     if (command === 'notify') return await notify(call, [sub, ...args].filter((value): value is string => value !== undefined), out);

@@ -69,6 +69,18 @@ describe('imhub approval start --wait', () => {
     expect(result.stderr).toMatch(/approval apr_\w+ rejected: rejected on the platform/);
   }, 60_000);
 
+  it('repeats a start the platform throttled, keyed so the repeat is the same approval, and still exits 0', async () => {
+    // Prepare: WeCom refuses every attempt of the first person lookup as over its limit (imhub answers 429)
+    sim.inject('wecom.lookup', { kind: 'code', code: 45009 }, 4);
+    const before = (await api.call('GET', '/v1/approvals?limit=100')).body.items.length;
+    // Act
+    const result = await startAndDecide('approve');
+    // Assess
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('imhub: 429 provider_error; trying again');
+    expect((await api.call('GET', '/v1/approvals?limit=100')).body.items.length).toBe(before + 1);
+  }, 60_000);
+
   it('exits 3 with a usage error for bad flags', async () => {
     const result = await imhub(['approval', 'start', '--title', 'x', '--bogus']);
     expect(result.code).toBe(3);

@@ -104,7 +104,7 @@ let env: Record<string, string>;
 const token = 'reliability-admin-token';
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  // A pipeline retries what did not get an answer (the server may be down for a moment).
+  // A pipeline repeats what did not get an answer (the server may be down for a moment), keyed.
   for (let attempt = 0; ; attempt += 1) {
     try {
       const response = await fetch(server.url + path, {
@@ -114,7 +114,8 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
         signal: AbortSignal.timeout(30_000),
       });
       const answer = { status: response.status, body: await response.json() };
-      if (response.status < 500 || attempt >= 20) return answer;
+      // Throttled (429: the platform refused, nothing was stored) or unavailable: try again.
+      if ((response.status < 500 && response.status !== 429) || attempt >= 20) return answer;
     } catch (error) {
       if (attempt >= 40) throw error;
     }
