@@ -160,7 +160,10 @@ describe('API keys and scopes', () => {
     expect(key).toMatch(/^imh_/);
 
     const listed = await api.call('GET', '/v1/api-keys');
-    expect(listed.text).not.toContain(key.split('_').pop());
+    // The secret is everything after `imh_<id>_` (it may itself contain "_").
+    const secret = key.slice(`imh_${created.body.id}_`.length);
+    expect(secret).toHaveLength(43);
+    expect(listed.text).not.toContain(secret);
     expect(listed.text).not.toContain('secretHash');
     expect(listed.body.items.map((item: { id: string }) => item.id)).toContain(created.body.id);
 
