@@ -97,7 +97,7 @@ export class ProviderError extends HttpError {
     readonly platform: string,
     readonly platformCode: string | number,
     readonly platformMessage: string,
-    options: ErrorOptions & { statusCode?: number; refused?: boolean; throttled?: boolean } = {},
+    options: ErrorOptions & { statusCode?: number; refused?: boolean; throttled?: boolean; repeatable?: boolean } = {},
   ) {
     const unanswered = platformCode === 'network' || platformCode === 'timeout';
     super(unanswered ? `${platform} could not be reached: ${platformMessage}` : `${platform} answered with code ${platformCode}: ${platformMessage}`, {
@@ -107,6 +107,7 @@ export class ProviderError extends HttpError {
     this.statusCode = options.statusCode ?? 502;
     this.refused = options.refused ?? false;
     this.throttled = options.throttled ?? false;
+    this.repeatable = options.repeatable ?? false;
   }
 
   /** The platform said "too fast" (429 or its rate-limit code) even after the client's retries: safe to send later. */
@@ -114,6 +115,12 @@ export class ProviderError extends HttpError {
 
   /** The platform answered and said no with its own code (not a timeout, an outage or a throttle). */
   readonly refused: boolean;
+
+  /**
+   * The failure was passing (throttled, 5xx, a timeout, no connection) and the request is safe to
+   * send again (idempotent, or it never reached the platform): trying later may succeed.
+   */
+  readonly repeatable: boolean;
 }
 
 /** The platform refused the integration's credentials (or its settings, such as WeCom's trusted IPs). */

@@ -120,13 +120,14 @@ export class PlatformHttpClient {
     } catch (error) {
       const timedOut = (error as Error).name === 'TimeoutError';
       const cause = (error as { cause?: { code?: string } }).cause?.code;
+      // A refused connection never reached the platform, so even a send may be retried.
+      const neverSent = !timedOut && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(String(cause));
       const failure = new ProviderError(platform, timedOut ? 'timeout' : 'network', timedOut ? `no answer within ${this.timeoutMs} ms` : `could not connect to ${url.host}${cause ? ` (${cause})` : ''}`, {
         cause: error,
         statusCode: timedOut ? 504 : 502,
+        repeatable: request.idempotent || neverSent,
       });
-      // A refused connection never reached the platform, so even a send may be retried.
-      const neverSent = !timedOut && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(String(cause));
-      if (request.idempotent || neverSent) throw new RetryableFailure(failure);
+      if (failure.repeatable) throw new RetryableFailure(failure);
       throw failure;
     }
 
@@ -143,8 +144,9 @@ export class PlatformHttpClient {
     const code = platformError?.code ?? response.status;
     const message = platformError?.message ?? (text.slice(0, 200) || response.statusText);
     const throttled = response.status === 429 || this.rules.retryableCodes.has(code);
-    const failure = new ProviderError(platform, code, message, { statusCode: throttled ? 429 : 502, refused: Boolean(platformError) && !throttled, throttled });
-    if (throttled || (response.status >= 500 && request.idempotent)) throw new RetryableFailure(failure, serverDelayMs(response.headers));
+    const repeatable = throttled || (response.status >= 500 && request.idempotent);
+    const failure = new ProviderError(platform, code, message, { statusCode: throttled ? 429 : 502, refused: Boolean(platformError) && !throttled, throttled, repeatable });
+    if (repeatable) throw new RetryableFailure(failure, serverDelayMs(response.headers));
     throw failure;
   }
 }

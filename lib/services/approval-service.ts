@@ -137,10 +137,11 @@ export class ApprovalService implements CallbackEventSink {
   }
 
   /**
-   * Creates the platform instance of a stored approval and links it. A throttling platform did
-   * not act, so the approval stays pending and the reconciler starts it when the lease ends; any
-   * other failure ends it `failed` with the platform's message and is thrown (a create that
-   * cannot be repeated safely is not repeated). Of two instances created for one approval (a
+   * Creates the platform instance of a stored approval and links it. When the platform was
+   * throttling or unavailable and the create is safe to repeat (it never acted, or the create
+   * carries an idempotency key, as Feishu's uuid), the approval stays pending and the reconciler
+   * starts it when the lease ends; any other failure ends it `failed` with the platform's message
+   * and is thrown (a create that cannot be repeated safely is not repeated). Of two instances created for one approval (a
    * start taken over while the first was only slow), the first linked wins and the other is withdrawn.
    */
   private async start(integration: Integration, operations: ApprovalOperations, approval: ApprovalRecord): Promise<ApprovalRecord> {
@@ -151,8 +152,8 @@ export class ApprovalService implements CallbackEventSink {
       const instance = await operations.createInstance(definition, spec);
       created = { definition, instanceId: instance.instanceId, url: instance.url };
     } catch (error) {
-      if (error instanceof ProviderError && error.throttled) {
-        this.options.logger.warn('the platform is throttling: the reconciler will start this approval', { approvalId: approval.id, platformCode: error.platformCode });
+      if (error instanceof ProviderError && error.repeatable) {
+        this.options.logger.warn('the platform is throttling or unavailable: the reconciler will start this approval', { approvalId: approval.id, platformCode: error.platformCode });
         return approval;
       }
       const reason = error instanceof ProviderError ? error.message : 'the platform instance could not be created';

@@ -146,7 +146,7 @@ export class NotificationService {
         outcome = { ...rest, status: 'sent', ...(sent.messageId ? { messageId: sent.messageId } : {}) };
       } catch (error) {
         const claimedDelivery = current.deliveries[index]!;
-        if (error instanceof ProviderError && error.throttled && claimedDelivery.attempts < maxAttempts) {
+        if (error instanceof ProviderError && error.repeatable && claimedDelivery.attempts < maxAttempts) {
           outcome = { ...claimedDelivery, status: 'queued', nextAttemptAt: new Date(this.now().getTime() + 1000 * 2 ** claimedDelivery.attempts).toISOString() };
         } else {
           const { nextAttemptAt: _, ...rest } = claimedDelivery;

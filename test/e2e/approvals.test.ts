@@ -309,12 +309,15 @@ describe('approvals, across platforms', () => {
     expect(sim.count('feishu.approval.create')).toBe(created);
   });
 
-  it('start later what a throttling platform refused: 201 pending, then the reconciler creates the instance', async () => {
-    // Prepare: WeCom refuses every attempt of the create as over its limit
-    sim.inject('wecom.instance.create', { kind: 'code', code: 45009 }, 4);
+  it.each([
+    ['WeCom throttles it', 'wecom', 'wecom.instance.create', { kind: 'code', code: 45009 }],
+    ['Feishu answers 500 to a create it keys by uuid', 'feishu', 'feishu.instance.create', { kind: 'http', status: 500 }],
+  ] as const)('start later when %s every time: 201 pending, then the reconciler creates the instance', async (_case, name, route, fault) => {
+    // Prepare: every attempt of the create fails in a way that is safe to repeat
+    sim.inject(route, fault, 4);
     const before = sim.approvals.instances.size;
     // Act
-    const started = await start('wecom', [{ mode: 'any', approvers: ['alice'] }]);
+    const started = await start(name, [{ mode: 'any', approvers: ['alice'] }]);
     expect(started.status, started.text).toBe(201);
     expect(started.body).toMatchObject({ status: 'pending', platformInstanceId: null });
     expect(sim.approvals.instances.size).toBe(before);
@@ -324,7 +327,7 @@ describe('approvals, across platforms', () => {
     const resumed = await read(started.body.id);
     expect(resumed.platformInstanceId).toEqual(expect.any(String));
     expect(sim.approvals.instances.size).toBe(before + 1);
-    await act('wecom', resumed.platformInstanceId, 'alice', 'approve');
+    await act(name, resumed.platformInstanceId, 'alice', 'approve');
     expect((await read(started.body.id)).status).toBe('approved');
   });
 
