@@ -20,9 +20,7 @@ const runtime = await startLocalRuntime({
 });
 const token = runtime.apiToken;
 const people = ['requester', 'alice', 'bob', 'carol'];
-people.forEach((person, index) =>
-  sim.users.push({ name: person, email: `${person}@example.com`, mobile: `1380000000${index}`, ids: { feishu: `ou_${person}`, dingtalk: `ding_${person}`, wecom: person } }),
-);
+sim.addPeople(people);
 
 const aesKey = 'S'.repeat(43);
 const apps: Record<string, { sim: SimPlatform; appId: string; credentials: Record<string, string> }> = {

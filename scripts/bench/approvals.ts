@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type AppName, appNames, personInput, platformUserId } from './apps.ts';
+import { simUserId } from '../../test/simulators/platform-simulator.ts';
+import { type AppName, appNames } from './apps.ts';
 import { clockedReconciler } from './clocked-reconciler.ts';
 import type { DynamoCounts } from './counting-proxy.ts';
 import type { Row, SuiteResult } from './report.ts';
@@ -67,8 +68,8 @@ export async function benchApprovalCalls(stack: BenchStack): Promise<SuiteResult
     const answer = await stack.call<{ id: string; platformInstanceId: string }>('POST', '/v1/approvals', {
       integrationId: stack.integrations[app].id,
       title: 'Deploy api v1.4.2 to production',
-      requester: personInput(app, 'requester'),
-      stages: [{ mode: 'any', approvers: [personInput(app, 'alice')] }],
+      requester: stack.sim.personInput(app, 'requester'),
+      stages: [{ mode: 'any', approvers: [stack.sim.personInput(app, 'alice')] }],
       timeoutSeconds: 7200,
       ...(webhook ? { webhook: { url: receiver.url, secret: 'bench-webhook-secret-0001' } } : {}),
     });
@@ -110,7 +111,7 @@ export async function benchApprovalCalls(stack: BenchStack): Promise<SuiteResult
       const deliveries = () => stack.sim.approvals.deliveries.length;
       let measure = await meter(stack);
       const before = deliveries();
-      await stack.sim.approvals.act(instanceId, platformUserId(simPlatformOf(app), 'alice'), 'approve', 'ship it');
+      await stack.sim.approvals.act(instanceId, simUserId(simPlatformOf(app), 'alice'), 'approve', 'ship it');
       const callbacks = { ...(await measure()), deliveries: deliveries() - before };
       measure = await meter(stack);
       await stack.sim.approvals.redeliverLast();

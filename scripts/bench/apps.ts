@@ -1,5 +1,3 @@
-import type { SimPlatform } from '../../test/simulators/platform-simulator.ts';
-
 /**
  * The three app integrations the bench uses, one per callback scheme (Lark runs Feishu's code):
  * credentials in the shapes the platforms' consoles show, the ids the simulator knows them by.
@@ -24,10 +22,3 @@ export const appNames = Object.keys(apps) as AppName[];
 
 /** The people of the simulated tenant; each platform knows them by its own id. */
 export const people = ['requester', 'alice'] as const;
-export type PersonName = (typeof people)[number];
-
-export const platformUserId = (platform: SimPlatform, person: PersonName) => ({ feishu: `ou_${person}`, dingtalk: `ding_${person}`, wecom: person })[platform];
-export const mobileOf = (person: PersonName) => `1380000000${people.indexOf(person)}`;
-
-/** How an API caller names a person: by email, except on DingTalk, which cannot look people up by email. */
-export const personInput = (app: AppName, person: PersonName) => (app === 'dingtalk' ? { mobile: mobileOf(person) } : { email: `${person}@example.com` });

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { personInput } from './apps.ts';
 import { startChild } from './children.ts';
 import { liveMemory } from './gc.ts';
 import type { SuiteResult } from './report.ts';
@@ -47,8 +46,8 @@ export async function benchLongPolls(stack: BenchStack, settings: BenchSettings[
     const started = await stack.call<{ id: string }>('POST', '/v1/approvals', {
       integrationId: stack.integrations.feishu.id,
       title: `Deploy ${index}`,
-      requester: personInput('feishu', 'requester'),
-      stages: [{ mode: 'any', approvers: [personInput('feishu', 'alice')] }],
+      requester: stack.sim.personInput('feishu', 'requester'),
+      stages: [{ mode: 'any', approvers: [stack.sim.personInput('feishu', 'alice')] }],
     });
     if (started.status !== 201) throw new Error(`starting an approval to wait on failed: ${started.status}`);
     ids.push(started.body.id);

@@ -1,7 +1,7 @@
 import { startEmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../lib/local/runtime.ts';
 import { PlatformSimulator, type SimPlatform } from '../../test/simulators/platform-simulator.ts';
-import { type AppName, appNames, apps, mobileOf, people, platformUserId } from './apps.ts';
+import { type AppName, appNames, apps, people } from './apps.ts';
 import { type CountingProxy, startCountingProxy } from './counting-proxy.ts';
 import { rateWindowScale } from './environment.ts';
 
@@ -48,9 +48,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     const sim = await new PlatformSimulator().start();
     stops.push(() => sim.stop());
     sim.rateWindowScale = rateWindowScale;
-    for (const person of people) {
-      sim.users.push({ name: person, email: `${person}@example.com`, mobile: mobileOf(person), ids: { feishu: platformUserId('feishu', person), dingtalk: platformUserId('dingtalk', person), wecom: platformUserId('wecom', person) } });
-    }
+    sim.addPeople(people);
 
     const tableName = 'imhub-bench';
     const runtime = await startLocalRuntime({ port: 0, dynamoEndpoint: dynamo.endpoint, tableName, apiToken: 'bench-admin-token', inMemory: true, reconcileIntervalMs: 24 * 3_600_000 });

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { localCredentials, localRegion } from '../../lib/local/embedded-dynamodb.ts';
-import { personInput } from './apps.ts';
 import { closedLoop } from './closed-loop.ts';
 import type { SuiteResult } from './report.ts';
 import type { BenchSettings } from './settings.ts';
@@ -18,8 +17,8 @@ export async function benchThroughput(stack: BenchStack, settings: BenchSettings
       await stack.call('POST', '/v1/approvals', {
         integrationId: stack.integrations.feishu.id,
         title: 'Deploy api v1.4.2 to production',
-        requester: personInput('feishu', 'requester'),
-        stages: [{ mode: 'any', approvers: [personInput('feishu', 'alice')] }],
+        requester: stack.sim.personInput('feishu', 'requester'),
+        stages: [{ mode: 'any', approvers: [stack.sim.personInput('feishu', 'alice')] }],
       })
     ).status === 201;
   const client = new DynamoDBClient({ endpoint: stack.dynamo.endpoint, region: localRegion, credentials: localCredentials });

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../lib/domain/webhook-signature.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
-import { PlatformSimulator, type SimPlatform } from '../simulators/platform-simulator.ts';
+import { PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
 
 // The reconciler looks at a new approval after 300 ms (60 s in production), so lost callbacks are found fast.
 process.env.IMHUB_RECONCILE_FIRST_CHECK_MS = '300';
@@ -32,7 +32,6 @@ let api: TestApi;
 let sim: PlatformSimulator;
 const aesKey = 'b'.repeat(43);
 const people = ['requester', 'alice', 'bob', 'carol'] as const;
-const idOf = (platform: SimPlatform, person: (typeof people)[number]) => ({ feishu: `ou_${person}`, dingtalk: `ding_${person}`, wecom: person })[platform];
 
 const platforms = {
   feishu: { sim: 'feishu' as const, appId: 'cli_e2efeishu00001', credentials: { appId: 'cli_e2efeishu00001', appSecret: 'e2e-feishu-secret-001', encryptKey: 'e2e-encrypt-key-1', verificationToken: 'e2e-vt-1' } },
@@ -48,9 +47,7 @@ beforeAll(async () => {
   receiver.url = `http://127.0.0.1:${(receiverServer.address() as AddressInfo).port}/hooks/deploy`;
   sim = await new PlatformSimulator().start();
   api = await startTestApi();
-  for (const person of people) {
-    sim.users.push({ name: person, email: `${person}@example.com`, mobile: `1380000000${people.indexOf(person)}`, ids: { feishu: idOf('feishu', person), dingtalk: idOf('dingtalk', person), wecom: idOf('wecom', person) } });
-  }
+  sim.addPeople(people);
   for (const [name, platform] of Object.entries(platforms) as [Name, (typeof platforms)[Name]][]) {
     const secret = 'appSecret' in platform.credentials ? platform.credentials.appSecret : platform.credentials.secret;
     sim.addApp(platform.sim, platform.appId, secret);
@@ -68,8 +65,7 @@ afterAll(async () => {
 });
 
 /** People by email; on DingTalk, which has no lookup by email, by mobile. */
-const named = (name: Name, person: string) =>
-  name === 'dingtalk' ? { mobile: `1380000000${people.indexOf(person as (typeof people)[number])}` } : { email: `${person}@example.com` };
+const named = (name: Name, person: string) => sim.personInput(name, person);
 
 function start(name: Name, stages: { mode: 'any' | 'all'; approvers: string[] }[], extra: Record<string, unknown> = {}) {
   return api.call('POST', '/v1/approvals', {
@@ -85,7 +81,7 @@ function start(name: Name, stages: { mode: 'any' | 'all'; approvers: string[] }[
 }
 const read = async (id: string) => (await api.call('GET', `/v1/approvals/${id}`)).body;
 const act = (name: Name, instanceId: string, person: (typeof people)[number], decision: 'approve' | 'reject') =>
-  sim.approvals.act(instanceId, idOf(platforms[name].sim, person), decision, `${decision} by ${person}`);
+  sim.approvals.act(instanceId, simUserId(platforms[name].sim, person), decision, `${decision} by ${person}`);
 
 describe.each(Object.keys(platforms) as Name[])('%s approvals', (name) => {
   it('end approved from the signed callback alone, with the decision recorded, and answer a waiting long-poll', async () => {
@@ -97,7 +93,7 @@ describe.each(Object.keys(platforms) as Name[])('%s approvals', (name) => {
     const answers = await act(name, started.body.platformInstanceId, 'alice', 'approve');
     expect(answers.every((answer) => answer.status === 200)).toBe(true);
     const waited = await waiting;
-    expect(waited.body).toMatchObject({ status: 'approved', decisions: [{ decision: 'approve', approver: idOf(platforms[name].sim, 'alice'), person: named(name, 'alice'), stage: 0 }] });
+    expect(waited.body).toMatchObject({ status: 'approved', decisions: [{ decision: 'approve', approver: simUserId(platforms[name].sim, 'alice'), person: named(name, 'alice'), stage: 0 }] });
   });
 
   it('end rejected from the callback', async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../lib/domain/webhook-signature.ts';
 import { freePort } from '../../lib/local/embedded-dynamodb.ts';
 import type { Fault, SimPlatform, SimRoute } from '../simulators/platform-simulator.ts';
-import { PlatformSimulator } from '../simulators/platform-simulator.ts';
+import { PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
 import { killLeftoverServers, type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
 /**
@@ -49,9 +49,6 @@ const platforms = [
   { provider: 'wecom', sim: 'wecom', appId: 'wwrel00000001', credentials: { corpId: 'wwrel00000001', agentId: '1000002', secret: 'rel-wecom-secret', token: 'rel', encodingAesKey: 'R'.repeat(43) } },
 ] as const;
 const people = ['requester', 'a1', 'a2'];
-/** How the API names a person: DingTalk finds people by mobile, the others by email. */
-const personOf = (provider: string, person: string) => (provider === 'dingtalk' ? { mobile: `1390000000${people.indexOf(person)}` } : { email: `${person}@example.com` });
-const idOf = (sim: SimPlatform, person: string) => ({ feishu: `ou_${person}`, dingtalk: `ding_${person}`, wecom: person })[sim];
 
 /** Routes imhub may call twice without harm, so a 5xx there is retried; elsewhere only throttling is. */
 const repeatable = (route: SimRoute) =>
@@ -126,9 +123,7 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
 beforeAll(async () => {
   sim = await new PlatformSimulator().start();
   sim.rateWindowScale = scale;
-  for (const [index, person] of people.entries()) {
-    sim.users.push({ name: person, email: `${person}@example.com`, mobile: `1390000000${index}`, ids: { feishu: idOf('feishu', person), dingtalk: idOf('dingtalk', person), wecom: idOf('wecom', person) } });
-  }
+  sim.addPeople(people);
   receiver = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -204,8 +199,8 @@ async function run(plan: Plan) {
   const started = await api('POST', '/v1/approvals', {
     integrationId: ids.app,
     title: plan.title,
-    requester: personOf(plan.platform.provider, 'requester'),
-    stages: plan.stages.map((stage) => ({ mode: stage.mode, approvers: stage.approvers.map((person) => personOf(plan.platform.provider, person)) })),
+    requester: sim.personInput(plan.platform.provider, 'requester'),
+    stages: plan.stages.map((stage) => ({ mode: stage.mode, approvers: stage.approvers.map((person) => sim.personInput(plan.platform.provider, person)) })),
     webhook: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, secret: webhookSecret },
     notify: { integrationId: ids.bot },
     idempotencyKey: `rel-${seed}-${plan.index}`,
@@ -226,7 +221,7 @@ async function run(plan: Plan) {
   }
   if (!instance) throw new Error(`approval ${id} got no platform instance: ${JSON.stringify((await api('GET', `/v1/approvals/${id}`)).body)}\n${logOf(id)}`);
   for (const act of plan.acts) {
-    await sim.approvals.act(instance!, idOf(plan.platform.sim, act.user), act.decision);
+    await sim.approvals.act(instance!, simUserId(plan.platform.sim, act.user), act.decision);
     await sleep(random() * 200);
   }
   return id;
@@ -276,7 +271,7 @@ describe(`reliability: ${size} approvals under faults and a SIGKILL (seed ${seed
     expect(wrong).toEqual([]);
     for (const view of views) {
       const planned = byId.get(view.id)!;
-      const acted = planned.acts === 'cancel' ? [] : planned.acts.map((act) => `${idOf(planned.platform.sim, act.user)} ${act.decision}`);
+      const acted = planned.acts === 'cancel' ? [] : planned.acts.map((act) => `${simUserId(planned.platform.sim, act.user)} ${act.decision}`);
       expect(view.decisions.map((decision: { approver: string; decision: string }) => `${decision.approver} ${decision.decision}`).sort(), view.id).toEqual(acted.sort());
       expect(view.webhook.state, view.id).toBe('delivered');
       const received = accepted.get(view.id) ?? [];

@@ -103,6 +103,9 @@ const dialect = {
   },
 } as const;
 
+/** The id a simulated platform gives a person by convention: ou_<name>, ding_<name>, <name>. */
+export const simUserId = (platform: SimPlatform, name: string) => ({ feishu: `ou_${name}`, dingtalk: `ding_${name}`, wecom: name })[platform];
+
 export class PlatformSimulator {
   url = '';
   /** Multiplies the platforms' rate windows, as imhub's IMHUB_RATE_WINDOW_SCALE does, so tests take seconds. */
@@ -161,6 +164,23 @@ export class PlatformSimulator {
     this.bots.set(`${platform}:${token}`, bot);
     const path = { feishu: `/open-apis/bot/v2/hook/${token}`, dingtalk: `/robot/send?access_token=${token}`, wecom: `/cgi-bin/webhook/send?key=${token}` }[platform];
     return { url: this.url + path, bot };
+  }
+
+  /**
+   * Adds people by the conventional ids (`simUserId`), with <name>@example.com and the mobiles
+   * 13800000000, 13800000001, … in the order given.
+   */
+  addPeople(names: readonly string[]) {
+    names.forEach((name, index) =>
+      this.users.push({ name, email: `${name}@example.com`, mobile: `1380000000${index}`, ids: { feishu: simUserId('feishu', name), dingtalk: simUserId('dingtalk', name), wecom: simUserId('wecom', name) } }),
+    );
+  }
+
+  /** How an API caller names one of these people: by email, but by mobile on DingTalk, which has no lookup by email. */
+  personInput(provider: string, name: string): { email: string } | { mobile: string } {
+    const person = this.users.find((user) => user.name === name);
+    if (!person) throw new Error(`the simulator knows no person named ${name}`);
+    return provider === 'dingtalk' ? { mobile: person.mobile } : { email: person.email };
   }
 
   /** The next `times` calls of `route` fail with `fault`. */
