@@ -97,7 +97,7 @@ export class ProviderError extends HttpError {
     readonly platform: string,
     readonly platformCode: string | number,
     readonly platformMessage: string,
-    options: ErrorOptions & { statusCode?: number; refused?: boolean; throttled?: boolean; repeatable?: boolean } = {},
+    options: ErrorOptions & { statusCode?: number; refused?: boolean; throttled?: boolean; repeatable?: boolean; retryAfterMs?: number } = {},
   ) {
     const unanswered = platformCode === 'network' || platformCode === 'timeout';
     super(unanswered ? `${platform} could not be reached: ${platformMessage}` : `${platform} answered with code ${platformCode}: ${platformMessage}`, {
@@ -108,7 +108,11 @@ export class ProviderError extends HttpError {
     this.refused = options.refused ?? false;
     this.throttled = options.throttled ?? false;
     this.repeatable = options.repeatable ?? false;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
+
+  /** How long the platform asked to wait before trying again (its Retry-After or rate-limit reset), when it said. */
+  readonly retryAfterMs?: number;
 
   /** The platform said "too fast" (429 or its rate-limit code) even after the client's retries: safe to send later. */
   readonly throttled: boolean;

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { Provider } from './integration.ts';
-import { personSchema } from './person.ts';
+import { mobileSchema, personSchema } from './person.ts';
 
 /**
  * The one message model of notifications and its rendering into each platform's native rich
@@ -109,7 +109,7 @@ export const notificationTargets = z.strictObject({
   chatIds: z.array(z.string().min(1).max(128)).max(50).default([]),
   userIds: z.array(z.string().min(1).max(128)).max(100).default([]),
   emails: z.array(z.email({ error: 'each email must be an email address' })).max(100).default([]),
-  mobiles: z.array(z.string().regex(/^\+?[0-9][0-9 -]{4,31}$/, 'each mobile must be a phone number')).max(100).default([]),
+  mobiles: z.array(mobileSchema('each mobile')).max(100).default([]),
 });
 export type NotificationTargets = z.output<typeof notificationTargets>;
 

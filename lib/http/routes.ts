@@ -265,9 +265,10 @@ export const routes = {
     group: 'approvals',
     auth: ['approvals:write'],
     tag: 'approvals',
-    summary: 'Cancel a pending approval and withdraw the platform instance (Feishu/Lark cancel, DingTalk terminate; WeCom has no withdraw API)',
+    summary:
+      'Cancel a pending approval and withdraw the platform instance (Feishu/Lark cancel, DingTalk terminate; WeCom has no withdraw API). The platform is read first: an approval it already decided is not canceled and answers 409 already_decided with the approval in error.details.approval.',
     params: idParams,
-    success: { status: 200, description: 'The approval (unchanged if it had already ended)', schema: approvalView },
+    success: { status: 200, description: 'The canceled approval (also when it had been canceled before)', schema: approvalView },
   }),
   createNotification: defineRoute({
     operationId: 'createNotification',

@@ -1,5 +1,6 @@
 import { BadRequestError, ProviderError } from '../errors.ts';
 import type { Credentials, Integration } from '../domain/integration.ts';
+import { normalizeEmail, normalizeMobile } from '../domain/person.ts';
 import { type PlatformAnswer, PlatformHttpClient, type PlatformRequest, type PlatformRules, type HttpClientOptions } from './http-client.ts';
 import type { RenderableMessage } from '../domain/message.ts';
 import type { ApprovalOperations, ApprovalSpec, ImProvider, InstanceSnapshot, MessageOperations, MessageTarget, Person, VerifyResult } from './port.ts';
@@ -28,13 +29,16 @@ export interface MessageAdapter {
 export interface ApprovalAdapter {
   definitionKey(spec: ApprovalSpec): string;
   provision(call: AuthorizedCall, spec: ApprovalSpec, name: string): Promise<string>;
+  /** Repeatable follow-up of a new definition, once its code is stored (Feishu: subscribe its events). */
+  activate?(call: AuthorizedCall, definition: string): Promise<void>;
   createInstance(call: AuthorizedCall, definition: string, spec: ApprovalSpec): Promise<{ instanceId: string; url?: string }>;
   getInstance(call: AuthorizedCall, definition: string, instanceId: string, spec: ApprovalSpec): Promise<InstanceSnapshot>;
   withdraw(call: AuthorizedCall, definition: string, instanceId: string, spec: ApprovalSpec): Promise<'withdrawn' | 'unsupported'>;
 }
 
 export type LookUpPerson = Exclude<Person, { userId: string }>;
-export const lookUpKey = (person: LookUpPerson) => ('email' in person ? `email:${person.email}` : `mobile:${person.mobile}`);
+/** How a person asked for and a person the platform echoes are matched: emails ignoring case, mobiles as the platforms store them. */
+export const lookUpKey = (person: LookUpPerson) => ('email' in person ? `email:${normalizeEmail(person.email)}` : `mobile:${normalizeMobile(person.mobile) ?? person.mobile}`);
 
 export type AuthorizedCall = <T>(request: PlatformRequest) => Promise<PlatformAnswer<T>>;
 
@@ -67,6 +71,9 @@ export class AppProvider implements ImProvider {
   readonly approvals: ApprovalOperations = {
     definitionKey: (spec) => this.adapter.approvals.definitionKey(spec),
     provision: (spec, name) => this.adapter.approvals.provision(this.call, spec, name),
+    activate: async (definition) => {
+      await this.adapter.approvals.activate?.(this.call, definition);
+    },
     createInstance: (definition, spec) => this.adapter.approvals.createInstance(this.call, definition, spec),
     getInstance: (definition, instanceId, spec) => this.adapter.approvals.getInstance(this.call, definition, instanceId, spec),
     withdraw: (definition, instanceId, spec) => this.adapter.approvals.withdraw(this.call, definition, instanceId, spec),

@@ -8,6 +8,8 @@ export interface PlatformRules {
   errorOf(status: number, body: unknown): { code: string | number; message: string } | undefined;
   /** Codes that mean "throttled" or "busy": retried with backoff (safe: the request was refused). */
   retryableCodes: ReadonlySet<string | number>;
+  /** For codes whose meaning depends on the message (a Feishu bot's 9499 is "too many request" or "Bad Request"). */
+  retryableAnswer?: (code: string | number, message: string) => boolean;
   /** Codes that mean the access token is expired or invalid: the caller refreshes it once. */
   tokenExpiredCodes: ReadonlySet<string | number>;
 }
@@ -34,6 +36,12 @@ export interface HttpClientOptions {
   baseDelayMs?: number;
   /** @default 5000 */
   maxDelayMs?: number;
+  /**
+   * The longest a platform's announced reset (Retry-After, `x-ogw-ratelimit-reset`) is waited for
+   * inside one call; a longer one ends the call with a repeatable failure carrying `retryAfterMs`,
+   * so the work is retried later instead of holding a request open. @default 10000
+   */
+  maxInlineWaitMs?: number;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<unknown>;
   random?: () => number;
@@ -54,8 +62,11 @@ class RetryableFailure extends Error {
   }
 }
 
-/** The most a platform's Retry-After (or Feishu's x-ogw-ratelimit-reset) may make one wait. */
-const maxServerDelayMs = 30_000;
+/**
+ * The most a platform's Retry-After (or Feishu's x-ogw-ratelimit-reset) is honoured: Feishu's
+ * per-minute limits announce resets of up to 60 s.
+ */
+const maxServerDelayMs = 60_000;
 
 function serverDelayMs(headers: Headers): number | undefined {
   const reset = headers.get('x-ogw-ratelimit-reset') ?? headers.get('retry-after');
@@ -74,6 +85,7 @@ export class PlatformHttpClient {
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly maxInlineWaitMs: number;
   private readonly fetchImpl: typeof fetch;
   private readonly sleep: (ms: number) => Promise<unknown>;
   private readonly random: () => number;
@@ -86,6 +98,7 @@ export class PlatformHttpClient {
     this.maxAttempts = options.maxAttempts ?? 4;
     this.baseDelayMs = options.baseDelayMs ?? 200;
     this.maxDelayMs = options.maxDelayMs ?? 5000;
+    this.maxInlineWaitMs = options.maxInlineWaitMs ?? 10_000;
     this.fetchImpl = options.fetch ?? fetch;
     this.sleep = options.sleep ?? sleep;
     this.random = options.random ?? Math.random;
@@ -98,6 +111,8 @@ export class PlatformHttpClient {
       } catch (error) {
         if (!(error instanceof RetryableFailure)) throw error;
         if (attempt >= this.maxAttempts) throw error.failure;
+        // A reset announced further out than a call may wait: the caller retries the work then.
+        if ((error.retryAfterMs ?? 0) > this.maxInlineWaitMs) throw error.failure;
         const backoff = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1)) * this.random();
         await this.sleep(Math.max(backoff, error.retryAfterMs ?? 0));
       }
@@ -143,10 +158,17 @@ export class PlatformHttpClient {
 
     const code = platformError?.code ?? response.status;
     const message = platformError?.message ?? (text.slice(0, 200) || response.statusText);
-    const throttled = response.status === 429 || this.rules.retryableCodes.has(code);
+    const throttled = response.status === 429 || this.rules.retryableCodes.has(code) || Boolean(this.rules.retryableAnswer?.(code, message));
     const repeatable = throttled || (response.status >= 500 && request.idempotent);
-    const failure = new ProviderError(platform, code, message, { statusCode: throttled ? 429 : 502, refused: Boolean(platformError) && !throttled, throttled, repeatable });
-    if (repeatable) throw new RetryableFailure(failure, serverDelayMs(response.headers));
+    const retryAfterMs = serverDelayMs(response.headers);
+    const failure = new ProviderError(platform, code, message, {
+      statusCode: throttled ? 429 : 502,
+      refused: Boolean(platformError) && !throttled,
+      throttled,
+      repeatable,
+      ...(repeatable && retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
+    if (repeatable) throw new RetryableFailure(failure, retryAfterMs);
     throw failure;
   }
 }

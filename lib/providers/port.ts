@@ -34,6 +34,8 @@ export interface ApprovalOperations {
   definitionKey(spec: ApprovalSpec): string;
   /** Creates the definition (Feishu), form (DingTalk) or template (WeCom) once; returns its code. */
   provision(spec: ApprovalSpec, name: string): Promise<string>;
+  /** What a new definition needs once its code is stored (Feishu: the event subscription); repeatable. */
+  activate(definition: string): Promise<void>;
   createInstance(definition: string, spec: ApprovalSpec): Promise<{ instanceId: string; url?: string }>;
   getInstance(definition: string, instanceId: string, spec: ApprovalSpec): Promise<InstanceSnapshot>;
   /** Withdraws a pending instance where the platform has an API for it. */

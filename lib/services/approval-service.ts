@@ -5,7 +5,6 @@ import {
   type ApprovalRecord,
   type ApprovalStatus,
   type CreateApprovalInput,
-  endReasons,
   isTerminal,
   type PersonInput,
   transition,
@@ -20,7 +19,7 @@ import type { SecretSealer } from '../secrets/sealer.ts';
 import { invalidInput } from '../http/validation.ts';
 import type { Integration } from '../domain/integration.ts';
 import type { CreateNotificationInput, MessageLevel } from '../domain/message.ts';
-import { BadRequestError, HttpError, NotFoundError, ProviderError } from '../errors.ts';
+import { BadRequestError, ConflictError, HttpError, NotFoundError, ProviderError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { PlatformEvent } from '../providers/callbacks/callback-types.ts';
 import type { ApprovalOperations, ApprovalSpec } from '../providers/port.ts';
@@ -53,12 +52,28 @@ export interface ApprovalServiceOptions {
   maxCheckGapMs?: number;
   /** Long-poll store re-read interval. @default 250 */
   pollMs?: number;
+  /** How often a start waits to see the definition another start is making. @default 150 */
+  provisionPollMs?: number;
+  /**
+   * How long past its timeout an approval whose platform cannot be read waits for a read before it
+   * expires without withdrawing (a decision imhub could not see must not be undone). @default 600000
+   */
+  timeoutGraceMs?: number;
 }
 
 export const newApprovalId = () => `apr_${randomBytes(15).toString('base64url').replace(/[-_]/g, 'x')}`;
 
 /** Which approval a platform event is about: the instance id the receivers extract. */
-const instanceEventTypes = new Set(['approval_instance', 'approval_task', 'bpms_task_change', 'bpms_instance_change', 'sys_approval_change']);
+const instanceEventTypes = new Set([
+  // Feishu/Lark v1 names, and the v2 names of the same events (official Node SDK types).
+  'approval_instance',
+  'approval_task',
+  'approval.instance.status_changed_v4',
+  'approval.task.status_changed_v4',
+  'bpms_task_change',
+  'bpms_instance_change',
+  'sys_approval_change',
+]);
 
 /**
  * Approvals: start one in the platform's app, learn decisions from callbacks (re-reading the
@@ -149,6 +164,10 @@ export class ApprovalService implements CallbackEventSink {
     let created: { definition: string; instanceId: string; url?: string | undefined };
     try {
       const definition = await this.definitionFor(integration, operations, spec);
+      if (!definition) {
+        this.options.logger.info('another start is provisioning this shape: the reconciler will start this approval', { approvalId: approval.id });
+        return approval;
+      }
       const instance = await operations.createInstance(definition, spec);
       created = { definition, instanceId: instance.instanceId, url: instance.url };
     } catch (error) {
@@ -205,12 +224,39 @@ export class ApprovalService implements CallbackEventSink {
     return { ...page, items: page.items.map(toApprovalView) };
   }
 
+  /**
+   * Cancels a pending approval. The platform is read first and its decision wins: an approval
+   * already decided there (its callback late or lost) is not canceled, and answers 409
+   * `already_decided` with the approval as it ended. Canceling a canceled approval is a no-op.
+   */
   async cancel(id: string): Promise<ApprovalView> {
     const before = await this.options.approvals.get(id);
     if (!before) throw new NotFoundError(`approval ${id} does not exist`);
-    const after = await this.apply(id, { type: 'cancel', at: this.now().toISOString() });
-    if (after && endedBy(after, 'cancel') && !isTerminal(before.status)) await this.withdraw(after);
+    const after = isTerminal(before.status) ? before : await this.endByImhub(before, { type: 'cancel', at: this.now().toISOString() });
+    if (after && after.status !== 'canceled') {
+      const view = toApprovalView(after);
+      throw new ConflictError(`approval ${id} was already ${after.status}${after.endReason ? ` (${after.endReason})` : ''}; nothing was canceled`, { code: 'already_decided', details: { approval: view } });
+    }
     return toApprovalView(after ?? before);
+  }
+
+  /**
+   * Ends a pending approval on imhub's own account (its timeout or a cancel) the way the platform
+   * allows. The instance is read first and what it says is applied: a grant whose callback was
+   * late or lost stays a grant. Only an instance still pending is withdrawn, and only then is the
+   * approval ended; a withdrawal the platform refuses is followed by another read, since the
+   * refusal may mean someone decided in between. A read that fails is thrown (nothing changes).
+   */
+  private async endByImhub(approval: ApprovalRecord, event: Extract<ApprovalEvent, { type: 'timeout' | 'cancel' }>): Promise<ApprovalRecord | undefined> {
+    if (approval.platform) {
+      const seen = await this.refresh(approval.id);
+      if (!seen || isTerminal(seen.status)) return seen;
+      if (!(await this.withdraw(seen))) {
+        const again = await this.refresh(approval.id).catch(() => undefined);
+        if (again && isTerminal(again.status)) return again;
+      }
+    }
+    return this.apply(approval.id, event);
   }
 
   /** A verified platform event: re-read the instance it names and apply what the platform says. */
@@ -240,10 +286,7 @@ export class ApprovalService implements CallbackEventSink {
         const now = this.now();
         let result: ApprovalRecord | undefined;
         if (now.toISOString() >= approval.timeoutAt) {
-          result = await this.apply(approval.id, { type: 'timeout', at: now.toISOString() });
-          // Withdraw only what the timeout ended: recalling an instance the platform already
-          // approved would put it back to pending on Feishu.
-          if (result && endedBy(result, 'timeout')) await this.withdraw(result);
+          result = await this.expire(approval, now);
         } else if (!approval.platform) {
           // A start a crash or a throttling platform interrupted.
           result = await this.resumeStart(approval);
@@ -262,6 +305,23 @@ export class ApprovalService implements CallbackEventSink {
     }
     const { delivered } = await this.deliverWebhooks(limit);
     return { checked: due.length, ended, webhooks: delivered };
+  }
+
+  /**
+   * The timeout: read the platform, withdraw what is still pending there, then expire (or approve,
+   * per onTimeout). While the platform cannot be read the approval stays due and is tried again;
+   * past the grace it expires without a withdrawal, so a decision imhub could not see is not undone.
+   */
+  private async expire(approval: ApprovalRecord, now: Date): Promise<ApprovalRecord | undefined> {
+    const event = { type: 'timeout', at: now.toISOString() } as const;
+    try {
+      return await this.endByImhub(approval, event);
+    } catch (error) {
+      const overdueMs = now.getTime() - new Date(approval.timeoutAt).getTime();
+      if (overdueMs < (this.options.timeoutGraceMs ?? 600_000)) throw error;
+      this.options.logger.warn('the platform could not be read past the timeout grace: expiring without withdrawing the instance', { approvalId: approval.id, error });
+      return this.apply(approval.id, event);
+    }
   }
 
   /** Validates `notify` up front: the integration exists, and targets fit its kind. */
@@ -408,16 +468,19 @@ export class ApprovalService implements CallbackEventSink {
     await this.write(approval, (current) => ({ ...current, checks: current.checks + 1, nextCheckAt: next }));
   }
 
-  private async withdraw(approval: ApprovalRecord) {
-    if (!approval.platform) return;
+  /** Withdraws the platform instance where the platform allows it; false when the platform refused or failed. */
+  private async withdraw(approval: ApprovalRecord): Promise<boolean> {
+    if (!approval.platform) return true;
     const integration = await this.options.integrations.require(approval.integrationId);
     const provider = await this.options.providers.providerOf(integration);
     try {
       const outcome = await provider.approvals!.withdraw(approval.platform.definition, approval.platform.instanceId, specOf(approval));
       this.options.logger.info('platform instance withdrawn', { approvalId: approval.id, outcome });
+      return true;
     } catch (error) {
-      // The approval is over in imhub either way; the platform instance is left for a person.
+      // The approval ends in imhub either way (unless a read shows a decision); the platform instance is left for a person.
       this.options.logger.warn('withdrawing the platform instance failed', { approvalId: approval.id, error });
+      return false;
     }
   }
 
@@ -449,18 +512,47 @@ export class ApprovalService implements CallbackEventSink {
     return current;
   }
 
-  private async definitionFor(integration: Integration, approvals: ApprovalOperations, spec: ApprovalSpec): Promise<string> {
+  /**
+   * The platform definition (Feishu), form (DingTalk) or template (WeCom) for this shape, made once
+   * per integration: one caller claims the making (single flight), the code is stored the moment
+   * the platform returns it, and its follow-up (Feishu's subscription) is retried on its own, so a
+   * definition, which Feishu cannot delete, is never made twice. Undefined while another start is
+   * making it: the caller defers its start.
+   */
+  private async definitionFor(integration: Integration, approvals: ApprovalOperations, spec: ApprovalSpec): Promise<string | undefined> {
     const key = approvals.definitionKey(spec);
-    const known = await this.options.index.definition(integration.id, key);
-    if (known) return known;
-    const code = await approvals.provision(spec, `imhub ${integration.name}`.slice(0, 40));
-    return this.options.index.rememberDefinition(integration.id, key, code);
+    const index = this.options.index;
+    for (let look = 0; look < 20; look += 1) {
+      const known = await index.definition(integration.id, key);
+      if (known?.code) {
+        if (!known.ready) {
+          await approvals.activate(known.code);
+          await index.markDefinitionReady(integration.id, key);
+        }
+        return known.code;
+      }
+      const now = this.now();
+      if (await index.claimDefinition(integration.id, key, now, new Date(now.getTime() + this.leaseMs))) {
+        let code: string;
+        try {
+          code = await approvals.provision(spec, `imhub ${integration.name}`.slice(0, 40));
+        } catch (error) {
+          // Refused or throttled: nothing was made, so the next start may try at once. Otherwise
+          // (no answer) the claim stands until its lease ends: nobody makes a second one sooner.
+          if (error instanceof ProviderError && (error.refused || error.throttled)) await index.releaseDefinition(integration.id, key);
+          throw error;
+        }
+        const stored = await index.recordDefinition(integration.id, key, code);
+        await approvals.activate(stored);
+        await index.markDefinitionReady(integration.id, key);
+        return stored;
+      }
+      // Another start is making it: its code is usually there within a moment.
+      await sleep(this.options.provisionPollMs ?? 150);
+    }
+    return undefined;
   }
 }
-
-/** Whether imhub's own timeout or cancel ended the approval (not the platform). */
-const endedBy = (approval: ApprovalRecord, cause: 'timeout' | 'cancel') =>
-  cause === 'cancel' ? approval.endReason === endReasons.canceled : approval.endReason === endReasons.timedOut || approval.endReason === endReasons.approvedByTimeout;
 
 function specOf(approval: ApprovalRecord): ApprovalSpec {
   return {

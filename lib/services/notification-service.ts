@@ -141,13 +141,18 @@ export class NotificationService {
       }
       let outcome: Delivery;
       try {
-        const sent = await provider.messages.send(delivery.platformTarget, message, `${current.id}-${index}`);
+        // @all belongs in a chat or a bot's group; never in a one-to-one message (a Feishu card with
+        // <at id=all> fails to send where the group owner has not allowed it).
+        const forTarget = 'userId' in delivery.platformTarget ? { ...message, mentions: { ...message.mentions, all: false } } : message;
+        const sent = await provider.messages.send(delivery.platformTarget, forTarget, `${current.id}-${index}`);
         const { nextAttemptAt: _, ...rest } = current.deliveries[index]!;
         outcome = { ...rest, status: 'sent', ...(sent.messageId ? { messageId: sent.messageId } : {}) };
       } catch (error) {
         const claimedDelivery = current.deliveries[index]!;
         if (error instanceof ProviderError && error.repeatable && claimedDelivery.attempts < maxAttempts) {
-          outcome = { ...claimedDelivery, status: 'queued', nextAttemptAt: new Date(this.now().getTime() + 1000 * 2 ** claimedDelivery.attempts).toISOString() };
+          // Not before the platform's announced reset (Feishu's x-ogw-ratelimit-reset, up to 60 s).
+          const waitMs = Math.max(1000 * 2 ** claimedDelivery.attempts, error.retryAfterMs ?? 0);
+          outcome = { ...claimedDelivery, status: 'queued', nextAttemptAt: new Date(this.now().getTime() + waitMs).toISOString() };
         } else {
           const { nextAttemptAt: _, ...rest } = claimedDelivery;
           outcome = {

@@ -29,6 +29,7 @@ import type {
   RateLimitStore,
   Page,
   PageRequest,
+  ProvisionedDefinition,
 } from './repository.ts';
 import { tableSchema } from './table-schema.ts';
 
@@ -553,21 +554,59 @@ export class DynamoApprovalIndexRepository implements ApprovalIndexRepository {
     private readonly tableName: string,
   ) {}
 
-  async definition(integrationId: string, key: string): Promise<string | undefined> {
+  async definition(integrationId: string, key: string): Promise<ProvisionedDefinition | undefined> {
     const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.definition(integrationId, key), ConsistentRead: true }));
-    return result.Item?.code as string | undefined;
+    if (!result.Item) return undefined;
+    const code = result.Item.code as string | undefined;
+    // Items written before `ready` existed were stored only once subscribed: ready.
+    return code ? { code, ready: result.Item.ready !== false } : { ready: false };
   }
 
-  async rememberDefinition(integrationId: string, key: string, code: string): Promise<string> {
+  async claimDefinition(integrationId: string, key: string, now: Date, until: Date): Promise<boolean> {
     try {
       await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: { ...keys.definition(integrationId, key), code }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.definition(integrationId, key), leaseUntil: until.toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(code) AND leaseUntil < :now)',
+          ExpressionAttributeValues: { ':now': now.toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async releaseDefinition(integrationId: string, key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.definition(integrationId, key), ConditionExpression: 'attribute_not_exists(code)' }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async recordDefinition(integrationId: string, key: string, code: string): Promise<string> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.definition(integrationId, key),
+          UpdateExpression: 'SET code = :code, ready = :false REMOVE leaseUntil',
+          ConditionExpression: 'attribute_not_exists(code)',
+          ExpressionAttributeValues: { ':code': code, ':false': false },
+        }),
       );
       return code;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      return (await this.definition(integrationId, key)) ?? code;
+      return (await this.definition(integrationId, key))?.code ?? code;
     }
+  }
+
+  async markDefinitionReady(integrationId: string, key: string): Promise<void> {
+    await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: keys.definition(integrationId, key), UpdateExpression: 'SET ready = :true', ExpressionAttributeValues: { ':true': true } }));
   }
 
   async linkInstance(integrationId: string, instanceId: string, approvalId: string): Promise<void> {

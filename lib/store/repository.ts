@@ -87,10 +87,30 @@ export interface ApprovalRepository {
 }
 
 /** What imhub provisioned on a platform per integration (definitions, forms, templates), and instance → approval. */
+/**
+ * A definition (Feishu), form (DingTalk) or template (WeCom) as provisioned for one shape: the
+ * code once the platform made it, and whether its follow-up (Feishu's event subscription) is done.
+ */
+export interface ProvisionedDefinition {
+  code?: string;
+  /** The code exists and nothing is left to do for it. */
+  ready: boolean;
+}
+
 export interface ApprovalIndexRepository {
-  definition(integrationId: string, key: string): Promise<string | undefined>;
-  /** Stores the code unless another writer was first; returns the code that won. */
-  rememberDefinition(integrationId: string, key: string, code: string): Promise<string>;
+  definition(integrationId: string, key: string): Promise<ProvisionedDefinition | undefined>;
+  /**
+   * Takes the right to create the definition of this shape until `until`: true for one caller
+   * only, while no code is stored and no other claim is live (single flight: platforms cannot
+   * delete definitions, and DingTalk and WeCom refuse a second form or template of one name).
+   */
+  claimDefinition(integrationId: string, key: string, now: Date, until: Date): Promise<boolean>;
+  /** Gives up a claim that made nothing (the platform refused the create), so the next start may try at once. */
+  releaseDefinition(integrationId: string, key: string): Promise<void>;
+  /** Stores the code the platform made, not yet ready, unless a code is there already; returns the code that won. */
+  recordDefinition(integrationId: string, key: string, code: string): Promise<string>;
+  /** Marks a stored code ready (its follow-up is done). */
+  markDefinitionReady(integrationId: string, key: string): Promise<void>;
   linkInstance(integrationId: string, instanceId: string, approvalId: string): Promise<void>;
   approvalOfInstance(integrationId: string, instanceId: string): Promise<string | undefined>;
 }

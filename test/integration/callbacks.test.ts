@@ -105,7 +105,9 @@ describe('Feishu and Lark callbacks', () => {
     const good = feishuSigned({ encryptKey: feishu.encryptKey, payload: approvalEvent(feishu.appId, 'forged-1') });
     await expectRefused('feishu', { ...good, headers: { ...good.headers, 'x-lark-signature': 'ab'.repeat(32) } }, 401, /X-Lark-Signature does not match/);
     await expectRefused('feishu', { ...good, body: good.body!.replace('"}', 'A"}') }, 401, /X-Lark-Signature does not match/);
-    await expectRefused('feishu', feishuSigned({ encryptKey: feishu.encryptKey, payload: approvalEvent(feishu.appId, 'old-1'), timestamp: Math.floor(Date.now() / 1000) - 600 }), 401, /more than 5 minutes/);
+    await expectRefused('feishu', feishuSigned({ encryptKey: feishu.encryptKey, payload: approvalEvent(feishu.appId, 'old-1'), timestamp: Math.floor(Date.now() / 1000) - 8 * 3600 }), 401, /more than 450 minutes old/);
+    // From the future: never more than 5 minutes.
+    await expectRefused('feishu', feishuSigned({ encryptKey: feishu.encryptKey, payload: approvalEvent(feishu.appId, 'future-1'), timestamp: Math.floor(Date.now() / 1000) + 600 }), 401, /more than 5 minutes in the future/);
     await expectRefused('feishu', feishuSigned({ encryptKey: feishu.encryptKey, payload: approvalEvent('cli_someone_else', 'other-1') }), 401, /another app/);
     await expectRefused('feishu', feishuSigned({ encryptKey: 'a-different-key', payload: approvalEvent(feishu.appId, 'key-1') }), 401, /does not match|decrypt/);
     await expectRefused('feishu', feishuSigned({ encryptKey: feishu.encryptKey, payload: approvalEvent(feishu.appId, 'unsigned-1'), signed: false }), 401, /no X-Lark-Signature/);

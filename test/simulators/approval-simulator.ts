@@ -14,6 +14,28 @@ export interface SimNode {
   acts: { user: string; decision: 'approve' | 'reject'; at: number; comment?: string }[];
 }
 
+/** A Feishu task as `instances/:id` lists it: one per approver per round of a node. */
+export interface FeishuTask {
+  id: string;
+  open_id: string;
+  status: 'PENDING' | 'APPROVED' | 'REJECTED' | 'TRANSFERRED' | 'DONE';
+  node_id: string;
+  custom_node_id: string;
+  start_time: string;
+  end_time: string;
+}
+
+/** A Feishu timeline entry (PASS, REJECT, TRANSFER, ADD_APPROVER, ROLLBACK_SELECTED, CANCEL …). */
+export interface FeishuTimelineEntry {
+  type: string;
+  create_time: string;
+  open_id: string;
+  task_id?: string;
+  node_key?: string;
+  comment?: string;
+  ext: string;
+}
+
 export interface SimInstance {
   platform: SimPlatform;
   appId: string;
@@ -25,6 +47,8 @@ export interface SimInstance {
   current: number;
   status: 'pending' | 'approved' | 'rejected' | 'canceled';
   uuid?: string;
+  /** Feishu: every task and timeline entry, as the instance read returns them. */
+  feishu?: { tasks: FeishuTask[]; timeline: FeishuTimelineEntry[]; revertIntervalSeconds: number; approvedAt?: number };
 }
 
 /** Where and how the platform signs callbacks for one app. */
@@ -36,7 +60,20 @@ export interface CallbackSubscription {
   aesKey?: string;
   receiverId?: string;
   agentId?: string;
+  /** Feishu: which event names the console subscribed, v1 (`approval_task`, …) or v2 (`approval.task.status_changed_v4`, …). @default 'v1' */
+  eventVersion?: 'v1' | 'v2';
 }
+
+/** What Feishu keeps of a definition: its nodes' modes and whether each takes several approvers, and how long a grant may be revoked. */
+interface SimDefinition {
+  platform: SimPlatform;
+  modes?: string[];
+  multi?: boolean[];
+  revertIntervalSeconds?: number;
+}
+
+/** Feishu's default for `settings.revert_interval`: "默认 31 天" (an approved instance may be revoked for 31 days). */
+const feishuDefaultRevertSeconds = 31 * 24 * 3600;
 
 type Send = (status: number, payload: unknown) => void;
 
@@ -57,7 +94,7 @@ export interface CallbackChaos {
 
 export class ApprovalSimulator {
   readonly instances = new Map<string, SimInstance>();
-  readonly definitions = new Map<string, { platform: SimPlatform; modes?: string[] }>();
+  readonly definitions = new Map<string, SimDefinition>();
   readonly subscriptions = new Map<string, CallbackSubscription>();
   /** While true, actions change instances but no callback reaches imhub (a lost callback). */
   dropCallbacks = false;
@@ -97,40 +134,64 @@ export class ApprovalSimulator {
     switch (route) {
       case 'feishu.approval.create': {
         const code = `APPROVAL-${randomUUID()}`;
-        const nodes = (body.node_list as { id: string; node_type?: string }[]).filter((node) => node.id !== 'START' && node.id !== 'END');
-        this.definitions.set(code, { platform: 'feishu', modes: nodes.map((node) => (node.node_type === 'AND' ? 'all' : 'any')) });
+        const nodes = (body.node_list as { id: string; node_type?: string; approver_chosen_multi?: boolean }[]).filter((node) => node.id !== 'START' && node.id !== 'END');
+        const settings = body.settings as { revert_interval?: number } | undefined;
+        this.definitions.set(code, {
+          platform: 'feishu',
+          modes: nodes.map((node) => (node.node_type === 'AND' ? 'all' : 'any')),
+          // "发起人自选审批人时，是否允许多选": no default is documented; the official CLI reference
+          // says a node without it takes one approver, so the simulator holds imhub to that.
+          multi: nodes.map((node) => node.approver_chosen_multi === true),
+          revertIntervalSeconds: settings?.revert_interval ?? feishuDefaultRevertSeconds,
+        });
         return send(200, { code: 0, msg: 'success', data: { approval_code: code, approval_id: randomUUID() } });
       }
       case 'feishu.approval.subscribe':
         return send(200, { code: 0, msg: 'success', data: {} });
       case 'feishu.instance.create': {
         const definition = this.definitions.get(String(body.approval_code));
-        if (!definition) return send(200, { code: 1390002, msg: 'approval code not found' });
+        if (!definition) return send(400, { code: 1390002, msg: 'approval code not found' });
         const uuid = body.uuid as string | undefined;
         if (uuid && [...this.instances.values()].some((instance) => instance.uuid === uuid)) return send(200, { code: 60012, msg: 'uuid conflict' });
         const lists = body.node_approver_open_id_list as { key: string; value: string[] }[];
-        const instance = this.open('feishu', appId, String(body.approval_code), String(body.open_id), JSON.parse(String(body.form))[0].value, definition.modes!.map((mode, index) => ({ mode: mode as 'any' | 'all', approvers: lists.find((list) => list.key === `stage_${index + 1}`)?.value ?? [], acts: [] })));
+        const approversOf = (index: number) => lists.find((list) => list.key === `stage_${index + 1}`)?.value ?? [];
+        // UNCONFIRMED code: the page lists 1390001 "param is invalid" for wrong parameters.
+        const crowded = definition.modes!.findIndex((_, index) => approversOf(index).length > 1 && !definition.multi?.[index]);
+        if (crowded >= 0) return send(400, { code: 1390001, msg: `param is invalid: node stage_${crowded + 1} allows one approver (approver_chosen_multi is not set)` });
+        const instance = this.open('feishu', appId, String(body.approval_code), String(body.open_id), JSON.parse(String(body.form))[0].value, definition.modes!.map((mode, index) => ({ mode: mode as 'any' | 'all', approvers: approversOf(index), acts: [] })));
         if (uuid) instance.uuid = uuid;
+        instance.feishu = { tasks: [], timeline: [{ type: 'START', create_time: String(Date.now()), open_id: instance.requester, ext: '{}' }], revertIntervalSeconds: definition.revertIntervalSeconds ?? feishuDefaultRevertSeconds };
+        this.openFeishuTasks(instance);
         return send(200, { code: 0, msg: 'success', data: { instance_code: instance.id } });
       }
       case 'feishu.instance.get': {
         // Feishu finds an instance by its code, or by the uuid it was created with.
         const key = decodeURIComponent(url.pathname.split('/').pop()!);
         const instance = this.read(this.instances.get(key) ?? [...this.instances.values()].find((candidate) => candidate.platform === 'feishu' && candidate.uuid === key));
-        if (!instance) return send(200, { code: 1390003, msg: 'instance code not found' });
+        if (!instance) return send(400, { code: 1390003, msg: 'instance code not found' });
         const status = { pending: 'PENDING', approved: 'APPROVED', rejected: 'REJECTED', canceled: 'CANCELED' }[instance.status];
-        const task_list = instance.nodes.flatMap((node, index) =>
-          node.acts.map((act) => ({ open_id: act.user, status: act.decision === 'approve' ? 'APPROVED' : 'REJECTED', custom_node_id: `stage_${index + 1}`, end_time: String(act.at) })),
-        );
-        const timeline = instance.nodes.flatMap((node) => node.acts.map((act) => ({ type: act.decision === 'approve' ? 'PASS' : 'REJECT', open_id: act.user, comment: act.comment, create_time: String(act.at) })));
-        return send(200, { code: 0, msg: 'success', data: { instance_code: instance.id, status, task_list, timeline } });
+        const { tasks, timeline } = instance.feishu!;
+        return send(200, { code: 0, msg: 'success', data: { approval_code: instance.definition, instance_code: instance.id, status, task_list: tasks, timeline } });
       }
       case 'feishu.instance.cancel': {
         const instance = this.instances.get(String(body.instance_code));
-        if (!instance) return send(200, { code: 1390003, msg: 'instance code not found' });
-        if (instance.requester !== body.user_id) return send(200, { code: 1390009, msg: 'no operation permission' });
-        if (instance.status === 'pending') instance.status = 'canceled';
-        return send(200, { code: 0, msg: 'success', data: {} });
+        if (!instance) return send(400, { code: 1390003, msg: 'instance code not found' });
+        if (instance.requester !== body.user_id) return send(403, { code: 1390009, msg: 'no operation permission' });
+        const feishu = instance.feishu!;
+        if (instance.status === 'pending') {
+          instance.status = 'canceled';
+          feishu.timeline.push({ type: 'CANCEL', create_time: String(Date.now()), open_id: instance.requester, ext: '{}' });
+          return send(200, { code: 0, msg: 'success', data: {} });
+        }
+        // "如果撤回的是已通过的实例，则审批实例会变更为 审批中 的状态": revoking an approved instance puts it
+        // back under review, while the definition's revert_interval allows it. What Feishu answers
+        // when it does not allow it (or the instance ended otherwise) is UNCONFIRMED: 1390009 here.
+        if (instance.status === 'approved' && Date.now() - (feishu.approvedAt ?? 0) < feishu.revertIntervalSeconds * 1000) {
+          instance.status = 'pending';
+          feishu.timeline.push({ type: 'CANCEL', create_time: String(Date.now()), open_id: instance.requester, ext: '{}' });
+          return send(200, { code: 0, msg: 'success', data: {} });
+        }
+        return send(403, { code: 1390009, msg: 'no operation permission' });
       }
       case 'dingtalk.form.create': {
         const code = `PROC-${randomBytes(8).toString('hex').toUpperCase()}`;
@@ -202,35 +263,112 @@ export class ApprovalSimulator {
     return instance;
   }
 
-  /** Someone acts in the platform's app: the instance moves on, and the platform calls imhub back. */
-  async act(instanceId: string, user: string, decision: 'approve' | 'reject', comment?: string) {
+  /** Feishu: a PENDING task for every approver of the current node (its node id, and our `stage_N` as custom_node_id). */
+  private openFeishuTasks(instance: SimInstance) {
+    const node = instance.nodes[instance.current]!;
+    for (const approver of node.approvers) this.openFeishuTask(instance, approver);
+  }
+
+  private openFeishuTask(instance: SimInstance, approver: string) {
+    const task: FeishuTask = { id: String(7_000_000_000 + Math.floor(Math.random() * 1e9)), open_id: approver, status: 'PENDING', node_id: `node-${instance.current}-${instance.id.slice(0, 6)}`, custom_node_id: `stage_${instance.current + 1}`, start_time: String(Date.now()), end_time: '0' };
+    instance.feishu!.tasks.push(task);
+    return task;
+  }
+
+  private pendingTask(instance: SimInstance, user: string) {
+    const task = instance.feishu?.tasks.find((candidate) => candidate.status === 'PENDING' && candidate.open_id === user);
+    if (!task) throw new Error(`${user} has no pending Feishu task on ${instance.id}`);
+    return task;
+  }
+
+  private pendingInstance(instanceId: string) {
     const instance = this.instances.get(instanceId);
     if (!instance || instance.status !== 'pending') throw new Error(`instance ${instanceId} is not pending`);
+    return instance;
+  }
+
+  /** Someone acts in the platform's app: the instance moves on, and the platform calls imhub back. */
+  async act(instanceId: string, user: string, decision: 'approve' | 'reject', comment?: string) {
+    const instance = this.pendingInstance(instanceId);
     const node = instance.nodes[instance.current]!;
     if (!node.approvers.includes(user)) throw new Error(`${user} is not an approver of the current node`);
     if (node.acts.some((act) => act.user === user)) throw new Error(`${user} already acted`);
-    node.acts.push({ user, decision, at: Date.now(), ...(comment ? { comment } : {}) });
-    if (decision === 'reject') instance.status = 'rejected';
-    else if (node.mode === 'any' || node.approvers.every((approver) => node.acts.some((act) => act.user === approver && act.decision === 'approve'))) {
-      instance.current += 1;
-      if (instance.current >= instance.nodes.length) instance.status = 'approved';
+    const at = Date.now();
+    node.acts.push({ user, decision, at, ...(comment ? { comment } : {}) });
+    const task = instance.feishu && this.pendingTask(instance, user);
+    if (task) {
+      Object.assign(task, { status: decision === 'approve' ? 'APPROVED' : 'REJECTED', end_time: String(at) });
+      instance.feishu!.timeline.push({ type: decision === 'approve' ? 'PASS' : 'REJECT', create_time: String(at), open_id: user, task_id: task.id, node_key: task.node_id, ...(comment ? { comment } : {}), ext: '{}' });
     }
-    return this.notify(instance, user, decision);
+    const closeNode = () => instance.feishu?.tasks.filter((other) => other.status === 'PENDING').forEach((other) => Object.assign(other, { status: 'DONE', end_time: String(at) }));
+    if (decision === 'reject') {
+      instance.status = 'rejected';
+      closeNode();
+    } else if (node.mode === 'any' || node.approvers.every((approver) => node.acts.some((act) => act.user === approver && act.decision === 'approve'))) {
+      closeNode();
+      instance.current += 1;
+      if (instance.current >= instance.nodes.length) {
+        instance.status = 'approved';
+        if (instance.feishu) instance.feishu.approvedAt = at;
+      } else if (instance.feishu) this.openFeishuTasks(instance);
+    }
+    return this.notify(instance, user, decision === 'approve' ? 'APPROVED' : 'REJECTED', task?.id);
+  }
+
+  /**
+   * Feishu 转交: `from` hands their task to `to`. Their task becomes TRANSFERRED and `to` gets a
+   * PENDING task on the same node (the task event pushes "TRANSFERRED" and "被转交人任务的 PENDING").
+   */
+  async transfer(instanceId: string, from: string, to: string, comment?: string) {
+    const instance = this.pendingInstance(instanceId);
+    const task = this.pendingTask(instance, from);
+    const at = Date.now();
+    Object.assign(task, { status: 'TRANSFERRED', end_time: String(at) });
+    const node = instance.nodes[instance.current]!;
+    node.approvers = node.approvers.map((approver) => (approver === from ? to : approver));
+    this.openFeishuTask(instance, to);
+    instance.feishu!.timeline.push({ type: 'TRANSFER', create_time: String(at), open_id: from, task_id: task.id, node_key: task.node_id, ...(comment ? { comment } : {}), ext: JSON.stringify({ open_id_list: [to] }) });
+    return this.notify(instance, from, 'TRANSFERRED', task.id);
+  }
+
+  /** Feishu 加签 (in parallel): `by` adds `added` as another approver of the current node. */
+  async addApprover(instanceId: string, by: string, added: string) {
+    const instance = this.pendingInstance(instanceId);
+    const task = this.pendingTask(instance, by);
+    instance.nodes[instance.current]!.approvers.push(added);
+    this.openFeishuTask(instance, added);
+    instance.feishu!.timeline.push({ type: 'ADD_APPROVER', create_time: String(Date.now()), open_id: by, task_id: task.id, node_key: task.node_id, ext: JSON.stringify({ open_id_list: [added] }) });
+    return this.notify(instance, by, 'PENDING', task.id);
+  }
+
+  /**
+   * Feishu 退回: `by` sends the instance back to an earlier stage, whose approvers decide again
+   * (new PENDING tasks; the earlier ones keep their APPROVED status in the list).
+   */
+  async sendBack(instanceId: string, by: string, toStage: number, comment?: string) {
+    const instance = this.pendingInstance(instanceId);
+    const task = this.pendingTask(instance, by);
+    const at = Date.now();
+    instance.feishu!.tasks.filter((other) => other.status === 'PENDING').forEach((other) => Object.assign(other, { status: 'DONE', end_time: String(at) }));
+    instance.feishu!.timeline.push({ type: 'ROLLBACK_SELECTED', create_time: String(at), open_id: by, task_id: task.id, node_key: task.node_id, ...(comment ? { comment } : {}), ext: '{}' });
+    for (let index = toStage; index <= instance.current; index += 1) instance.nodes[index]!.acts = [];
+    instance.current = toStage;
+    this.openFeishuTasks(instance);
+    return this.notify(instance, by, 'ROLLBACK', task.id);
   }
 
   /** The callbacks the platform sends for one action (a task event, and an instance event when it ended). */
-  private async notify(instance: SimInstance, user: string, decision: 'approve' | 'reject') {
+  private async notify(instance: SimInstance, user: string, taskStatus: string, taskId?: string) {
     const subscription = this.subscriptions.get(`${instance.platform}:${instance.appId}`);
     if (!subscription || this.dropCallbacks) return [];
     const builds: (() => SignedRequest)[] = [];
+    const decision = taskStatus === 'REJECTED' ? 'reject' : 'approve';
     if (instance.platform === 'feishu') {
-      const event = (type: string, extra: Record<string, unknown>) => ({ uuid: randomUUID(), token: subscription.verificationToken, ts: String(Date.now() / 1000), type: 'event_callback', event: { app_id: instance.appId, tenant_key: 'tenant', type, approval_code: instance.definition, instance_code: instance.id, operate_time: String(Date.now()), ...extra } });
-      const task = event('approval_task', { open_id: user, status: decision === 'approve' ? 'APPROVED' : 'REJECTED', task_id: randomUUID() });
-      builds.push(() => feishuSigned({ encryptKey: subscription.encryptKey!, payload: task }));
-      if (instance.status !== 'pending') {
-        const ended = event('approval_instance', { status: instance.status.toUpperCase() });
-        builds.push(() => feishuSigned({ encryptKey: subscription.encryptKey!, payload: ended }));
-      }
+      const payloads =
+        subscription.eventVersion === 'v2'
+          ? this.feishuV2Events(instance, subscription, user, taskStatus, taskId)
+          : this.feishuV1Events(instance, subscription, user, taskStatus, taskId);
+      for (const payload of payloads) builds.push(() => feishuSigned({ encryptKey: subscription.encryptKey!, payload }));
     } else if (instance.platform === 'dingtalk') {
       const base = { token: subscription.token!, aesKey: subscription.aesKey!, receiverId: subscription.receiverId! };
       const task = { EventType: 'bpms_task_change', eventId: randomUUID(), processInstanceId: instance.id, type: 'finish', result: decision === 'approve' ? 'agree' : 'refuse', staffId: user, taskId: Date.now() };
@@ -257,6 +395,29 @@ export class ApprovalSimulator {
       answers.push(...delivered);
     }
     return answers;
+  }
+
+  /** v1 approval events: `{uuid, token, ts, type: "event_callback", event: {type: "approval_task" | "approval_instance", …}}`. */
+  private feishuV1Events(instance: SimInstance, subscription: CallbackSubscription, user: string, taskStatus: string, taskId?: string) {
+    const event = (type: string, extra: Record<string, unknown>) => ({ uuid: randomUUID(), token: subscription.verificationToken, ts: String(Date.now() / 1000), type: 'event_callback', event: { app_id: instance.appId, tenant_key: 'tenant', type, approval_code: instance.definition, instance_code: instance.id, operate_time: String(Date.now()), ...extra } });
+    const payloads = [event('approval_task', { open_id: user, status: taskStatus, task_id: taskId ?? randomUUID() })];
+    if (instance.status !== 'pending') payloads.push(event('approval_instance', { status: instance.status.toUpperCase() }));
+    return payloads;
+  }
+
+  /**
+   * v2 names of the same events (`approval.task.status_changed_v4`, `approval.instance.status_changed_v4`),
+   * shaped as the official Node SDK types them: `{schema: "2.0", header: {event_id, event_type, …}, event: {approval_code, instance_code, …}}`.
+   */
+  private feishuV2Events(instance: SimInstance, subscription: CallbackSubscription, user: string, taskStatus: string, taskId?: string) {
+    const envelope = (eventType: string, event: Record<string, unknown>) => ({
+      schema: '2.0',
+      header: { event_id: randomUUID(), token: subscription.verificationToken, create_time: String(Date.now()), event_type: eventType, tenant_key: 'tenant', app_id: instance.appId },
+      event: { approval_code: instance.definition, instance_code: instance.id, operate_time: String(Date.now()), ...event },
+    });
+    const payloads = [envelope('approval.task.status_changed_v4', { task_id: taskId ?? randomUUID(), assigned_user: { open_id: user }, status: taskStatus })];
+    if (instance.status !== 'pending') payloads.push(envelope('approval.instance.status_changed_v4', { status: instance.status.toUpperCase(), start_user: { open_id: instance.requester } }));
+    return payloads;
   }
 
   private deliverChaotically(instanceId: string, url: string, request: SignedRequest, chaos: CallbackChaos) {

@@ -53,7 +53,8 @@ export interface SimMessage {
 
 export type Fault =
   | { kind: 'http'; status: number; headers?: Record<string, string> }
-  | { kind: 'code'; code: number | string; message?: string }
+  /** The platform's own error code, on HTTP 200 unless `status` says otherwise (Feishu sends 1395001 and a bot's 9499 with 400). */
+  | { kind: 'code'; code: number | string; message?: string; status?: number; headers?: Record<string, string> }
   | { kind: 'slow'; ms: number }
   | { kind: 'expire-tokens' }
   /** The platform acts, but the answer is lost on the way back: the caller sees this status. */
@@ -114,6 +115,8 @@ export class PlatformSimulator {
   tokenTtlSeconds = 7200;
   readonly calls: Record<string, number> = {};
   readonly users: SimUser[] = [];
+  /** Feishu chats whose owner has not allowed @all: a card mentioning everyone fails there. */
+  readonly chatsWithoutAtAll = new Set<string>();
   /** Every app message received, in order. */
   readonly messages: SimMessage[] = [];
   private readonly server: Server;
@@ -256,7 +259,7 @@ export class PlatformSimulator {
     if (fault?.kind === 'slow') await sleep(fault.ms);
     if (fault?.kind === 'expire-tokens') this.expireAllTokens();
     if (fault?.kind === 'http') return send(fault.status, fault.status === 429 ? words.throttled : { message: 'injected' }, fault.headers);
-    if (fault?.kind === 'code') return send(200, words.error(fault.code, fault.message ?? 'injected'));
+    if (fault?.kind === 'code') return send(fault.status ?? 200, words.error(fault.code, fault.message ?? 'injected'), fault.headers);
     if (fault?.kind === 'answer-lost') answerLost = fault.status;
 
     if (route.endsWith('.token')) return this.issueToken(platform, url, body, send);
@@ -281,9 +284,14 @@ export class PlatformSimulator {
       case 'feishu.lookup': {
         const emails = (body.emails as string[] | undefined) ?? [];
         const mobiles = (body.mobiles as string[] | undefined) ?? [];
+        // An email is found whatever its case, and echoed as the directory stores it (the echo's
+        // exact form is UNCONFIRMED). A mainland mobile is found as its 11 digits or with +86; a
+        // number written with spaces or dashes is not (docs: "+" and the country code outside the mainland).
+        const byEmail = (email: string) => this.users.find((candidate) => candidate.email.toLowerCase() === email.toLowerCase());
+        const byMobile = (mobile: string) => this.users.find((candidate) => candidate.mobile === mobile || `+86${candidate.mobile}` === mobile);
         const list = [
-          ...emails.map((email) => ({ email, user_id: this.users.find((candidate) => candidate.email === email)?.ids.feishu })),
-          ...mobiles.map((mobile) => ({ mobile, user_id: this.users.find((candidate) => candidate.mobile === mobile)?.ids.feishu })),
+          ...emails.map((email) => ({ email: byEmail(email)?.email ?? email, user_id: byEmail(email)?.ids.feishu })),
+          ...mobiles.map((mobile) => ({ mobile, user_id: byMobile(mobile)?.ids.feishu })),
         ].map((entry) => (entry.user_id ? entry : { ...entry, user_id: undefined }));
         return send(200, words.ok({ data: { user_list: list } }));
       }
@@ -296,6 +304,8 @@ export class PlatformSimulator {
         const earlier = uuid && this.messages.find((message) => message.platform === 'feishu' && message.body.uuid === uuid && Date.now() - message.at < 3_600_000);
         if (earlier) return send(200, { code: 0, msg: 'success', data: { message_id: earlier.body.message_id } });
         const target = `${url.searchParams.get('receive_id_type')}:${String(body.receive_id)}`;
+        // "@所有人需要群主开启权限。若未开启，卡片将发送失败" (card markdown docs); the code is UNCONFIRMED (11235 is the documented "only admin can mention @All").
+        if (this.chatsWithoutAtAll.has(String(body.receive_id)) && /<at id=\\?"?all/.test(String(body.content))) return send(400, { code: 11235, msg: 'this group is set to only admin can mention @All' });
         if (this.messages.filter((message) => message.target === target && Date.now() - message.at < 1000 * this.rateWindowScale).length >= 5) return send(200, { code: 230020, msg: 'frequency limit' });
         const messageId = `om_${randomBytes(8).toString('hex')}`;
         this.messages.push({ platform: 'feishu', route, target, body: { ...body, message_id: messageId }, at: Date.now() });

@@ -1,7 +1,7 @@
 import { BadRequestError, UnauthorizedError } from '../../errors.ts';
 import { feishuDecrypt, feishuSignature, hexDigestEquals } from '../crypto/feishu-cipher.ts';
 import { type CallbackOutcome, type CallbackRequest, jsonResponse, type PlatformEvent } from './callback-types.ts';
-import { assertFresh } from './freshness.ts';
+import { assertFresh, feishuRetryWindowMs } from './freshness.ts';
 
 export interface FeishuCallbackCredentials {
   appId: string;
@@ -46,7 +46,7 @@ export function verifyFeishuCallback(request: CallbackRequest, credentials: Feis
     if (signature !== undefined) {
       const timestamp = request.headers['x-lark-request-timestamp'];
       const nonce = request.headers['x-lark-request-nonce'] ?? '';
-      assertFresh(timestamp, request.now, 'X-Lark-Request-Timestamp');
+      assertFresh(timestamp, request.now, 'X-Lark-Request-Timestamp', feishuRetryWindowMs);
       if (!hexDigestEquals(signature, feishuSignature(timestamp!, nonce, credentials.encryptKey, request.rawBody))) {
         throw new UnauthorizedError('X-Lark-Signature does not match the body');
       }

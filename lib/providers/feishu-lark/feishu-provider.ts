@@ -14,7 +14,9 @@ export const feishuRules = (platform: 'feishu' | 'lark'): PlatformRules => ({
   },
   // 99991400: request frequency limit (also sent with HTTP 429/400).
   // 230020: a chat's 5 messages/s; 11232: send frequency.
-  retryableCodes: new Set([99991400, 230020, 11232]),
+  // 1395001 (HTTP 400): the approval APIs' "There have been some errors. Please try again later".
+  // 230049: im/v1/messages' "The message is being sent" (a repeat of a uuid still in flight).
+  retryableCodes: new Set([99991400, 230020, 11232, 1395001, 230049]),
   // Missing, expired, invalid or malformed tenant token: fetch a new one and retry once.
   tokenExpiredCodes: new Set([99991661, 99991663, 99991664, 99991665, 99991671]),
 });

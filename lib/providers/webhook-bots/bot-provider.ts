@@ -16,8 +16,9 @@ interface BotShape {
 }
 
 const feishuShape = (platform: 'feishu' | 'lark'): BotShape => ({
-  // Bots answer `{code, msg}` like the API; 11232 is the bot's throttle code.
-  rules: { ...feishuRules(platform), retryableCodes: new Set([99991400, 11232]) },
+  // Bots answer `{code, msg}` like the API; 11232 is the bot's throttle code. Sent too fast, a bot
+  // also answers HTTP 400 `{"code":9499,"msg":"too many request"}`; 9499 "Bad Request" is a refusal.
+  rules: { ...feishuRules(platform), retryableCodes: new Set([99991400, 11232]), retryableAnswer: (code, message) => code === 9499 && /too many/i.test(message) },
   textBody: (text) => ({ msg_type: 'text', content: { text } }),
   sign: (request, secret, now) => {
     const timestamp = Math.floor(now / 1000);

@@ -61,6 +61,29 @@ describe('PlatformHttpClient', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('honours Feishu\'s x-ogw-ratelimit-reset up to its full 60 s: a reset longer than a call may wait ends the call as repeatable, carrying the wait', async () => {
+    // Prepare: a per-minute API announces a 45 s reset
+    const waits: number[] = [];
+    const { calls, fetchImpl } = scripted([json(429, { errcode: 99991400 }, { 'x-ogw-ratelimit-reset': '45' })]);
+    const client = new PlatformHttpClient(rules, { fetch: fetchImpl, sleep: async (ms) => waits.push(ms) });
+    // Act and assess: nobody sleeps 45 s inside a request; the caller retries the work after it
+    await expect(client.call({ method: 'POST', url: 'https://x.test', body: {}, idempotent: false })).rejects.toMatchObject({ throttled: true, repeatable: true, retryAfterMs: 45_000 });
+    expect(calls).toHaveLength(1);
+    expect(waits).toEqual([]);
+    // A reset past 60 s is taken as 60 s.
+    const long = scripted([json(429, {}, { 'x-ogw-ratelimit-reset': '600' })]);
+    await expect(new PlatformHttpClient(rules, { fetch: long.fetchImpl }).call({ method: 'GET', url: 'https://x.test', idempotent: true })).rejects.toMatchObject({ retryAfterMs: 60_000 });
+  });
+
+  it('takes a platform code as throttling only with the message that says so, where the code alone does not (a Feishu bot\'s 9499)', async () => {
+    const botRules: PlatformRules = { ...rules, retryableAnswer: (code, message) => code === 9499 && /too many/i.test(message) };
+    const throttled = scripted([json(400, { errcode: 9499, errmsg: 'too many request' }), json(200, { errcode: 0 })]);
+    await new PlatformHttpClient(botRules, { fetch: throttled.fetchImpl, sleep: async () => undefined }).call({ method: 'POST', url: 'https://x.test', body: {}, idempotent: false });
+    expect(throttled.calls).toHaveLength(2);
+    const refused = scripted([json(400, { errcode: 9499, errmsg: 'Bad Request' })]);
+    await expect(new PlatformHttpClient(botRules, { fetch: refused.fetchImpl, sleep: async () => undefined }).call({ method: 'POST', url: 'https://x.test', body: {}, idempotent: false })).rejects.toMatchObject({ platformCode: 9499, refused: true, repeatable: false });
+  });
+
   it('stops after maxAttempts with the last failure', async () => {
     const { calls, fetchImpl } = scripted([json(500, {}), json(500, {}), json(500, {})]);
     const client = new PlatformHttpClient(rules, { fetch: fetchImpl, sleep: async () => undefined, maxAttempts: 3 });
