@@ -1,10 +1,12 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, CfnCondition, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
+import type { FixedEgress } from './fixed-egress.ts';
+import { lambdaActiveTracing } from './partition-features.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -19,13 +21,21 @@ export interface ApiFunctionProps {
   memorySize?: number;
   /** @default Duration.seconds(29), API Gateway's own limit */
   timeout?: Duration;
+  /** @default Architecture.ARM_64 */
+  architecture?: Architecture;
+  /**
+   * Run in the private subnets of this fixed egress, so every outbound call leaves from its Elastic IPs.
+   * @default no VPC: Lambda's shared egress, whose addresses change
+   */
+  egress?: FixedEgress;
   /** Extra NodejsFunction props, applied last. */
   overrides?: Partial<NodejsFunctionProps>;
 }
 
 /**
- * The one opinionated Lambda function of imhub: Node.js 24 on ARM64, X-Ray tracing, its own log
- * group with retention, ESM bundle minified with source maps by the local esbuild (no Docker).
+ * The one opinionated Lambda function of imhub: Node.js 24 on ARM64, X-Ray tracing (where the partition
+ * offers it to Lambda), its own log group with retention, ESM bundle minified with source maps by the
+ * local esbuild (no Docker).
  */
 export class ApiFunction extends Construct {
   readonly function: NodejsFunction;
@@ -47,16 +57,19 @@ export class ApiFunction extends Construct {
         resources: [this.logGroup.logGroupArn],
       }),
     );
+    if (props.egress) this.grantNetworkInterfaces();
+    const activeTracing = lambdaActiveTracing(this);
     this.function = new NodejsFunction(this, 'Function', {
       role: this.role,
       entry: join(root, 'functions', `${props.entry}.ts`),
       handler: 'handler',
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
+      architecture: props.architecture ?? Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(29),
-      tracing: Tracing.ACTIVE,
+      tracing: activeTracing === false ? Tracing.DISABLED : Tracing.ACTIVE,
+      ...(props.egress && { vpc: props.egress.vpc, vpcSubnets: props.egress.subnets, securityGroups: [props.egress.securityGroup] }),
       logGroup: this.logGroup,
       projectRoot: root,
       depsLockFilePath: join(root, 'package-lock.json'),
@@ -81,9 +94,37 @@ export class ApiFunction extends Construct {
       },
       ...props.overrides,
     });
+    if (activeTracing instanceof CfnCondition) {
+      (this.function.node.defaultChild as CfnFunction).tracingConfig = Fn.conditionIf(activeTracing.logicalId, { Mode: Tracing.ACTIVE }, Aws.NO_VALUE);
+    }
+    const onEverything = [
+      ...(activeTracing === false ? [] : ['X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions, so tracing is granted on "*".']),
+      ...(props.egress ? ['EC2 DescribeNetworkInterfaces/DescribeSubnets support no resource-level permissions; Lambda needs them for a VPC function.'] : []),
+    ];
+    if (onEverything.length > 0) Validations.of(this).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: onEverything.join(' ') });
+  }
+
+  /**
+   * What Lambda needs to manage a VPC function's network interfaces: the EC2 actions of the managed
+   * AWSLambdaVPCAccessExecutionRole, inline (that policy's logs actions are wider than this role's own).
+   */
+  private grantNetworkInterfaces() {
+    const { region, account } = Stack.of(this);
+    this.role.addToPolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], resources: ['*'] }),
+    );
+    this.role.addToPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+        resources: [`arn:${Aws.PARTITION}:ec2:${region}:${account}:*/*`],
+      }),
+    );
     Validations.of(this).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions, so tracing is granted on "*".',
+      // The resource as cdk-nag writes it in the finding id.
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${Token.isUnresolved(region) ? '<AWS::Region>' : region}:${Token.isUnresolved(account) ? '<AWS::AccountId>' : account}:*/*]`,
+      reason:
+        "Lambda picks the network interfaces (and their ids) of a VPC function itself, so they cannot be named in advance; the grant is kept to this account and region, the Lambda developer guide's own scoping for DeleteNetworkInterface.",
     });
   }
 }

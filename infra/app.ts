@@ -1,11 +1,10 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { stackFromContext } from './context.ts';
 import { ImhubStack } from './imhub-stack.ts';
 
-/** `npx cdk synth` / `npx cdk deploy`. Context: `-c deletionProtection=false` for a throwaway stack. */
+/** `npx cdk synth` / `npx cdk deploy`; options as context, e.g. `-c fixedEgress=true` (see context.ts). */
 const app = new App();
-new ImhubStack(app, app.node.tryGetContext('stackName') ?? 'Imhub', {
-  deletionProtection: app.node.tryGetContext('deletionProtection') !== 'false',
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-});
+const { id, props } = stackFromContext(app.node);
+new ImhubStack(app, id, props);
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,4 +1,4 @@
-import { type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -6,6 +6,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import type { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -13,6 +14,7 @@ import type { FunctionGroup } from '../lib/http/contract.ts';
 import { allRoutes } from '../lib/http/routes.ts';
 import { tableSchema } from '../lib/store/table-schema.ts';
 import { ApiFunction } from './api-function.ts';
+import { FixedEgress } from './fixed-egress.ts';
 
 export interface ImhubStackProps extends StackProps {
   /**
@@ -32,6 +34,26 @@ export interface ImhubStackProps extends StackProps {
    * @default the API's own execute-api URL
    */
   publicBaseUrl?: string;
+  /**
+   * Give the functions that call platforms (integrations, callbacks, approvals, notifications, the
+   * reconciler) a fixed egress: private subnets of a new VPC whose traffic leaves through NAT gateways on
+   * Elastic IPs allocated by the stack, output as `EgressIps`. Needed by WeCom apps created after
+   * 2022-06-20, which accept calls only from their trusted IPs (errcode 60020). Costs a NAT gateway and
+   * a public IPv4 address per `natGateways`, plus NAT data processing. Context: `-c fixedEgress=true`.
+   * @default false
+   */
+  fixedEgress?: boolean;
+  /**
+   * With `fixedEgress`: NAT gateways, one per Availability Zone, each with its own Elastic IP; 2 keeps
+   * platform calls working when a zone fails. Context: `-c natGateways=2`.
+   * @default 1
+   */
+  natGateways?: number;
+  /**
+   * Instruction set of the functions. Context: `-c architecture=x86_64`.
+   * @default Architecture.ARM_64
+   */
+  architecture?: Architecture;
 }
 
 /**
@@ -44,6 +66,11 @@ export class ImhubStack extends Stack {
     super(scope, id, props);
     const deletionProtection = props.deletionProtection ?? true;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    if (props.natGateways !== undefined && !props.fixedEgress) throw new Error('natGateways needs fixedEgress: true');
+    const egress = props.fixedEgress ? new FixedEgress(this, 'FixedEgress', { natGateways: props.natGateways, logRetention }) : undefined;
+    // Every function gets these; `egress` only those that call platforms (all but meta).
+    const base = { logRetention, architecture: props.architecture };
+    const callsPlatforms = { ...base, egress };
 
     const table = new TableV2(this, 'Table', {
       partitionKey: { name: tableSchema.partitionKey, type: AttributeType.STRING },
@@ -84,21 +111,21 @@ export class ImhubStack extends Stack {
         entry: 'meta',
         description: 'imhub: health, OpenAPI document, 404/405 for unknown routes',
         environment: { PUBLIC_BASE_URL: publicBaseUrl },
-        logRetention,
+        ...base,
         memorySize: 256,
       }),
       integrations: new ApiFunction(this, 'IntegrationsFunction', {
         entry: 'integrations',
         description: 'imhub: integrations and API keys',
         environment: { ...common, KMS_KEY_ID: secretsKey.keyArn, BOOTSTRAP_SECRET_ARN: bootstrapSecret.secretArn },
-        logRetention,
+        ...callsPlatforms,
       }),
       // Small and separate: platforms give 1-3 s for handshakes, so this bundle carries no SDK.
       callbacks: new ApiFunction(this, 'CallbacksFunction', {
         entry: 'callbacks',
         description: 'imhub: verified platform callbacks (Feishu, Lark, DingTalk, WeCom)',
         environment: { ...common, KMS_KEY_ID: secretsKey.keyArn },
-        logRetention,
+        ...callsPlatforms,
         memorySize: 1024,
         timeout: Duration.seconds(10),
       }),
@@ -106,20 +133,20 @@ export class ImhubStack extends Stack {
         entry: 'approvals',
         description: 'imhub: approvals (start, read and long-poll, list, cancel)',
         environment: { ...common, KMS_KEY_ID: secretsKey.keyArn, BOOTSTRAP_SECRET_ARN: bootstrapSecret.secretArn },
-        logRetention,
+        ...callsPlatforms,
       }),
       notifications: new ApiFunction(this, 'NotificationsFunction', {
         entry: 'notifications',
         description: 'imhub: notifications (fan-out to chats, users and group bots)',
         environment: { ...common, KMS_KEY_ID: secretsKey.keyArn, BOOTSTRAP_SECRET_ARN: bootstrapSecret.secretArn },
-        logRetention,
+        ...callsPlatforms,
       }),
     };
     const reconciler = new ApiFunction(this, 'ReconcilerFunction', {
       entry: 'reconciler',
       description: 'imhub: re-reads due pending approvals, expires and withdraws timed-out ones',
       environment: { ...common, KMS_KEY_ID: secretsKey.keyArn },
-      logRetention,
+      ...callsPlatforms,
       timeout: Duration.seconds(55),
     });
     new Rule(this, 'ReconcilerSchedule', {
@@ -199,5 +226,19 @@ export class ImhubStack extends Stack {
       description: 'Read the admin key: aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',
     });
     new CfnOutput(this, 'TableName', { value: table.tableName });
+    if (egress) {
+      new CfnOutput(this, 'EgressIps', {
+        value: Fn.join(', ', egress.ips),
+        description: "The functions' outbound IPs: enter them as the trusted IPs of each WeCom app",
+      });
+    }
+  }
+
+  /**
+   * The first two zones of `Fn::GetAZs`, as for an environment-agnostic stack, even when account and
+   * region are known: the VPC of `fixedEgress` then needs no zone lookup, so `cdk synth` stays offline.
+   */
+  override get availabilityZones(): string[] {
+    return [0, 1].map((index) => Fn.select(index, Fn.getAzs()));
   }
 }
