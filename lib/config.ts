@@ -24,6 +24,11 @@ const environment = z.object({
   IMHUB_LEASE_MS: z.coerce.number().int().min(100).default(60_000),
   /** First webhook retry delay in ms (then doubling). Lower only for local tries and tests. */
   IMHUB_WEBHOOK_FIRST_RETRY_MS: z.coerce.number().int().min(0).default(30_000),
+  /**
+   * How the reconciler spends DingTalk calls: `sparing` (default) for standard-edition orgs and their
+   * 10,000 calls a month, `normal` (re-read like the other platforms) for editions with more.
+   */
+  IMHUB_DINGTALK_POLLING: z.enum(['sparing', 'normal']).default('sparing'),
   /** Multiplies the platforms' rate windows. Lower only for local tries and tests against the simulator. */
   IMHUB_RATE_WINDOW_SCALE: z.coerce.number().positive().max(1).default(1),
 });

@@ -97,7 +97,7 @@ export class ProviderError extends HttpError {
     readonly platform: string,
     readonly platformCode: string | number,
     readonly platformMessage: string,
-    options: ErrorOptions & { statusCode?: number; refused?: boolean; throttled?: boolean; repeatable?: boolean; retryAfterMs?: number } = {},
+    options: ErrorOptions & { statusCode?: number; refused?: boolean; throttled?: boolean; repeatable?: boolean; retryAfterMs?: number; quotaExhausted?: boolean } = {},
   ) {
     const unanswered = platformCode === 'network' || platformCode === 'timeout';
     super(unanswered ? `${platform} could not be reached: ${platformMessage}` : `${platform} answered with code ${platformCode}: ${platformMessage}`, {
@@ -109,7 +109,11 @@ export class ProviderError extends HttpError {
     this.throttled = options.throttled ?? false;
     this.repeatable = options.repeatable ?? false;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    this.quotaExhausted = options.quotaExhausted ?? false;
   }
+
+  /** The app's call quota on the platform is used up for a long while (DingTalk's monthly quota): nothing helps until it resets. */
+  readonly quotaExhausted: boolean;
 
   /** How long the platform asked to wait before trying again (its Retry-After or rate-limit reset), when it said. */
   readonly retryAfterMs?: number;

@@ -51,6 +51,8 @@ export const dingtalkAppCredentials = z.strictObject({
   token: text('token'),
   corpId: text('corpId', 128).optional(),
   agentId: numericOrTextId('agentId').optional(),
+  /** The app robot that posts to chats. @default the appKey (an internal group); a scene group (场景群) needs its template's robot code. */
+  robotCode: text('robotCode', 128).optional(),
 });
 
 export const wecomAppCredentials = z.strictObject({
@@ -79,6 +81,8 @@ export const webhookCredentials = (provider: Provider) =>
         message: `url must be a ${provider} group-bot webhook such as ${botUrlShapes[provider].example}`,
       }),
     secret: text('secret').optional(),
+    /** For a bot in keyword mode (自定义关键词): one of its keywords, put into every message. Not a secret. */
+    keyword: text('keyword', 64).optional(),
   });
 
 interface CredentialSpec {
@@ -177,6 +181,10 @@ export interface Integration {
   credentialVersion: number;
   /** Optimistic-concurrency version of the whole record. */
   version: number;
+  /** When the last authentic callback arrived (written at most hourly): the callback path works. */
+  callbacksSeenAt?: string;
+  /** The platform said this app's call quota is used up (DingTalk 90020) until `resetsAt`: imhub does not poll meanwhile. */
+  platformQuota?: { platformCode: string | number; since: string; resetsAt: string };
   createdAt: string;
   updatedAt: string;
 }
@@ -231,11 +239,13 @@ export interface IntegrationView {
   credentials: Record<string, string>;
   credentialVersion: number;
   version: number;
+  /** While the platform's call quota is used up. */
+  platformQuota: ({ exhausted: true } & NonNullable<Integration['platformQuota']>) | null;
   createdAt: string;
   updatedAt: string;
 }
 
-export function toIntegrationView(integration: Integration, publicBaseUrl: string): IntegrationView {
+export function toIntegrationView(integration: Integration, publicBaseUrl: string, now = new Date()): IntegrationView {
   const hints = Object.fromEntries(Object.entries(integration.secretHints).map(([field, hint]) => [field, `(secret, ${hint})`]));
   return {
     id: integration.id,
@@ -247,6 +257,7 @@ export function toIntegrationView(integration: Integration, publicBaseUrl: strin
     credentials: { ...integration.publicCredentials, ...hints },
     credentialVersion: integration.credentialVersion,
     version: integration.version,
+    platformQuota: integration.platformQuota && integration.platformQuota.resetsAt > now.toISOString() ? { exhausted: true, ...integration.platformQuota } : null,
     createdAt: integration.createdAt,
     updatedAt: integration.updatedAt,
   };

@@ -16,6 +16,10 @@ const integrationView = z.object({
   credentials: z.record(z.string(), z.string()).describe('Non-secret fields as stored; each secret only as "(secret, …last4)"'),
   credentialVersion: z.int(),
   version: z.int(),
+  platformQuota: z
+    .object({ exhausted: z.literal(true), platformCode: z.union([z.string(), z.number()]), since: z.string(), resetsAt: z.string() })
+    .nullable()
+    .describe('Set while the platform says the app’s call quota is used up (DingTalk 90020): imhub does not poll the platform until resetsAt'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -55,6 +59,7 @@ const notificationView = z.object({
       status: z.enum(['queued', 'sent', 'failed']),
       messageId: z.string().nullable(),
       error: z.object({ code: z.union([z.string(), z.number()]), message: z.string() }).nullable(),
+      truncated: z.boolean().describe('The text was cut, marked "…", to fit the platform’s size limit (links and mentions kept)'),
       attempts: z.int(),
     }),
   ),

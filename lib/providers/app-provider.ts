@@ -3,7 +3,7 @@ import type { Credentials, Integration } from '../domain/integration.ts';
 import { normalizeEmail, normalizeMobile } from '../domain/person.ts';
 import { type PlatformAnswer, PlatformHttpClient, type PlatformRequest, type PlatformRules, type HttpClientOptions } from './http-client.ts';
 import type { RenderableMessage } from '../domain/message.ts';
-import type { ApprovalOperations, ApprovalSpec, ImProvider, InstanceSnapshot, MessageOperations, MessageTarget, Person, VerifyResult } from './port.ts';
+import type { ApprovalOperations, ApprovalSpec, ImProvider, InstanceSnapshot, MessageOperations, MessageTarget, Person, SentMessage, VerifyResult } from './port.ts';
 import type { CachedToken, TokenCache, TokenKey } from './token-cache.ts';
 
 /** What differs between the app platforms: a small table, not a copy of the flow. */
@@ -22,7 +22,7 @@ export interface AppAdapter {
 
 /** A platform's app-message API, given an authorized call. */
 export interface MessageAdapter {
-  send(call: AuthorizedCall, target: MessageTarget, message: RenderableMessage, dedupeKey: string): Promise<{ messageId?: string }>;
+  send(call: AuthorizedCall, target: MessageTarget, message: RenderableMessage, dedupeKey: string): Promise<SentMessage>;
 }
 
 /** A platform's approval API, given an authorized call. */
@@ -46,6 +46,17 @@ export interface AppProviderDeps {
   tokens: TokenCache;
   http?: HttpClientOptions;
   now?: () => number;
+  /** How long a person the platform did not find is not asked for again. @default 600000 */
+  lookupMissMs?: number;
+  /** Told when the platform says the app's call quota is used up; its own failure is ignored. */
+  onQuotaExhausted?: (error: ProviderError) => Promise<void>;
+}
+
+/** People the platforms did not find, per integration, until when (kept per process, bounded). */
+const lookupMisses = new Map<string, number>();
+function rememberMiss(key: string, until: number) {
+  if (lookupMisses.size >= 10_000) lookupMisses.delete(lookupMisses.keys().next().value!);
+  lookupMisses.set(key, until);
 }
 
 /** Apps on every platform: token from the shared cache, one retry with a fresh token on an expired-token code. */
@@ -92,6 +103,15 @@ export class AppProvider implements ImProvider {
 
   /** Calls the platform with the app's token; an expired-token answer gets one retry with a new token. */
   readonly call: AuthorizedCall = async <T>(request: PlatformRequest) => {
+    try {
+      return await this.callWithToken<T>(request);
+    } catch (error) {
+      if (error instanceof ProviderError && error.quotaExhausted) await this.deps.onQuotaExhausted?.(error).catch(() => undefined);
+      throw error;
+    }
+  };
+
+  private async callWithToken<T>(request: PlatformRequest): Promise<PlatformAnswer<T>> {
     const token = await this.deps.tokens.get(this.key, () => this.adapter.fetchToken(this.http));
     try {
       return await this.http.call<T>(this.adapter.authorize(request, token));
@@ -101,11 +121,21 @@ export class AppProvider implements ImProvider {
       const fresh = await this.deps.tokens.get(this.key, () => this.adapter.fetchToken(this.http));
       return this.http.call<T>(this.adapter.authorize(request, fresh));
     }
-  };
+  }
 
+  /**
+   * Platform ids of these people. A miss is remembered for a while (`lookupMissMs`) and not asked
+   * again meanwhile: WeCom blocks an app's lookups for a day once its misses pass 20% of the
+   * headcount, and a pipeline repeating a start with a typo would get there.
+   */
   async resolveUsers(people: readonly Person[]): Promise<string[]> {
     const toLookUp = people.filter((person): person is LookUpPerson => !('userId' in person));
-    const found = toLookUp.length ? await this.adapter.lookUp(this.call, toLookUp) : new Map<string, string>();
+    const now = this.now();
+    const missKey = (person: LookUpPerson) => `${this.key.integrationId}#${this.key.credentialVersion}#${lookUpKey(person)}`;
+    const recentMisses = toLookUp.filter((person) => (lookupMisses.get(missKey(person)) ?? 0) > now);
+    const toAsk = toLookUp.filter((person) => !recentMisses.includes(person));
+    const found = toAsk.length ? await this.adapter.lookUp(this.call, toAsk) : new Map<string, string>();
+    for (const person of toAsk) if (!found.has(lookUpKey(person))) rememberMiss(missKey(person), now + (this.deps.lookupMissMs ?? 600_000));
     const unknown = toLookUp.filter((person) => !found.has(lookUpKey(person))).map((person) => ('email' in person ? person.email : person.mobile));
     if (unknown.length > 0) {
       throw new ProviderError(this.provider, 'user_not_found', `no ${this.provider} user visible to this app has ${unknown.join(', ')}`, { statusCode: 422 });

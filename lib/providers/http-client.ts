@@ -12,6 +12,8 @@ export interface PlatformRules {
   retryableAnswer?: (code: string | number, message: string) => boolean;
   /** Codes that mean the access token is expired or invalid: the caller refreshes it once. */
   tokenExpiredCodes: ReadonlySet<string | number>;
+  /** Codes that mean the app's call quota is used up for a long while (DingTalk's monthly 90020): not retried. */
+  quotaCodes?: ReadonlySet<string | number>;
 }
 
 export interface PlatformRequest {
@@ -153,17 +155,22 @@ export class PlatformHttpClient {
     } catch {
       body = undefined;
     }
-    const platformError = this.rules.errorOf(response.status, body);
+    // A 2xx that is not JSON (DingTalk answers its IP throttling with an HTML page) is no success.
+    const unreadable = text !== '' && body === undefined;
+    const platformError = unreadable ? { code: 'not_json', message: `answered ${response.status} with a body that is not JSON: ${text.slice(0, 120)}` } : this.rules.errorOf(response.status, body);
     if (response.status >= 200 && response.status < 300 && !platformError) return { status: response.status, headers: response.headers, body: body as T };
 
     const code = platformError?.code ?? response.status;
     const message = platformError?.message ?? (text.slice(0, 200) || response.statusText);
     const throttled = response.status === 429 || this.rules.retryableCodes.has(code) || Boolean(this.rules.retryableAnswer?.(code, message));
-    const repeatable = throttled || (response.status >= 500 && request.idempotent);
+    // An unreadable answer may be a throttle page or a proxy's: the request may have been acted on.
+    const repeatable = throttled || ((response.status >= 500 || unreadable) && request.idempotent);
     const retryAfterMs = serverDelayMs(response.headers);
+    const quotaExhausted = Boolean(this.rules.quotaCodes?.has(code));
     const failure = new ProviderError(platform, code, message, {
-      statusCode: throttled ? 429 : 502,
-      refused: Boolean(platformError) && !throttled,
+      statusCode: throttled || quotaExhausted ? 429 : 502,
+      quotaExhausted,
+      refused: Boolean(platformError) && !throttled && !unreadable,
       throttled,
       repeatable,
       ...(repeatable && retryAfterMs !== undefined ? { retryAfterMs } : {}),

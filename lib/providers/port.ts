@@ -50,7 +50,14 @@ export interface MessageOperations {
    * Sends one message, rendered in the platform's rich format. `dedupeKey` is passed where the
    * platform deduplicates (Feishu `uuid`, WeCom duplicate check), so a retry never shows twice.
    */
-  send(target: MessageTarget, message: RenderableMessage, dedupeKey: string): Promise<{ messageId?: string }>;
+  send(target: MessageTarget, message: RenderableMessage, dedupeKey: string): Promise<SentMessage>;
+}
+
+export interface SentMessage {
+  /** The platform's id of the message, where it gives one. */
+  messageId?: string;
+  /** The text was cut (marked "…") to fit the platform's size limit. */
+  truncated?: boolean;
 }
 
 /**

@@ -2,6 +2,7 @@ import { type Credentials, defaultApiBaseUrls, type Integration } from '../domai
 import { AppProvider, type AppAdapter } from './app-provider.ts';
 import { dingtalkAdapter } from './dingtalk/dingtalk-provider.ts';
 import { feishuAdapter } from './feishu-lark/feishu-provider.ts';
+import type { ProviderError } from '../errors.ts';
 import type { HttpClientOptions } from './http-client.ts';
 import type { ImProvider } from './port.ts';
 import type { TokenCache } from './token-cache.ts';
@@ -11,6 +12,8 @@ import { wecomAdapter } from './wecom/wecom-provider.ts';
 export interface ProviderDeps {
   tokens: TokenCache;
   http?: HttpClientOptions;
+  /** Told when the platform says the app's call quota is used up (DingTalk's monthly quota). */
+  onQuotaExhausted?: (error: ProviderError) => Promise<void>;
 }
 
 function adapterFor(integration: Integration, credentials: Credentials): AppAdapter {
@@ -26,6 +29,7 @@ function adapterFor(integration: Integration, credentials: Credentials): AppAdap
         appKey: c.appKey!,
         appSecret: c.appSecret!,
         agentId: c.agentId,
+        robotCode: c.robotCode,
       });
     case 'wecom':
       return wecomAdapter(base, { corpId: c.corpId!, secret: c.secret!, agentId: c.agentId! });

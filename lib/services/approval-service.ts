@@ -13,6 +13,7 @@ import {
   webhookBackoffMs,
   webhookRetryWindowMs,
 } from '../domain/approval.ts';
+import { type CheckPlan, callbacksArriveWithinMs, checkPlan, type DingtalkPolling } from '../domain/check-plan.ts';
 import { type OutboundUrlPolicy, outboundUrlProblem } from '../domain/outbound-url.ts';
 import { webhookSignature } from '../domain/webhook-signature.ts';
 import type { SecretSealer } from '../secrets/sealer.ts';
@@ -46,8 +47,10 @@ export interface ApprovalServiceOptions {
   now?: () => Date;
   /** How long a start or a webhook delivery is owned before the reconciler may take it over. @default 60000 */
   leaseMs?: number;
-  /** First reconciler look after creation, then doubling per check. @default 60000 */
+  /** First reconciler look after creation, then doubling per check (the base of every platform's plan). @default 60000 */
   firstCheckMs?: number;
+  /** How DingTalk re-reads are spent (`checkPlan`). @default 'sparing' */
+  dingtalkPolling?: DingtalkPolling;
   /** Longest gap between two reconciler looks at one approval. @default 900000 */
   maxCheckGapMs?: number;
   /** Long-poll store re-read interval. @default 250 */
@@ -139,7 +142,7 @@ export class ApprovalService implements CallbackEventSink {
             },
           }
         : {}),
-      nextCheckAt: new Date(now.getTime() + (this.options.firstCheckMs ?? 60_000)).toISOString(),
+      nextCheckAt: new Date(now.getTime() + this.checkPlanOf(integration).firstMs).toISOString(),
       checks: 0,
       startLeaseUntil: new Date(now.getTime() + this.leaseMs).toISOString(),
       version: 1,
@@ -268,6 +271,16 @@ export class ApprovalService implements CallbackEventSink {
     return undefined;
   }
 
+  /** An event whose handling failed: its approval is looked at by the next reconciler run. */
+  async defer(integration: Integration, event: PlatformEvent): Promise<void> {
+    if (!event.instanceId || !instanceEventTypes.has(event.type)) return;
+    const approvalId = await this.options.index.approvalOfInstance(integration.id, event.instanceId);
+    const approval = approvalId && (await this.options.approvals.get(approvalId));
+    if (!approval || isTerminal(approval.status)) return;
+    const now = this.now().toISOString();
+    await this.write(approval, (current) => ({ ...current, nextCheckAt: current.nextCheckAt < now ? current.nextCheckAt : now }));
+  }
+
   /**
    * The reconciler: approvals that are due, oldest first. Past their timeout they expire (or are
    * approved, per onTimeout) and the platform instance is withdrawn; otherwise the instance is
@@ -284,6 +297,13 @@ export class ApprovalService implements CallbackEventSink {
           continue;
         }
         const now = this.now();
+        const integration = await this.options.integrations.find(approval.integrationId);
+        if (!integration) {
+          // Nothing can read or withdraw its instance any more: end it, so that it is not looked at forever.
+          await this.apply(approval.id, { type: 'failed', at: now.toISOString(), reason: 'its integration was deleted' });
+          ended += 1;
+          continue;
+        }
         let result: ApprovalRecord | undefined;
         if (now.toISOString() >= approval.timeoutAt) {
           result = await this.expire(approval, now);
@@ -293,8 +313,10 @@ export class ApprovalService implements CallbackEventSink {
           if (result && !isTerminal(result.status)) await this.reschedule(result);
         } else {
           await this.followUp(approval);
-          result = await this.refresh(approval.id);
-          if (result && !isTerminal(result.status)) await this.reschedule(result);
+          // While the platform says the app's call quota is used up, a read would only fail: wait for the reset.
+          const quotaPaused = Boolean(integration.platformQuota && integration.platformQuota.resetsAt > now.toISOString());
+          result = quotaPaused ? approval : await this.refresh(approval.id, integration);
+          if (result && !isTerminal(result.status)) await this.reschedule(result, integration);
         }
         if (result && isTerminal(result.status)) ended += 1;
       } catch (error) {
@@ -462,10 +484,19 @@ export class ApprovalService implements CallbackEventSink {
     return this.apply(approvalId, { type: 'observed', platformStatus: snapshot.status, decisions: snapshot.decisions, at: this.now().toISOString() });
   }
 
-  private async reschedule(approval: ApprovalRecord) {
-    const gap = Math.min((this.options.firstCheckMs ?? 60_000) * 2 ** (approval.checks + 1), this.options.maxCheckGapMs ?? 900_000);
+  private async reschedule(approval: ApprovalRecord, integration?: Integration) {
+    const plan = this.checkPlanOf(integration);
+    const gap = Math.min(plan.firstMs * 2 ** (approval.checks + 1), plan.maxGapMs);
     const next = new Date(Math.min(this.now().getTime() + gap, new Date(approval.timeoutAt).getTime())).toISOString();
     await this.write(approval, (current) => ({ ...current, checks: current.checks + 1, nextCheckAt: next }));
+  }
+
+  /** When to re-read an approval of this integration (DingTalk spares its monthly call quota); the base plan without one. */
+  private checkPlanOf(integration: Integration | undefined): CheckPlan {
+    const base = { firstMs: this.options.firstCheckMs ?? 60_000, maxGapMs: this.options.maxCheckGapMs ?? 900_000 };
+    if (!integration) return base;
+    const callbacksArrive = Boolean(integration.callbacksSeenAt && this.now().getTime() - new Date(integration.callbacksSeenAt).getTime() < callbacksArriveWithinMs);
+    return checkPlan(integration.provider, callbacksArrive, base, this.options.dingtalkPolling);
   }
 
   /** Withdraws the platform instance where the platform allows it; false when the platform refused or failed. */
@@ -532,10 +563,11 @@ export class ApprovalService implements CallbackEventSink {
         return known.code;
       }
       const now = this.now();
-      if (await index.claimDefinition(integration.id, key, now, new Date(now.getTime() + this.leaseMs))) {
+      const claim = await index.claimDefinition(integration.id, key, now, new Date(now.getTime() + this.leaseMs));
+      if (claim) {
         let code: string;
         try {
-          code = await approvals.provision(spec, `imhub ${integration.name}`.slice(0, 40));
+          code = await approvals.provision(spec, definitionName(integration, claim.attempt));
         } catch (error) {
           // Refused or throttled: nothing was made, so the next start may try at once. Otherwise
           // (no answer) the claim stands until its lease ends: nobody makes a second one sooner.
@@ -552,6 +584,17 @@ export class ApprovalService implements CallbackEventSink {
     }
     return undefined;
   }
+}
+
+/**
+ * The name of a definition, form or template: unique per integration and per attempt, within the
+ * 40 characters WeCom allows. DingTalk and WeCom refuse a second form or template of one name in a
+ * tenant ("已有相同名称表单", "模版名称不得和现有模版名称重复"), which an integration registered
+ * again, two integrations of one name, or a create whose answer was lost would otherwise meet.
+ */
+export function definitionName(integration: Pick<Integration, 'id' | 'name'>, attempt: number): string {
+  const suffix = ` ${integration.id.slice(-6)}${attempt > 1 ? `-${attempt}` : ''}`;
+  return `${`imhub ${integration.name}`.slice(0, 40 - suffix.length).trimEnd()}${suffix}`;
 }
 
 function specOf(approval: ApprovalRecord): ApprovalSpec {

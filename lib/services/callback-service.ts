@@ -13,6 +13,8 @@ import type { CallbackEventRepository } from '../store/repository.ts';
  */
 export interface CallbackEventSink {
   handle(integration: Integration, event: PlatformEvent): Promise<CallbackResponse | undefined>;
+  /** Leaves an event's work to the reconciler, due now, when handling it failed. */
+  defer(integration: Integration, event: PlatformEvent): Promise<void>;
 }
 
 const verifiers: Record<Integration['provider'], (request: CallbackRequest, credentials: Credentials) => CallbackOutcome> = {
@@ -23,7 +25,7 @@ const verifiers: Record<Integration['provider'], (request: CallbackRequest, cred
 };
 
 export interface CallbackServiceOptions {
-  integrations: { require(id: string): Promise<Integration>; credentials(integration: Integration): Promise<Credentials> };
+  integrations: { require(id: string): Promise<Integration>; credentials(integration: Integration): Promise<Credentials>; noteCallbackSeen?(integration: Integration): Promise<void> };
   events: CallbackEventRepository;
   sink: CallbackEventSink;
   /** Logs each event handed on (type and ids, never the payload). */
@@ -49,6 +51,8 @@ export class CallbackService {
     if (outcome.kind === 'handshake') return outcome.response;
 
     const { event } = outcome;
+    // The callback path works: the reconciler may then poll sparingly (DingTalk's call quota).
+    await this.options.integrations.noteCallbackSeen?.(integration).catch(() => undefined);
     const claimed = await this.options.events.claim({ integrationId, eventId: event.id, eventType: event.type, now: request.now });
     if (!claimed) return outcome.response;
     this.options.logger?.info('callback event', { integrationId, eventType: event.type, eventId: event.id, instanceId: event.instanceId });
@@ -57,9 +61,20 @@ export class CallbackService {
       await this.options.events.complete(integrationId, event.id);
       return answer ?? outcome.response;
     } catch (error) {
-      // Give the event back: the platform's retry of this delivery will be processed.
-      await this.options.events.release(integrationId, event.id).catch(() => undefined);
-      throw error;
+      // An authentic event is answered with success even when its work failed (the platform read
+      // timed out, say): WeCom never retries a non-200 answer and may stop calling an endpoint that
+      // often fails, and Feishu holds an instance's later events back behind an unanswered one. The
+      // work goes to the reconciler, due now. Only when even that cannot be recorded is the event
+      // given back for the platform's retry.
+      try {
+        await this.options.sink.defer(integration, event);
+        await this.options.events.complete(integrationId, event.id);
+        this.options.logger?.warn('callback event deferred to the reconciler', { integrationId, eventType: event.type, eventId: event.id, error });
+        return outcome.response;
+      } catch {
+        await this.options.events.release(integrationId, event.id).catch(() => undefined);
+        throw error;
+      }
     }
   }
 }

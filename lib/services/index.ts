@@ -84,6 +84,7 @@ const approvals = once(
       logger,
       notifications: notifications(),
       firstCheckMs: loadConfig().IMHUB_RECONCILE_FIRST_CHECK_MS,
+      dingtalkPolling: loadConfig().IMHUB_DINGTALK_POLLING,
       leaseMs: loadConfig().IMHUB_LEASE_MS,
       webhookFirstRetryMs: loadConfig().IMHUB_WEBHOOK_FIRST_RETRY_MS,
     }),

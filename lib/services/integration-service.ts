@@ -13,7 +13,7 @@ import {
   type UpdateIntegrationInput,
 } from '../domain/integration.ts';
 import { type OutboundUrlPolicy, outboundUrlProblem } from '../domain/outbound-url.ts';
-import { BadRequestError, type ErrorDetail, NotFoundError } from '../errors.ts';
+import { BadRequestError, ConflictError, type ErrorDetail, NotFoundError } from '../errors.ts';
 import type { IntegrationRepository, Page, PageRequest } from '../store/repository.ts';
 import type { SecretSealer } from '../secrets/sealer.ts';
 import { invalidInput, zodIssuesToDetails } from '../http/validation.ts';
@@ -106,6 +106,33 @@ export class IntegrationService {
 
   async delete(id: string): Promise<void> {
     await this.options.repository.delete(await this.require(id));
+  }
+
+  /**
+   * Notes that an authentic callback arrived (the callback path works), writing at most once an
+   * hour per integration. Losing a race to another write is fine: someone wrote it recently.
+   */
+  async noteCallbackSeen(integration: Integration): Promise<void> {
+    const now = this.now();
+    if (integration.callbacksSeenAt && now.getTime() - new Date(integration.callbacksSeenAt).getTime() < 3600_000) return;
+    await this.options.repository.update({ ...integration, callbacksSeenAt: now.toISOString(), version: integration.version + 1 }, integration).catch((error: unknown) => {
+      if (!(error instanceof ConflictError)) throw error;
+    });
+  }
+
+  /** Records that the platform's call quota of this integration is used up until `resetsAt`; shown on the integration. */
+  async markQuotaExhausted(id: string, quota: { platformCode: string | number; resetsAt: string }): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const current = await this.options.repository.get(id);
+      if (!current || current.platformQuota?.resetsAt === quota.resetsAt) return;
+      const next: Integration = { ...current, platformQuota: { ...quota, since: this.now().toISOString() }, version: current.version + 1 };
+      try {
+        await this.options.repository.update(next, current);
+        return;
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
   }
 
   /** The full credentials (secrets included) for talking to the platform. Never returned to a caller. */

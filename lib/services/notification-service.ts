@@ -146,7 +146,7 @@ export class NotificationService {
         const forTarget = 'userId' in delivery.platformTarget ? { ...message, mentions: { ...message.mentions, all: false } } : message;
         const sent = await provider.messages.send(delivery.platformTarget, forTarget, `${current.id}-${index}`);
         const { nextAttemptAt: _, ...rest } = current.deliveries[index]!;
-        outcome = { ...rest, status: 'sent', ...(sent.messageId ? { messageId: sent.messageId } : {}) };
+        outcome = { ...rest, status: 'sent', ...(sent.messageId ? { messageId: sent.messageId } : {}), ...(sent.truncated ? { truncated: true } : {}) };
       } catch (error) {
         const claimedDelivery = current.deliveries[index]!;
         if (error instanceof ProviderError && error.repeatable && claimedDelivery.attempts < maxAttempts) {
@@ -203,6 +203,7 @@ export function toNotificationView(notification: NotificationRecord) {
       status: delivery.status,
       messageId: delivery.messageId ?? null,
       error: delivery.error ?? null,
+      truncated: delivery.truncated ?? false,
       attempts: delivery.attempts,
     })),
     idempotencyKey: notification.idempotencyKey ?? null,

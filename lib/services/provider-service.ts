@@ -1,3 +1,4 @@
+import { nextMonthInChina } from '../domain/check-plan.ts';
 import type { Integration } from '../domain/integration.ts';
 import { ProviderError, VerificationFailedError } from '../errors.ts';
 import type { HttpClientOptions } from '../providers/http-client.ts';
@@ -14,7 +15,12 @@ export class ProviderService {
 
   async providerOf(integration: Integration): Promise<ImProvider> {
     const credentials = await this.options.integrations.credentials(integration);
-    return providerFor(integration, credentials, { tokens: this.options.tokens, ...(this.options.http ? { http: this.options.http } : {}) });
+    return providerFor(integration, credentials, {
+      tokens: this.options.tokens,
+      ...(this.options.http ? { http: this.options.http } : {}),
+      // The quota is shown on the integration, and the reconciler stops polling it until the reset.
+      onQuotaExhausted: (error) => this.options.integrations.markQuotaExhausted(integration.id, { platformCode: error.platformCode, resetsAt: nextMonthInChina(new Date()).toISOString() }),
+    });
   }
 
   /**
@@ -30,7 +36,7 @@ export class ProviderService {
     } catch (error) {
       if (error instanceof ProviderError && error.refused) {
         throw new VerificationFailedError(
-          `${error.platform} refused these credentials: code ${error.platformCode}, "${error.platformMessage}". Check the ${integration.kind === 'app' ? 'app credentials (and trusted IPs for WeCom)' : 'webhook URL and secret'}.`,
+          `${error.platform} refused these credentials: code ${error.platformCode}, "${error.platformMessage}". Check the ${integration.kind === 'app' ? 'app credentials (and trusted IPs for WeCom)' : 'webhook URL, secret and keyword'}.`,
           { cause: error, details: error.details },
         );
       }

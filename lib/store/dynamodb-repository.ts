@@ -562,26 +562,30 @@ export class DynamoApprovalIndexRepository implements ApprovalIndexRepository {
     return code ? { code, ready: result.Item.ready !== false } : { ready: false };
   }
 
-  async claimDefinition(integrationId: string, key: string, now: Date, until: Date): Promise<boolean> {
+  async claimDefinition(integrationId: string, key: string, now: Date, until: Date): Promise<{ attempt: number } | undefined> {
     try {
-      await this.client.send(
-        new PutCommand({
+      const result = await this.client.send(
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: { ...keys.definition(integrationId, key), leaseUntil: until.toISOString() },
-          ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(code) AND leaseUntil < :now)',
-          ExpressionAttributeValues: { ':now': now.toISOString() },
+          Key: keys.definition(integrationId, key),
+          UpdateExpression: 'SET leaseUntil = :until ADD attempts :one',
+          ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(code) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now))',
+          ExpressionAttributeValues: { ':until': until.toISOString(), ':now': now.toISOString(), ':one': 1 },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
+      return { attempt: Number(result.Attributes?.attempts ?? 1) };
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }
 
   async releaseDefinition(integrationId: string, key: string): Promise<void> {
     try {
-      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.definition(integrationId, key), ConditionExpression: 'attribute_not_exists(code)' }));
+      await this.client.send(
+        new UpdateCommand({ TableName: this.tableName, Key: keys.definition(integrationId, key), UpdateExpression: 'REMOVE leaseUntil', ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(code)' }),
+      );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }

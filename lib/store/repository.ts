@@ -100,12 +100,16 @@ export interface ProvisionedDefinition {
 export interface ApprovalIndexRepository {
   definition(integrationId: string, key: string): Promise<ProvisionedDefinition | undefined>;
   /**
-   * Takes the right to create the definition of this shape until `until`: true for one caller
-   * only, while no code is stored and no other claim is live (single flight: platforms cannot
-   * delete definitions, and DingTalk and WeCom refuse a second form or template of one name).
+   * Takes the right to create the definition of this shape until `until`, for one caller only,
+   * while no code is stored and no other claim is live (single flight: platforms cannot delete
+   * definitions, and DingTalk and WeCom refuse a second form or template of one name). Returns
+   * which attempt this is (1, 2, …), or undefined when someone else holds the claim.
    */
-  claimDefinition(integrationId: string, key: string, now: Date, until: Date): Promise<boolean>;
-  /** Gives up a claim that made nothing (the platform refused the create), so the next start may try at once. */
+  claimDefinition(integrationId: string, key: string, now: Date, until: Date): Promise<{ attempt: number } | undefined>;
+  /**
+   * Gives up a claim that made nothing (the platform refused the create), so the next start may
+   * try at once. The attempt count stays: every attempt gets a name of its own.
+   */
   releaseDefinition(integrationId: string, key: string): Promise<void>;
   /** Stores the code the platform made, not yet ready, unless a code is there already; returns the code that won. */
   recordDefinition(integrationId: string, key: string, code: string): Promise<string>;

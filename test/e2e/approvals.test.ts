@@ -13,6 +13,8 @@ process.env.IMHUB_RECONCILE_FIRST_CHECK_MS = '300';
 process.env.IMHUB_WEBHOOK_FIRST_RETRY_MS = '200';
 // A start is owned for 500 ms before the reconciler may take it over (60 s in production).
 process.env.IMHUB_LEASE_MS = '500';
+// These behaviours hold on every platform; DingTalk's sparing re-reads have their own tests.
+process.env.IMHUB_DINGTALK_POLLING = 'normal';
 
 /** A pipeline's webhook receiver: records every delivery; `down` makes it answer 503. */
 const receiver = { down: false, received: [] as { headers: Record<string, string>; body: string }[], url: '' };

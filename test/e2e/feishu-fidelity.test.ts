@@ -11,8 +11,9 @@ import { startTestApi, type TestApi } from '../support/local-api.ts';
  * the simulator next to each behaviour.
  */
 
-// A start is owned for 300 ms before the reconciler may take it over (60 s in production).
-process.env.IMHUB_LEASE_MS = '300';
+// A start (and a definition's claim) is owned for 1.5 s before the reconciler may take it over
+// (60 s in production): longer than the slow create below, as production's is longer than a call's timeout.
+process.env.IMHUB_LEASE_MS = '1500';
 process.env.IMHUB_RECONCILE_FIRST_CHECK_MS = '200';
 
 let api: TestApi;
@@ -217,7 +218,7 @@ describe('Feishu: definitions cannot be deleted, so none may leak', () => {
     const shape = freshShape(7);
     const definitions = sim.count('feishu.approval.create');
     // The create is slow, so both starts look for the definition while it is being made.
-    sim.inject('feishu.approval.create', { kind: 'slow', ms: 400 });
+    sim.inject('feishu.approval.create', { kind: 'slow', ms: 300 });
     const [a, b] = await Promise.all([start(shape), start(shape)]);
     expect([a.status, b.status]).toEqual([201, 201]);
     await untilStarted(a.body.id);

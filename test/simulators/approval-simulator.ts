@@ -67,6 +67,7 @@ export interface CallbackSubscription {
 /** What Feishu keeps of a definition: its nodes' modes and whether each takes several approvers, and how long a grant may be revoked. */
 interface SimDefinition {
   platform: SimPlatform;
+  name?: string;
   modes?: string[];
   multi?: boolean[];
   revertIntervalSeconds?: number;
@@ -102,14 +103,14 @@ export class ApprovalSimulator {
   /** How often each instance was read through the API. */
   readonly reads = new Map<string, number>();
   /** The requests of the last action, to deliver again as a platform retry would (same ids, same bytes). */
-  lastRequests: { url: string; requests: SignedRequest[] } | undefined;
+  lastRequests: { url: string; requests: SignedRequest[]; platform: SimPlatform } | undefined;
   /** When set, callbacks are dropped, duplicated and reordered, and `act` does not wait for them. */
   chaos: CallbackChaos | undefined;
   /** What chaos did: callbacks dropped and extra copies sent. */
   readonly chaosCounts = { dropped: 0, duplicated: 0 };
   private readonly inFlight = new Set<Promise<unknown>>();
 
-  constructor(private readonly deliver: (url: string, build: () => SignedRequest) => Promise<{ status: number }[]>) {}
+  constructor(private readonly deliver: (url: string, build: () => SignedRequest, platform: SimPlatform) => Promise<{ status: number }[]>) {}
 
   subscribe(platform: SimPlatform, appId: string, subscription: CallbackSubscription) {
     this.subscriptions.set(`${platform}:${appId}`, subscription);
@@ -194,8 +195,10 @@ export class ApprovalSimulator {
         return send(403, { code: 1390009, msg: 'no operation permission' });
       }
       case 'dingtalk.form.create': {
+        // Form names are unique in a tenant (Zadig handles "已有相同名称表单"); the code is UNCONFIRMED.
+        if (this.nameTaken('dingtalk', String(body.name))) return send(400, { code: 'invalidParameter.name.duplicate', message: '已有相同名称表单' });
         const code = `PROC-${randomBytes(8).toString('hex').toUpperCase()}`;
-        this.definitions.set(code, { platform: 'dingtalk' });
+        this.definitions.set(code, { platform: 'dingtalk', name: String(body.name) });
         return send(200, { result: { processCode: code } });
       }
       case 'dingtalk.instance.create': {
@@ -221,8 +224,11 @@ export class ApprovalSimulator {
         return send(200, { success: true, result: true });
       }
       case 'wecom.template.create': {
+        // "模版名称不得和现有模版名称重复；长度不得超过40个字符" (创建审批模板); the errcode is UNCONFIRMED.
+        const name = String((body.template_name as { text: string }[] | undefined)?.[0]?.text ?? '');
+        if (this.nameTaken('wecom', name) || [...name].length > 40) return send(200, { errcode: 301086, errmsg: `模版名称不得和现有模版名称重复，长度不得超过40个字符: ${name}` });
         const id = `C4${randomBytes(10).toString('hex')}`;
-        this.definitions.set(id, { platform: 'wecom' });
+        this.definitions.set(id, { platform: 'wecom', name });
         return send(200, { errcode: 0, errmsg: 'ok', template_id: id });
       }
       case 'wecom.instance.create': {
@@ -249,6 +255,11 @@ export class ApprovalSimulator {
       default:
         return send(404, { error: `unhandled ${route}` });
     }
+  }
+
+  /** One tenant per platform here: a form or template name already used on it. */
+  private nameTaken(platform: SimPlatform, name: string) {
+    return [...this.definitions.values()].some((definition) => definition.platform === platform && definition.name === name);
   }
 
   private read(instance: SimInstance | undefined) {
@@ -384,13 +395,13 @@ export class ApprovalSimulator {
     }
     const answers = [];
     const requests = builds.map((build) => build());
-    this.lastRequests = { url: subscription.url, requests };
+    this.lastRequests = { url: subscription.url, requests, platform: instance.platform };
     if (this.chaos) {
-      for (const request of requests) this.deliverChaotically(instance.id, subscription.url, request, this.chaos);
+      for (const request of requests) this.deliverChaotically(instance.id, instance.platform, subscription.url, request, this.chaos);
       return [];
     }
     for (const request of requests) {
-      const delivered = await this.deliver(subscription.url, () => request);
+      const delivered = await this.deliver(subscription.url, () => request, instance.platform);
       this.deliveries.push({ instanceId: instance.id, status: delivered.at(-1)?.status ?? 0 });
       answers.push(...delivered);
     }
@@ -420,7 +431,7 @@ export class ApprovalSimulator {
     return payloads;
   }
 
-  private deliverChaotically(instanceId: string, url: string, request: SignedRequest, chaos: CallbackChaos) {
+  private deliverChaotically(instanceId: string, platform: SimPlatform, url: string, request: SignedRequest, chaos: CallbackChaos) {
     if (chaos.random() < chaos.drop) {
       this.chaosCounts.dropped += 1;
       return;
@@ -429,7 +440,7 @@ export class ApprovalSimulator {
     this.chaosCounts.duplicated += copies - 1;
     for (let copy = 0; copy < copies; copy += 1) {
       const delivery = sleep(chaos.random() * chaos.maxDelayMs * (copy + 1))
-        .then(() => this.deliver(url, () => request))
+        .then(() => this.deliver(url, () => request, platform))
         .then((delivered) => this.deliveries.push({ instanceId, status: delivered.at(-1)?.status ?? 0 }));
       this.inFlight.add(delivery);
       void delivery.finally(() => this.inFlight.delete(delivery));
@@ -446,7 +457,7 @@ export class ApprovalSimulator {
     const last = this.lastRequests;
     if (!last) throw new Error('nothing was delivered yet');
     const answers = [];
-    for (const request of last.requests) answers.push(...(await this.deliver(last.url, () => request)));
+    for (const request of last.requests) answers.push(...(await this.deliver(last.url, () => request, last.platform)));
     return answers;
   }
 }

@@ -58,13 +58,18 @@ export type Fault =
   | { kind: 'slow'; ms: number }
   | { kind: 'expire-tokens' }
   /** The platform acts, but the answer is lost on the way back: the caller sees this status. */
-  | { kind: 'answer-lost'; status: number };
+  | { kind: 'answer-lost'; status: number }
+  /** An HTML page instead of JSON (DingTalk's IP throttling), with this status. */
+  | { kind: 'html'; status: number };
 
 export interface SimUser {
   name: string;
+  /** The member's own email (WeCom `email`, looked up with email_type 2). */
   email: string;
   mobile: string;
   ids: Record<SimPlatform, string>;
+  /** A WeCom mailbox (企业邮箱, WeCom `biz_mail`), looked up with email_type 1; most corps have none. */
+  bizMail?: string;
 }
 
 interface App {
@@ -77,6 +82,8 @@ interface Bot {
   platform: SimPlatform;
   token: string;
   secret?: string;
+  /** Keyword mode (自定义关键词): a message whose text values contain none of these is refused. */
+  keywords?: string[];
   sent: { at: number; body: unknown }[];
   /** Messages refused for going over the rate limit. */
   throttled: number;
@@ -117,6 +124,8 @@ export class PlatformSimulator {
   readonly users: SimUser[] = [];
   /** Feishu chats whose owner has not allowed @all: a card mentioning everyone fails there. */
   readonly chatsWithoutAtAll = new Set<string>();
+  /** WeCom user ids in the app's range but without a 基础接口许可: message/send names them in `unlicenseduser`. */
+  readonly unlicensed = new Set<string>();
   /** Every app message received, in order. */
   readonly messages: SimMessage[] = [];
   private readonly server: Server;
@@ -134,7 +143,9 @@ export class PlatformSimulator {
   /** Extra pages under /sandbox (the sandbox's approver page). */
   pages?: (method: string, url: URL, body: string, response: ServerResponse) => Promise<void>;
   /** The platforms' approval apps; `approvals.act(...)` is a person approving or rejecting. */
-  readonly approvals = new ApprovalSimulator((url, build) => this.deliverCallback(url, build));
+  // WeCom retries a callback only after a network failure or a timeout, never after a non-200
+  // answer ("回调配置": 企业微信服务器在五秒内收不到响应会断掉连接，并且重新发起请求，总共重试三次).
+  readonly approvals = new ApprovalSimulator((url, build, platform) => this.deliverCallback(url, build, { retryAnswered: platform !== 'wecom' }));
 
   constructor() {
     this.server = createServer((request, response) => {
@@ -160,10 +171,10 @@ export class PlatformSimulator {
     this.apps.set(`${platform}:${id}`, { platform, id, secret });
   }
 
-  /** Registers a group bot; returns the webhook URL as the platform's console shows it. */
-  addBot(platform: SimPlatform, secret?: string): { url: string; bot: Bot } {
+  /** Registers a group bot (signed with `secret`, in keyword mode with `keywords`); returns the webhook URL as the platform's console shows it. */
+  addBot(platform: SimPlatform, secret?: string, keywords?: string[]): { url: string; bot: Bot } {
     const token = randomBytes(12).toString('hex');
-    const bot: Bot = { platform, token, ...(secret ? { secret } : {}), sent: [], throttled: 0 };
+    const bot: Bot = { platform, token, ...(secret ? { secret } : {}), ...(keywords ? { keywords } : {}), sent: [], throttled: 0 };
     this.bots.set(`${platform}:${token}`, bot);
     const path = { feishu: `/open-apis/bot/v2/hook/${token}`, dingtalk: `/robot/send?access_token=${token}`, wecom: `/cgi-bin/webhook/send?key=${token}` }[platform];
     return { url: this.url + path, bot };
@@ -214,7 +225,7 @@ export class PlatformSimulator {
    * Delivers a signed callback the way platforms do: until it gets a 200, retrying a few times
    * (`attempts`), and reports every answer.
    */
-  async deliverCallback(callbackUrl: string, build: () => SignedRequest, options: { attempts?: number; delayMs?: number } = {}) {
+  async deliverCallback(callbackUrl: string, build: () => SignedRequest, options: { attempts?: number; delayMs?: number; retryAnswered?: boolean } = {}) {
     const answers: { status: number; body: string }[] = [];
     for (let attempt = 0; attempt < (options.attempts ?? 4); attempt += 1) {
       const request = build();
@@ -227,7 +238,7 @@ export class PlatformSimulator {
           signal: AbortSignal.timeout(5000),
         });
         answers.push({ status: response.status, body: await response.text() });
-        if (response.status === 200) break;
+        if (response.status === 200 || options.retryAnswered === false) break;
       } catch (error) {
         answers.push({ status: 0, body: String(error) });
       }
@@ -261,6 +272,10 @@ export class PlatformSimulator {
     if (fault?.kind === 'http') return send(fault.status, fault.status === 429 ? words.throttled : { message: 'injected' }, fault.headers);
     if (fault?.kind === 'code') return send(fault.status ?? 200, words.error(fault.code, fault.message ?? 'injected'), fault.headers);
     if (fault?.kind === 'answer-lost') answerLost = fault.status;
+    if (fault?.kind === 'html') {
+      response.writeHead(fault.status, { 'content-type': 'text/html' });
+      return response.end('<html><body>访问过于频繁，请稍后再试</body></html>');
+    }
 
     if (route.endsWith('.token')) return this.issueToken(platform, url, body, send);
     if (route.endsWith('.bot')) return this.receiveBotMessage(platform, url, body, send);
@@ -275,10 +290,10 @@ export class PlatformSimulator {
     const session = this.tokens.get(token);
     if (!session || session.expiresAt <= Date.now() || session.app.platform !== platform) return send(platform === 'feishu' ? 400 : 200, words.expired);
 
+    // WeCom get_userid_by_email: email_type 1 (the default) finds a WeCom mailbox, 2 a member's own email.
+    const byEmail = (candidate: SimUser) => (Number(body.email_type ?? 1) === 2 ? candidate.email === body.email : candidate.bizMail !== undefined && candidate.bizMail === body.email);
     const user = this.users.find((candidate) =>
-      route === 'feishu.lookup'
-        ? false
-        : (body.mobile !== undefined && candidate.mobile === body.mobile) || (body.email !== undefined && candidate.email === body.email),
+      route === 'feishu.lookup' ? false : (body.mobile !== undefined && candidate.mobile === body.mobile) || (body.email !== undefined && byEmail(candidate)),
     );
     switch (route) {
       case 'feishu.lookup': {
@@ -296,7 +311,9 @@ export class PlatformSimulator {
         return send(200, words.ok({ data: { user_list: list } }));
       }
       case 'dingtalk.lookup':
-        return user ? send(200, words.ok({ result: { userid: user.ids.dingtalk } })) : send(200, words.error(60121, '找不到该用户'));
+        if (user) return send(200, words.ok({ result: { userid: user.ids.dingtalk } }));
+        // 60121 no such user; 40104 "Invalid mobile number in the organization" for a number not written as the org stores it.
+        return /^1\d{10}$/.test(String(body.mobile)) ? send(200, words.error(60121, '找不到该用户')) : send(200, words.error(40104, 'Invalid mobile number in the organization'));
       case 'wecom.lookup':
         return user ? send(200, words.ok({ userid: user.ids.wecom })) : send(200, words.error(46004, 'user not exist'));
       case 'feishu.message': {
@@ -314,16 +331,25 @@ export class PlatformSimulator {
       case 'dingtalk.notification':
       case 'dingtalk.robot.group': {
         const target = route === 'dingtalk.notification' ? `user:${String(body.userid_list)}` : `chat:${String(body.openConversationId)}`;
+        // Work notification: `msg` "最长不超过2048个字节" (asyncsend_v2 doc); app robot: msgParam at most
+        // 15,000 bytes (the-robot-sends-a-group-message). Both refusals' codes are UNCONFIRMED.
+        if (route === 'dingtalk.notification' && Buffer.byteLength(JSON.stringify(body.msg)) > 2048) return send(200, words.error(40035, '不合法的参数: msg 超过2048字节'));
+        if (route === 'dingtalk.robot.group' && Buffer.byteLength(String(body.msgParam)) > 15_000) return send(400, words.error('InvalidParameter.MsgParam', 'msgParam must not exceed 15000 bytes'));
         this.messages.push({ platform: 'dingtalk', route, target, body, at: Date.now() });
         return route === 'dingtalk.notification' ? send(200, words.ok({ task_id: this.messages.length })) : send(200, { processQueryKey: `pqk-${this.messages.length}` });
       }
       case 'wecom.message': {
         const known = this.users.some((candidate) => candidate.ids.wecom === body.touser);
         if (!known) return send(200, words.ok({ invaliduser: String(body.touser), msgid: '' }));
+        if (tooLongForWecomApp(body)) return send(200, words.error(45002, '消息内容大小超过限制'));
+        // In the app's range without a 基础接口许可: "发送仍然执行，但会返回无效的部分" (90236). Whether a
+        // lone such recipient gets 81013 ("全部接收人无权限") instead is UNCONFIRMED.
+        if (this.unlicensed.has(String(body.touser))) return send(200, words.ok({ unlicenseduser: String(body.touser), msgid: `msg-${this.messages.length}` }));
         this.messages.push({ platform: 'wecom', route, target: `user:${String(body.touser)}`, body, at: Date.now() });
         return send(200, words.ok({ msgid: `msg-${this.messages.length}` }));
       }
       case 'wecom.appchat':
+        if (tooLongForWecomApp(body)) return send(200, words.error(45002, '消息内容大小超过限制'));
         this.messages.push({ platform: 'wecom', route, target: `chat:${String(body.chatid)}`, body, at: Date.now() });
         return send(200, words.ok());
       default:
@@ -370,6 +396,20 @@ export class PlatformSimulator {
         }
       }
     }
+    // Keyword mode checks the text values only, never a link's href (Feishu 自定义机器人使用指南);
+    // DingTalk shares 310000 among its three security settings (keyword, sign, IP).
+    if (bot.keywords && !bot.keywords.some((keyword) => textValues(body).some((value) => value.includes(keyword)))) {
+      return send(200, platform === 'feishu' ? words.error(19024, 'Key Words Not Found') : words.error(310000, 'keywords not in content'));
+    }
+    // DingTalk: the whole body ≤ 20000 bytes; 460101 as reported by users (UNCONFIRMED in official docs).
+    if (platform === 'dingtalk' && Buffer.byteLength(JSON.stringify(body)) > 20_000) return send(200, words.error(460101, 'message too long, exceed 20000 bytes'));
+    // WeCom (99110): markdown content ≤ 4096 bytes, text ≤ 2048; 40058 ("参数值的长度超出了限制", 90313)
+    // with this errmsg as users report it for markdown; the text case's answer is UNCONFIRMED.
+    if (platform === 'wecom') {
+      const { markdown, text } = body as { markdown?: { content?: string }; text?: { content?: string } };
+      if (Buffer.byteLength(markdown?.content ?? '') > 4096) return send(200, words.error(40058, 'markdown.content exceed max length 4096. invalid Request Parameter'));
+      if (Buffer.byteLength(text?.content ?? '') > 2048) return send(200, words.error(40058, 'text.content exceed max length 2048. invalid Request Parameter'));
+    }
     // Documented limits: Feishu 5/s and 100/min; DingTalk and WeCom 20/min.
     const minute = 60_000 * this.rateWindowScale;
     const second = 1000 * this.rateWindowScale;
@@ -385,6 +425,22 @@ export class PlatformSimulator {
     bot.sent.push({ at: now, body });
     return send(200, platform === 'feishu' ? { code: 0, msg: 'success', data: {}, StatusCode: 0, StatusMessage: 'success' } : words.ok());
   }
+}
+
+/**
+ * WeCom app messages (message/send 90236, appchat/send 90248): markdown content "最长不超过2048个字节".
+ * The answer is 45002 "消息内容大小超过限制" (90313), UNCONFIRMED for markdown (its help names text).
+ */
+function tooLongForWecomApp(body: Record<string, unknown>) {
+  return Buffer.byteLength((body.markdown as { content?: string } | undefined)?.content ?? '') > 2048;
+}
+
+/** Every string in a message body except links' targets: what a bot's keyword check reads. */
+function textValues(value: unknown, key = ''): string[] {
+  if (typeof value === 'string') return /url|href/i.test(key) ? [] : [value];
+  if (Array.isArray(value)) return value.flatMap((item) => textValues(item, key));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([name, item]) => textValues(item, name));
+  return [];
 }
 
 function routeOf(method: string, path: string): SimRoute | undefined {

@@ -4,8 +4,17 @@ import { approvalText, stageOf } from '../approval-text.ts';
 
 const label = 'Details';
 
-/** DingTalk's "2022-08-31T11:52Z" to ISO. */
-const dingTime = (value: string | undefined) => (value ? new Date(value.replace(/Z$/, ':00Z')).toISOString() : new Date().toISOString());
+/**
+ * A record's date to ISO. The SDK documents "2022-08-31T11:52Z" (UTC, no seconds), which Date
+ * does not parse; any other ISO form (seconds, milliseconds, an offset) is taken as written, and
+ * a date that is none of these falls back to now rather than failing the whole read.
+ */
+export function dingtalkTime(value: string | undefined): string {
+  if (!value) return new Date().toISOString();
+  const withSeconds = /T\d{2}:\d{2}(Z|[+-]\d{2}:?\d{2})$/.test(value) ? value.replace(/(T\d{2}:\d{2})/, '$1:00') : value;
+  const parsed = new Date(withSeconds);
+  return Number.isNaN(parsed.getTime()) ? new Date().toISOString() : parsed.toISOString();
+}
 
 /**
  * DingTalk OA approval (v1.0 workflow API): one form per integration, approvers given per
@@ -57,7 +66,7 @@ export function dingtalkApprovals(api: string): ApprovalAdapter {
           stage: stageOf(spec, record.userId),
           approver: record.userId,
           decision: record.result === 'AGREE' ? ('approve' as const) : ('reject' as const),
-          at: dingTime(record.date),
+          at: dingtalkTime(record.date),
           ...(record.remark ? { comment: record.remark } : {}),
         }));
       return { status: platformStatus, decisions };

@@ -16,12 +16,15 @@ export const dingtalkRules: PlatformRules = {
     if (status >= 300 && typeof answer?.code === 'string') return { code: answer.code, message: String(answer.message ?? '') };
     return undefined;
   },
-  // 90018/90006/90005: QPS and per-minute limits; -1 busy; 15 and 88: legacy timeouts.
-  retryableCodes: new Set([90018, 90006, 90005, -1, 15, 'Forbidden.AccessDenied.QpsLimitForApi', 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi']),
+  // 90018/90006/90005: QPS and per-minute limits; 90002: the API's global QPS ("如何处理钉钉服务端API限流");
+  // -1 busy; 15 and 88: legacy timeouts.
+  retryableCodes: new Set([90018, 90006, 90005, 90002, -1, 15, 'Forbidden.AccessDenied.QpsLimitForApi', 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi']),
   tokenExpiredCodes: new Set([40014, 42001, 'InvalidAuthentication']),
+  // The org's monthly call quota (10,000 on standard editions) is used up ("如何处理钉钉服务端API限流").
+  quotaCodes: new Set([90020, 'Forbidden.AccessDenied.ApiCountLimitForOrg']),
 };
 
-export function dingtalkAdapter(bases: { api: string; oapi: string }, credentials: { appKey: string; appSecret: string; agentId?: string | undefined }): AppAdapter {
+export function dingtalkAdapter(bases: { api: string; oapi: string }, credentials: { appKey: string; appSecret: string; agentId?: string | undefined; robotCode?: string | undefined }): AppAdapter {
   return {
     rules: dingtalkRules,
     approvals: dingtalkApprovals(bases.api),
@@ -37,11 +40,12 @@ export function dingtalkAdapter(bases: { api: string; oapi: string }, credential
       });
       return { token: body.accessToken, expiresAt: started + body.expireIn * 1000 };
     },
-    authorize: (request, token) => ({
-      ...request,
-      headers: { ...request.headers, 'x-acs-dingtalk-access-token': token },
-      query: { ...request.query, access_token: token },
-    }),
+    // The new API (/v1.0/…) takes the token in a header, as the SDK sends it; the legacy oapi
+    // (/topapi/…) only in the query. A token is not put in a URL that does not need it.
+    authorize: (request, token) =>
+      new URL(request.url).pathname.startsWith('/v1.0/')
+        ? { ...request, headers: { ...request.headers, 'x-acs-dingtalk-access-token': token } }
+        : { ...request, query: { ...request.query, access_token: token } },
     async lookUp(call, people: readonly LookUpPerson[]) {
       const found = new Map<string, string>();
       for (const person of people) {
@@ -52,8 +56,8 @@ export function dingtalkAdapter(bases: { api: string; oapi: string }, credential
           body: { mobile: person.mobile },
           idempotent: true,
         }).catch((error: { platformCode?: unknown }) => {
-          // 60121: no such user.
-          if (error.platformCode === 60121) return { body: {} as { result?: { userid?: string } } };
+          // 60121: no such user; 40104: "Invalid mobile number in the organization" (no member has it).
+          if (error.platformCode === 60121 || error.platformCode === 40104) return { body: {} as { result?: { userid?: string } } };
           throw error;
         });
         if (body.result?.userid) found.set(lookUpKey(person), body.result.userid);

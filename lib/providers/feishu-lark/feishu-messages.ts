@@ -8,14 +8,15 @@ export function feishuMessages(base: string): MessageAdapter {
     async send(call, target, message, dedupeKey) {
       if ('group' in target) throw new BadRequestError('an app sends to chatIds or users; a group needs a bot integration');
       const [receiveIdType, receiveId] = 'chatId' in target ? ['chat_id', target.chatId] : ['open_id', target.userId];
+      const card = feishuCard(message);
       const { body } = await call<{ data: { message_id: string } }>({
         method: 'POST',
         url: `${base}/open-apis/im/v1/messages`,
         query: { receive_id_type: receiveIdType },
-        body: { receive_id: receiveId, msg_type: 'interactive', content: JSON.stringify(feishuCard(message)), uuid: dedupeKey.slice(0, 50) },
+        body: { receive_id: receiveId, msg_type: 'interactive', content: JSON.stringify(card.body), uuid: dedupeKey.slice(0, 50) },
         idempotent: true,
       });
-      return { messageId: body.data.message_id };
+      return { messageId: body.data.message_id, truncated: card.truncated };
     },
   };
 }

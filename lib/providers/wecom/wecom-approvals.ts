@@ -39,7 +39,8 @@ export function wecomApprovals(base: string): ApprovalAdapter {
           use_template_approver: 0,
           process: { node_list: spec.stages.map((stage) => ({ type: 1, apv_rel: stage.mode === 'all' ? 1 : 2, userid: stage.approvers })) },
           apply_data: { contents: [{ control: 'Textarea', id: controlId, value: { text: approvalText(spec) } }] },
-          summary_list: [{ summary_info: [{ text: spec.title.slice(0, 20), lang: 'zh_CN' }] }],
+          // "不要超过20个字符" (提交审批申请): counted by code points, so an emoji is never split.
+          summary_list: [{ summary_info: [{ text: Array.from(spec.title).slice(0, 20).join(''), lang: 'zh_CN' }] }],
         },
         idempotent: false,
       });

@@ -8,8 +8,13 @@ export const wecomRules: PlatformRules = {
   platform: 'wecom',
   errorOf(_status, body) {
     const answer = body as { errcode?: unknown; errmsg?: unknown } | undefined;
-    if (typeof answer?.errcode === 'number' && answer.errcode !== 0) return { code: answer.errcode, message: String(answer.errmsg ?? '') };
-    return undefined;
+    if (typeof answer?.errcode !== 'number' || answer.errcode === 0) return undefined;
+    const message = String(answer.errmsg ?? '');
+    // 60020 "not allow to access from your ip": apps created after 2022-06-20 take calls only from their trusted IPs.
+    if (answer.errcode === 60020) {
+      return { code: 60020, message: `${message} (WeCom accepts this app's calls only from its trusted IPs: add imhub's egress IPs under the app's 企业可信IP; in AWS deploy with -c fixedEgress=true and use the stack output EgressIps)` };
+    }
+    return { code: answer.errcode, message };
   },
   // -1: system busy; 45009: API frequency limit; 45033: concurrency limit.
   retryableCodes: new Set([-1, 45009, 45033]),
@@ -39,16 +44,22 @@ export function wecomAdapter(base: string, credentials: { corpId: string; secret
     authorize: (request, token) => ({ ...request, query: { ...request.query, access_token: token } }),
     async lookUp(call, people: readonly LookUpPerson[]) {
       const found = new Map<string, string>();
-      for (const person of people) {
-        const request =
-          'email' in person
-            ? { url: `${base}/cgi-bin/user/get_userid_by_email`, body: { email: person.email, email_type: 1 } }
-            : { url: `${base}/cgi-bin/user/getuserid`, body: { mobile: person.mobile } };
-        const { body } = await call<{ userid?: string }>({ method: 'POST', ...request, idempotent: true }).catch((error: { platformCode?: unknown }) => {
+      const userIdOf = async (url: string, body: Record<string, unknown>) => {
+        const answer = await call<{ userid?: string }>({ method: 'POST', url, body, idempotent: true }).catch((error: { platformCode?: unknown }) => {
           if (notFound.has(error.platformCode as number)) return { body: {} as { userid?: string } };
           throw error;
         });
-        if (body.userid) found.set(lookUpKey(person), body.userid);
+        return answer.body.userid;
+      };
+      for (const person of people) {
+        // email_type 1 is the WeCom mailbox (企业邮箱, the default), 2 the member's own email
+        // (个人邮箱): most corps do not use WeCom mail, so both are asked, in that order.
+        const userid =
+          'email' in person
+            ? ((await userIdOf(`${base}/cgi-bin/user/get_userid_by_email`, { email: person.email, email_type: 1 })) ??
+              (await userIdOf(`${base}/cgi-bin/user/get_userid_by_email`, { email: person.email, email_type: 2 })))
+            : await userIdOf(`${base}/cgi-bin/user/getuserid`, { mobile: person.mobile });
+        if (userid) found.set(lookUpKey(person), userid);
       }
       return found;
     },

@@ -107,6 +107,13 @@ describe('splitCredentials', () => {
     expect(publicCredentials).toEqual({});
     expect(Object.keys(secrets).sort()).toEqual(['secret', 'url']);
   });
+
+  it("keeps a keyword-mode bot's keyword and a DingTalk app's robotCode in the clear: neither grants anything", () => {
+    const bot = createIntegrationBody.parse({ provider: 'dingtalk', kind: 'webhook', name: 'kw', credentials: { ...validCredentials['dingtalk/webhook'], keyword: '发布' } });
+    expect(splitCredentials('dingtalk', 'webhook', bot.credentials).publicCredentials).toEqual({ keyword: '发布' });
+    const app = createIntegrationBody.parse({ provider: 'dingtalk', name: 'rc', credentials: { ...validCredentials['dingtalk/app'], robotCode: 'dingscenebot01' } });
+    expect(splitCredentials('dingtalk', 'app', app.credentials).publicCredentials).toMatchObject({ robotCode: 'dingscenebot01' });
+  });
 });
 
 describe('secretHint', () => {

@@ -99,3 +99,11 @@ describe('group-bot signatures', () => {
     expect(feishuBotSign('demo-secret', 1599360473)).toBe('3/MaVZ8JLIy4TUG+7KSFJqvUkTKd+HWY8g+56DZWq8s=');
   });
 });
+
+describe('PlatformHttpClient and unreadable answers', () => {
+  it('takes a 2xx whose body is not JSON (an HTML throttle page) as a platform error, never a success', async () => {
+    const { fetchImpl } = scripted([new Response('<html>访问过于频繁</html>', { status: 200 }), new Response('<html>still</html>', { status: 200 })]);
+    const client = new PlatformHttpClient(rules, { fetch: fetchImpl, sleep: async () => undefined, maxAttempts: 2 });
+    await expect(client.call({ method: 'GET', url: 'https://x.test', idempotent: true })).rejects.toMatchObject({ platformCode: 'not_json', refused: false, repeatable: true });
+  });
+});

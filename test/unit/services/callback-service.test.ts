@@ -47,8 +47,28 @@ function signedEvent(eventId: string) {
 }
 
 describe('CallbackService', () => {
-  it('gives an event back when handling it fails, so the platform retry takes effect (once)', async () => {
-    // Prepare: a sink that fails the first time
+  it('answers an authentic event with success when handling it fails, and leaves its work to the reconciler (WeCom never retries a non-200)', async () => {
+    // Prepare: a sink whose handling fails
+    const events = memoryEvents();
+    const deferred: string[] = [];
+    const sink: CallbackEventSink = {
+      handle: async () => {
+        throw new Error('downstream failed');
+      },
+      defer: async (_integration, event) => void deferred.push(event.id),
+    };
+    const service = new CallbackService({ integrations: { require: async () => integration, credentials: async () => credentials }, events, sink });
+    // Act
+    const answer = await service.handle('int_1', signedEvent('e1'));
+    const duplicate = await service.handle('int_1', signedEvent('e1'));
+    // Assess: one deferral, the event done, the platform told success both times
+    expect(JSON.parse(answer.body)).toEqual({ msg: 'success' });
+    expect(JSON.parse(duplicate.body)).toEqual({ msg: 'success' });
+    expect(deferred).toEqual(['e1']);
+    expect(events.states.get('e1')).toBe('done');
+  });
+
+  it('gives an event back for the platform retry only when not even the deferral can be recorded (once it takes effect)', async () => {
     const events = memoryEvents();
     let calls = 0;
     const sink: CallbackEventSink = {
@@ -57,25 +77,24 @@ describe('CallbackService', () => {
         if (calls === 1) throw new Error('downstream failed');
         return undefined;
       },
+      defer: async () => {
+        throw new Error('store down');
+      },
     };
     const service = new CallbackService({ integrations: { require: async () => integration, credentials: async () => credentials }, events, sink });
-    // Act
-    await expect(service.handle('int_1', signedEvent('e1'))).rejects.toThrow('downstream failed');
-    expect(events.states.has('e1')).toBe(false);
-    const retry = await service.handle('int_1', signedEvent('e1'));
-    const duplicate = await service.handle('int_1', signedEvent('e1'));
-    // Assess
+    await expect(service.handle('int_1', signedEvent('e2'))).rejects.toThrow('downstream failed');
+    expect(events.states.has('e2')).toBe(false);
+    const retry = await service.handle('int_1', signedEvent('e2'));
     expect(JSON.parse(retry.body)).toEqual({ msg: 'success' });
-    expect(JSON.parse(duplicate.body)).toEqual({ msg: 'success' });
     expect(calls).toBe(2);
-    expect(events.states.get('e1')).toBe('done');
+    expect(events.states.get('e2')).toBe('done');
   });
 
   it('lets the sink answer the platform (a card action toast)', async () => {
     const service = new CallbackService({
       integrations: { require: async () => integration, credentials: async () => credentials },
       events: memoryEvents(),
-      sink: { handle: async () => ({ status: 200, contentType: 'application/json', body: '{"toast":{"type":"success","content":"ok"}}' }) },
+      sink: { handle: async () => ({ status: 200, contentType: 'application/json', body: '{"toast":{"type":"success","content":"ok"}}' }), defer: async () => undefined },
     });
     expect((await service.handle('int_1', signedEvent('t1'))).body).toContain('toast');
   });
