@@ -94,6 +94,18 @@ describe('WeCom callbacks', () => {
   });
 });
 
+describe('WeCom trusted IPs', () => {
+  it('a call from an address the app does not trust (60020) fails with an error that names the trusted-IP setting and where imhub’s IPs come from', async () => {
+    const id = await register('wecom');
+    sim.inject('wecom.token', { kind: 'code', code: 60020, message: 'not allow to access from your ip, hint: [1700000000_1_abc], from ip: 203.0.113.7' });
+    const verified = await api.call('POST', `/v1/integrations/${id}/verify`);
+    expect(verified.status).toBe(422);
+    expect(verified.body.error.message).toContain('企业可信IP');
+    expect(verified.body.error.message).toContain('EgressIps');
+    expect(verified.body.error.details).toMatchObject({ platform: 'wecom', platformCode: 60020 });
+  });
+});
+
 describe('people', () => {
   it('WeCom: finds a person by their own email (email_type 2) when they have no WeCom mailbox (email_type 1)', async () => {
     const id = await register('wecom');
@@ -123,14 +135,13 @@ describe('people', () => {
 
   it('WeCom: a person not found is not looked up again for a while (misses past 20% of the headcount block lookups for a day)', async () => {
     const id = await register('wecom');
-    const ask = () => api.call('POST', '/v1/approvals', { body: { integrationId: id, title: 'Typo', requester: { email: 'requester@example.com' }, stages: [{ approvers: [{ email: 'alcie@example.com' }] }] } });
+    const ask = () => api.call('POST', '/v1/approvals', { body: { integrationId: id, title: 'Typo', requester: { userId: simUserId('wecom', 'requester') }, stages: [{ approvers: [{ email: 'alcie@example.com' }] }] } });
     expect((await ask()).status).toBe(422);
     const lookups = sim.count('wecom.lookup');
     const again = await ask();
     expect(again.status).toBe(422);
     expect(again.body.error.message).toContain('alcie@example.com');
-    // The requester (found) is asked again: WeCom mailbox, then own email; the miss is not.
-    expect(sim.count('wecom.lookup') - lookups).toBe(2);
+    expect(sim.count('wecom.lookup') - lookups).toBe(0);
   });
 });
 
