@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 // The package's own `@alicloud/dingtalk/workflow_1_0` entry (workflow_1_0.js) has no type
 // declarations, so `tsc` cannot resolve it; these are the generated clients it re-exports, with
@@ -18,6 +18,7 @@ import { providerFor } from '../../lib/providers/provider-factory.ts';
 import { TokenCache } from '../../lib/providers/token-cache.ts';
 import { validCredentials } from '../support/fixtures.ts';
 import { memoryTokenStore } from '../support/memory-token-store.ts';
+import { type Recorded, requestShape, type Shape } from '../support/request-shape.ts';
 
 /*
  * Every DingTalk request imhub makes, next to the request @alicloud/dingtalk sends for the same
@@ -67,12 +68,6 @@ const answers: { method: string; path: string; answer: object }[] = [
   { method: 'POST', path: '/topapi/message/corpconversation/asyncsend_v2', answer: { errcode: 0, errmsg: 'ok', task_id: 256271667526, request_id: 'req-2' } },
 ];
 
-interface Recorded {
-  method: string;
-  url: URL;
-  headers: IncomingHttpHeaders;
-  text: string;
-}
 
 const recorded: Recorded[] = [];
 const server = createServer((request, response) => {
@@ -112,21 +107,8 @@ function at(json: string, ...path: (string | number)[]): unknown {
 }
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
-type Shape = string | Shape[] | { [field: string]: Shape };
 /** Body fields (at their path from the body's root) whose value is JSON in a string. */
 const jsonStringFields = new Set(['msgParam']);
-
-/** Field names at every depth, and the JSON type of each leaf; JSON-string fields parsed. */
-function shapeOf(value: unknown, path = ''): Shape {
-  if (Array.isArray(value)) return value.map((item) => shapeOf(item, path));
-  if (value !== null && typeof value === 'object') {
-    const fields = value as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(fields).sort().map((field) => [field, shapeOf(fields[field], path ? `${path}.${field}` : field)]));
-  }
-  // The '#' keeps fields inside the parsed JSON from matching a body path.
-  if (typeof value === 'string' && jsonStringFields.has(path)) return { 'JSON string of': shapeOf(JSON.parse(value), `${path}#`) };
-  return value === null ? 'null' : typeof value;
-}
 
 /**
  * What must agree between two requests for the same operation. Headers differ legitimately
@@ -134,16 +116,7 @@ function shapeOf(value: unknown, path = ''): Shape {
  * The token imhub also puts in `?access_token=` is left out of `query`: see the token test.
  */
 function contractOf(request: Recorded) {
-  const body: unknown = request.text ? JSON.parse(request.text) : undefined;
-  const hasFields = body !== undefined && !(typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0);
-  return {
-    method: request.method,
-    path: request.url.pathname,
-    query: [...request.url.searchParams].filter(([name]) => name !== 'access_token').map(([name, value]) => `${name}=${value}`).sort(),
-    body: hasFields ? shapeOf(body) : 'no fields',
-    json: hasFields ? /^application\/json\b/i.test(request.headers['content-type'] ?? '') : 'no body',
-    tokenHeader: request.headers['x-acs-dingtalk-access-token'] === accessToken,
-  };
+  return { ...requestShape(request, jsonStringFields, ['access_token']), tokenHeader: request.headers['x-acs-dingtalk-access-token'] === accessToken };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { providerFor } from '../../lib/providers/provider-factory.ts';
 import { TokenCache } from '../../lib/providers/token-cache.ts';
 import { validCredentials } from '../support/fixtures.ts';
 import { memoryTokenStore } from '../support/memory-token-store.ts';
+import { type Recorded, requestShape } from '../support/request-shape.ts';
 
 /*
  * Every Feishu/Lark request imhub makes, next to the request @larksuiteoapi/node-sdk sends for the
@@ -71,12 +72,6 @@ const answers: { method: string; path: RegExp; when?: (body: { uuid?: unknown })
   { method: 'POST', path: /^\/open-apis\/im\/v1\/messages$/, answer: success({ message_id: 'om_dc13264520392913993dd051dba21dcf' }) },
 ];
 
-interface Recorded {
-  method: string;
-  url: URL;
-  headers: IncomingHttpHeaders;
-  text: string;
-}
 
 const recorded: Recorded[] = [];
 const server = createServer((request, response) => {
@@ -100,38 +95,15 @@ async function sentTo(path: string, act: () => Promise<unknown>): Promise<Record
   return recorded.slice(from).filter((request) => request.url.pathname === path);
 }
 
-type Shape = string | Shape[] | { [field: string]: Shape };
 /** Body fields (at their path from the body's root) whose value is JSON in a string. */
 const jsonStringFields = new Set(['form', 'form.form_content', 'content']);
-
-/** Field names at every depth, and the JSON type of each leaf; JSON-string fields parsed. */
-function shapeOf(value: unknown, path = ''): Shape {
-  if (Array.isArray(value)) return value.map((item) => shapeOf(item, path));
-  if (value !== null && typeof value === 'object') {
-    const fields = value as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(fields).sort().map((field) => [field, shapeOf(fields[field], path ? `${path}.${field}` : field)]));
-  }
-  // The '#' keeps fields inside the parsed JSON from matching a body path.
-  if (typeof value === 'string' && jsonStringFields.has(path)) return { 'JSON string of': shapeOf(JSON.parse(value), `${path}#`) };
-  return value === null ? 'null' : typeof value;
-}
 
 /**
  * What must agree between two requests for the same operation. Headers differ legitimately
  * (casing, user-agent, charset): only a bearer token and a JSON content type are compared.
  */
 function contractOf(request: Recorded) {
-  const body: unknown = request.text ? JSON.parse(request.text) : undefined;
-  // The SDK sends `{}` where imhub sends no body (subscribe, GET): both carry no field.
-  const hasFields = body !== undefined && !(typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0);
-  return {
-    method: request.method,
-    path: request.url.pathname,
-    query: [...request.url.searchParams].map(([name, value]) => `${name}=${value}`).sort(),
-    body: hasFields ? shapeOf(body) : 'no fields',
-    json: hasFields ? /^application\/json\b/i.test(request.headers['content-type'] ?? '') : 'no body',
-    bearerToken: /^Bearer \S+$/.test(request.headers.authorization ?? ''),
-  };
+  return { ...requestShape(request, jsonStringFields), bearerToken: /^Bearer \S+$/.test(request.headers.authorization ?? '') };
 }
 
 let imhub: ImProvider;
