@@ -340,6 +340,17 @@ describe('approvals, across platforms', () => {
     expect(started.body).toMatchObject({ status: 'pending', platformInstanceId: instance!.id });
   });
 
+  it('end an approval failed once its integration is deleted, instead of looking at it forever', async () => {
+    const { credentials } = platforms.feishu;
+    const created = await api.call('POST', '/v1/integrations', { body: { provider: 'feishu', name: `doomed ${randomBytes(3).toString('hex')}`, apiBaseUrl: sim.url, credentials } });
+    const started = await api.call('POST', '/v1/approvals', { body: { integrationId: created.body.id, title: 'Orphan', requester: named('feishu', 'requester'), stages: [{ approvers: [named('feishu', 'alice')] }] } });
+    expect(started.status, started.text).toBe(201);
+    expect((await api.call('DELETE', `/v1/integrations/${created.body.id}`)).status).toBe(204);
+    await sleep(400);
+    await api.runtime.reconcile();
+    expect(await read(started.body.id)).toMatchObject({ status: 'failed', endReason: 'its integration was deleted' });
+  });
+
   it('list approvals by status and integration', async () => {
     const page = await api.call('GET', `/v1/approvals?status=approved&integrationId=${integrationIds.dingtalk}&limit=100`);
     expect(page.status).toBe(200);
