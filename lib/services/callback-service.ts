@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { Credentials, Integration } from '../domain/integration.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError, PayloadTooLargeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { CallbackOutcome, CallbackRequest, CallbackResponse, PlatformEvent } from '../providers/callbacks/callback-types.ts';
-import { verifyDingtalkCallback } from '../providers/callbacks/dingtalk-callback.ts';
-import { verifyFeishuCallback } from '../providers/callbacks/feishu-callback.ts';
-import { verifyWecomCallback } from '../providers/callbacks/wecom-callback.ts';
+import { dingtalkCallbackMaxBytes, verifyDingtalkCallback } from '../providers/callbacks/dingtalk-callback.ts';
+import { feishuCallbackMaxBytes, verifyFeishuCallback } from '../providers/callbacks/feishu-callback.ts';
+import { verifyWecomCallback, wecomCallbackMaxBytes } from '../providers/callbacks/wecom-callback.ts';
 import type { CallbackEventRepository } from '../store/repository.ts';
 
 /**
@@ -17,12 +18,30 @@ export interface CallbackEventSink {
   defer(integration: Integration, event: PlatformEvent): Promise<void>;
 }
 
-const verifiers: Record<Integration['provider'], (request: CallbackRequest, credentials: Credentials) => CallbackOutcome> = {
-  feishu: (request, credentials) => verifyFeishuCallback(request, credentials as never),
-  lark: (request, credentials) => verifyFeishuCallback(request, credentials as never),
-  dingtalk: (request, credentials) => verifyDingtalkCallback(request, credentials as never),
-  wecom: (request, credentials) => verifyWecomCallback(request, credentials as never),
+/** Each platform's verifier, and the largest body it ever sends (refused with 413 before any crypto). */
+const receivers: Record<Integration['provider'], { verify: (request: CallbackRequest, credentials: Credentials) => CallbackOutcome; maxBodyBytes: number }> = {
+  feishu: { verify: (request, credentials) => verifyFeishuCallback(request, credentials as never), maxBodyBytes: feishuCallbackMaxBytes },
+  lark: { verify: (request, credentials) => verifyFeishuCallback(request, credentials as never), maxBodyBytes: feishuCallbackMaxBytes },
+  dingtalk: { verify: (request, credentials) => verifyDingtalkCallback(request, credentials as never), maxBodyBytes: dingtalkCallbackMaxBytes },
+  wecom: { verify: (request, credentials) => verifyWecomCallback(request, credentials as never), maxBodyBytes: wecomCallbackMaxBytes },
 };
+
+/** Event ids up to this length are stored as sent, readable in the table and the logs. */
+const readableEventIdLength = 128;
+/** No platform issues instance ids near this long (UUIDs, 20-digit numbers): a longer one is none of imhub's. */
+const maxInstanceIdLength = 256;
+
+/**
+ * A signature vouches for who sent an id, not for its size, and the id becomes part of a DynamoDB
+ * key (at most 2048 bytes): a long one is replaced by its SHA-256, the same for every repeat.
+ */
+const eventKeyOf = (id: string) => (id.length <= readableEventIdLength ? id : `sha256:${createHash('sha256').update(id, 'utf8').digest('hex')}`);
+
+/** The event as it may be stored and looked up: a bounded id, and no instance id that could not be one. */
+function bounded(event: PlatformEvent): PlatformEvent {
+  const { instanceId, ...rest } = event;
+  return { ...rest, id: eventKeyOf(event.id), ...(instanceId !== undefined && instanceId.length <= maxInstanceIdLength ? { instanceId } : {}) };
+}
 
 export interface CallbackServiceOptions {
   integrations: { require(id: string): Promise<Integration>; credentials(integration: Integration): Promise<Credentials>; noteCallbackSeen?(integration: Integration): Promise<void> };
@@ -47,10 +66,14 @@ export class CallbackService {
     });
     if (integration.kind !== 'app') throw new NotFoundError('no integration receives callbacks at this URL');
 
-    const outcome = verifiers[integration.provider](request, await this.options.integrations.credentials(integration));
+    const receiver = receivers[integration.provider];
+    if (request.rawBody.length > receiver.maxBodyBytes) {
+      throw new PayloadTooLargeError(`the body is ${request.rawBody.length} bytes; ${integration.provider} callbacks are at most ${receiver.maxBodyBytes} bytes`);
+    }
+    const outcome = receiver.verify(request, await this.options.integrations.credentials(integration));
     if (outcome.kind === 'handshake') return outcome.response;
 
-    const { event } = outcome;
+    const event = bounded(outcome.event);
     // The callback path works: the reconciler may then poll sparingly (DingTalk's call quota).
     await this.options.integrations.noteCallbackSeen?.(integration).catch(() => undefined);
     const claimed = await this.options.events.claim({ integrationId, eventId: event.id, eventType: event.type, now: request.now });

@@ -60,7 +60,9 @@ export type Fault =
   /** The platform acts, but the answer is lost on the way back: the caller sees this status. */
   | { kind: 'answer-lost'; status: number }
   /** An HTML page instead of JSON (DingTalk's IP throttling), with this status. */
-  | { kind: 'html'; status: number };
+  | { kind: 'html'; status: number }
+  /** A token endpoint's HTTP 200 that says ok but carries no token. */
+  | { kind: 'no-token' };
 
 export interface SimUser {
   name: string;
@@ -272,6 +274,7 @@ export class PlatformSimulator {
     if (fault?.kind === 'http') return send(fault.status, fault.status === 429 ? words.throttled : { message: 'injected' }, fault.headers);
     if (fault?.kind === 'code') return send(fault.status ?? 200, words.error(fault.code, fault.message ?? 'injected'), fault.headers);
     if (fault?.kind === 'answer-lost') answerLost = fault.status;
+    if (fault?.kind === 'no-token') return send(200, platform === 'dingtalk' ? {} : words.ok());
     if (fault?.kind === 'html') {
       response.writeHead(fault.status, { 'content-type': 'text/html' });
       return response.end('<html><body>访问过于频繁，请稍后再试</body></html>');

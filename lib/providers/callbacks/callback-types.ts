@@ -1,3 +1,5 @@
+import { BadRequestError } from '../../errors.ts';
+
 /** A callback request as the receiver sees it: nothing in it is trusted until verified. */
 export interface CallbackRequest {
   method: 'GET' | 'POST';
@@ -18,7 +20,7 @@ export interface CallbackResponse {
 
 /** A verified platform event, normalised enough for the approval layer to act on. */
 export interface PlatformEvent {
-  /** The platform's own id of this delivery's event: the dedupe key. */
+  /** The platform's own id of this delivery's event: the dedupe key (as sent; the callback service bounds it before storing). */
   id: string;
   /** The platform's event name, e.g. `approval_instance`, `bpms_task_change`, `sys_approval_change`. */
   type: string;
@@ -33,3 +35,18 @@ export type CallbackOutcome =
   | { kind: 'event'; event: PlatformEvent; response: CallbackResponse };
 
 export const jsonResponse = (body: unknown): CallbackResponse => ({ status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) });
+
+/**
+ * Parses JSON that must be an object. A signature proves who sent a payload, not its shape: a
+ * platform's key can sign `null` or `[]` as well as an event.
+ */
+export function parseJsonObject(text: string, what: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new BadRequestError(`${what} is not JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BadRequestError(`${what} is not a JSON object`);
+  return parsed as Record<string, unknown>;
+}

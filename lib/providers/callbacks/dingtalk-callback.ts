@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BadRequestError, UnauthorizedError } from '../../errors.ts';
 import { hexDigestEquals } from '../crypto/feishu-cipher.ts';
 import { CallbackCipherError, callbackDecrypt, callbackEncrypt, callbackSignature } from '../crypto/wx-biz-msg-crypt.ts';
-import { type CallbackOutcome, type CallbackRequest, type CallbackResponse, jsonResponse } from './callback-types.ts';
+import { type CallbackOutcome, type CallbackRequest, type CallbackResponse, jsonResponse, parseJsonObject } from './callback-types.ts';
 import { assertFresh } from './freshness.ts';
 
 export interface DingtalkCallbackCredentials {
@@ -12,6 +12,13 @@ export interface DingtalkCallbackCredentials {
   /** Accepted as receiver too, for corp-level subscriptions made with register_call_back. */
   corpId?: string;
 }
+
+/**
+ * The largest body accepted from DingTalk, checked before any crypto. An HTTP-push event is a flat
+ * JSON object (approval events are under 1 KB; contact events list at most a few hundred ids),
+ * sent as `{"encrypt"}` in base64, a third larger: 16 KB leaves ample room.
+ */
+export const dingtalkCallbackMaxBytes = 16 * 1024;
 
 const text = (value: unknown) => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined);
 
@@ -35,12 +42,7 @@ export function verifyDingtalkCallback(request: CallbackRequest, credentials: Di
   if (!signature || !timestamp || !nonce) throw new UnauthorizedError('signature, timestamp and nonce query parameters are required');
   assertFresh(timestamp, request.now, 'timestamp');
 
-  let encrypt: string | undefined;
-  try {
-    encrypt = text((JSON.parse(request.rawBody.toString('utf8')) as Record<string, unknown>)?.encrypt);
-  } catch {
-    throw new BadRequestError('the body is not JSON');
-  }
+  const encrypt = text(parseJsonObject(request.rawBody.toString('utf8'), 'the body').encrypt);
   if (!encrypt) throw new BadRequestError('the body has no "encrypt" field');
   if (!hexDigestEquals(signature, callbackSignature(credentials.token, timestamp, nonce, encrypt))) {
     throw new UnauthorizedError('the signature does not match');
@@ -54,12 +56,7 @@ export function verifyDingtalkCallback(request: CallbackRequest, credentials: Di
     if (error instanceof CallbackCipherError && error.reason === 'receiver') throw new UnauthorizedError('the event is addressed to another app or corp');
     throw new UnauthorizedError('the body does not decrypt with this integration’s aes_key');
   }
-  let payload: Record<string, unknown>;
-  try {
-    payload = JSON.parse(message) as Record<string, unknown>;
-  } catch {
-    throw new BadRequestError('the decrypted event is not JSON');
-  }
+  const payload = parseJsonObject(message, 'the decrypted event');
   const response = dingtalkSuccess(credentials, receiverId, request.now);
   const type = text(payload.EventType);
   if (!type) throw new BadRequestError('the event has no EventType');

@@ -1,6 +1,6 @@
 import { BadRequestError, UnauthorizedError } from '../../errors.ts';
 import { feishuDecrypt, feishuSignature, hexDigestEquals } from '../crypto/feishu-cipher.ts';
-import { type CallbackOutcome, type CallbackRequest, jsonResponse, type PlatformEvent } from './callback-types.ts';
+import { type CallbackOutcome, type CallbackRequest, jsonResponse, type PlatformEvent, parseJsonObject } from './callback-types.ts';
 import { assertFresh, feishuRetryWindowMs } from './freshness.ts';
 
 export interface FeishuCallbackCredentials {
@@ -9,18 +9,15 @@ export interface FeishuCallbackCredentials {
   verificationToken?: string;
 }
 
-const constantEquals = (a: string, b: string) => hexDigestEquals(Buffer.from(a).toString('hex'), Buffer.from(b).toString('hex'));
+/**
+ * The largest body accepted from Feishu/Lark, checked before any crypto. Approval events are under
+ * 2 KB, but a card action carries the card's form values and context (a card is at most 30 KB,
+ * "飞书卡片/常见问题"), and encryption adds a third (base64): 64 KB covers that with room. Message
+ * events (text up to 150 KB) are larger, but imhub subscribes to none.
+ */
+export const feishuCallbackMaxBytes = 64 * 1024;
 
-function parseJsonObject(text: string, what: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new BadRequestError(`${what} is not JSON`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BadRequestError(`${what} is not a JSON object`);
-  return parsed as Record<string, unknown>;
-}
+const constantEquals = (a: string, b: string) => hexDigestEquals(Buffer.from(a).toString('hex'), Buffer.from(b).toString('hex'));
 
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 const object = (value: unknown) => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined);

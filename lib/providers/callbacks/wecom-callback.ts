@@ -20,8 +20,20 @@ const xml = new XMLParser({
   isArray: (name) => repeated.has(name),
 });
 
+/**
+ * The largest body accepted from WeCom, checked before any crypto. An envelope is small, but a
+ * `sys_approval_change` carries the whole approval: every approver twice (SpRecord/Details and
+ * ProcessList/SubNodeList, ~300 bytes each) plus the comments. imhub's largest approval (10 stages
+ * of 50 approvers) comes to ~150 KB of XML, ~200 KB encrypted, so a smaller cap would refuse
+ * genuine events. It is safe because nothing is parsed before the signature is checked: an unsigned
+ * body costs one scan and one SHA-1.
+ */
+export const wecomCallbackMaxBytes = 256 * 1024;
+
+const declaresEntities = (source: string) => /<!DOCTYPE|<!ENTITY/i.test(source);
+
 function parseXml(source: string, what: string): Record<string, unknown> {
-  if (/<!DOCTYPE|<!ENTITY/i.test(source)) throw new BadRequestError(`${what} must not declare a DOCTYPE or entities`);
+  if (declaresEntities(source)) throw new BadRequestError(`${what} must not declare a DOCTYPE or entities`);
   try {
     const root = (xml.parse(source) as Record<string, unknown>).xml;
     if (typeof root !== 'object' || root === null) throw new Error('no <xml> root');
@@ -32,6 +44,30 @@ function parseXml(source: string, what: string): Record<string, unknown> {
 }
 
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+/**
+ * Takes `<Encrypt>` out of a POST envelope with two string searches and no XML parser: the
+ * signature covers only that value, so it is checked before a byte of the request is parsed, and
+ * nothing else in the envelope (ToUserName, AgentID: unsigned, repeated inside the ciphertext) is read.
+ */
+function encryptOf(envelope: string): string | undefined {
+  const start = envelope.indexOf('<Encrypt>');
+  const end = start < 0 ? -1 : envelope.indexOf('</Encrypt>', start);
+  if (end < 0) return undefined;
+  let value = envelope.slice(start + '<Encrypt>'.length, end).trim();
+  if (value.startsWith('<![CDATA[') && value.endsWith(']]>')) value = value.slice('<![CDATA['.length, -']]>'.length).trim();
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(value) ? value : undefined;
+}
+
+/**
+ * WeCom's URL check echoes a random number string. The same key encrypts every event, so an event's
+ * ciphertext replayed as `echostr` would come back decrypted: a plaintext with markup is an event
+ * envelope (all WeCom callbacks are XML), never an echo string, and is not answered.
+ */
+function echoOf(plain: string): string {
+  if (plain.includes('<')) throw new BadRequestError('echostr decrypts to a message, not to a URL check’s echo string; it is not answered');
+  return plain;
+}
 
 function decrypt(credentials: WecomCallbackCredentials, encrypt: string): string {
   try {
@@ -44,8 +80,8 @@ function decrypt(credentials: WecomCallbackCredentials, encrypt: string): string
 
 /**
  * WeCom: the GET URL check (answer the decrypted echostr, bare) and POST XML envelopes, both signed
- * with msg_signature over the encrypted value; the receiver id is the corpId. Events answer an
- * empty 200.
+ * with msg_signature over the encrypted value; the receiver id is the corpId. The signature is
+ * checked before anything is parsed or decrypted. Events answer an empty 200.
  */
 export function verifyWecomCallback(request: CallbackRequest, credentials: WecomCallbackCredentials): CallbackOutcome {
   const { msg_signature: signature, timestamp, nonce } = request.query;
@@ -63,11 +99,12 @@ export function verifyWecomCallback(request: CallbackRequest, credentials: Wecom
     // A '+' the platform left unencoded arrives decoded as a space; base64 has no spaces.
     const echostr = received.replace(/ /g, '+');
     verify(echostr);
-    return { kind: 'handshake', response: { status: 200, contentType: 'text/plain; charset=utf-8', body: decrypt(credentials, echostr) } };
+    return { kind: 'handshake', response: { status: 200, contentType: 'text/plain; charset=utf-8', body: echoOf(decrypt(credentials, echostr)) } };
   }
 
-  const envelope = parseXml(request.rawBody.toString('utf8'), 'the body');
-  const encrypt = text(envelope.Encrypt);
+  const envelope = request.rawBody.toString('utf8');
+  if (declaresEntities(envelope)) throw new BadRequestError('the body must not declare a DOCTYPE or entities');
+  const encrypt = encryptOf(envelope);
   if (!encrypt) throw new BadRequestError('the body has no <Encrypt> element');
   verify(encrypt);
   const payload = parseXml(decrypt(credentials, encrypt), 'the decrypted message');

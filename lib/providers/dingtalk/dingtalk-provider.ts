@@ -1,6 +1,7 @@
 import { dingtalkMessages } from './dingtalk-messages.ts';
 import { dingtalkApprovals } from './dingtalk-approvals.ts';
 import { type AppAdapter, type LookUpPerson, lookUpKey, unsupportedLookup } from '../app-provider.ts';
+import { ProviderError } from '../../errors.ts';
 import type { PlatformRules } from '../http-client.ts';
 
 /**
@@ -17,7 +18,7 @@ export const dingtalkRules: PlatformRules = {
     return undefined;
   },
   // 90018/90006/90005: QPS and per-minute limits; 90002: the API's global QPS ("如何处理钉钉服务端API限流");
-  // -1 busy; 15 and 88: legacy timeouts.
+  // -1 busy; 15: a legacy timeout.
   retryableCodes: new Set([90018, 90006, 90005, 90002, -1, 15, 'Forbidden.AccessDenied.QpsLimitForApi', 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi']),
   tokenExpiredCodes: new Set([40014, 42001, 'InvalidAuthentication']),
   // The org's monthly call quota (10,000 on standard editions) is used up ("如何处理钉钉服务端API限流").
@@ -32,12 +33,16 @@ export function dingtalkAdapter(bases: { api: string; oapi: string }, credential
     tokenName: 'accessToken',
     async fetchToken(http) {
       const started = Date.now();
-      const { body } = await http.call<{ accessToken: string; expireIn: number }>({
+      const { body } = await http.call<{ accessToken?: unknown; expireIn?: unknown }>({
         method: 'POST',
         url: `${bases.api}/v1.0/oauth2/accessToken`,
         body: { appKey: credentials.appKey, appSecret: credentials.appSecret },
         idempotent: true,
       });
+      // An HTTP 200 without a token (a proxy, a broken deployment) is the platform's failure, not a token.
+      if (typeof body?.accessToken !== 'string' || !body.accessToken || typeof body.expireIn !== 'number' || !(body.expireIn > 0)) {
+        throw new ProviderError('dingtalk', 'no_token', 'the token endpoint answered HTTP 200 without a usable accessToken and expireIn');
+      }
       return { token: body.accessToken, expiresAt: started + body.expireIn * 1000 };
     },
     // The new API (/v1.0/…) takes the token in a header, as the SDK sends it; the legacy oapi

@@ -2,6 +2,7 @@ import { feishuMessages } from './feishu-messages.ts';
 import { feishuApprovals } from './feishu-approvals.ts';
 import type { AppAdapter, LookUpPerson } from '../app-provider.ts';
 import { lookUpKey } from '../app-provider.ts';
+import { ProviderError } from '../../errors.ts';
 import type { PlatformRules } from '../http-client.ts';
 
 /** Feishu and Lark: the same API on two domains (`open.feishu.cn`, `open.larksuite.com`). */
@@ -29,12 +30,16 @@ export function feishuAdapter(platform: 'feishu' | 'lark', base: string, credent
     tokenName: 'tenant_access_token',
     async fetchToken(http) {
       const started = Date.now();
-      const { body } = await http.call<{ tenant_access_token: string; expire: number }>({
+      const { body } = await http.call<{ tenant_access_token?: unknown; expire?: unknown }>({
         method: 'POST',
         url: `${base}/open-apis/auth/v3/tenant_access_token/internal`,
         body: { app_id: credentials.appId, app_secret: credentials.appSecret },
         idempotent: true,
       });
+      // An HTTP 200 with code 0 but no token (a proxy, a broken deployment) is the platform's failure, not a token.
+      if (typeof body?.tenant_access_token !== 'string' || !body.tenant_access_token || typeof body.expire !== 'number' || !(body.expire > 0)) {
+        throw new ProviderError(platform, 'no_token', 'the token endpoint answered HTTP 200 without a usable tenant_access_token and expire');
+      }
       return { token: body.tenant_access_token, expiresAt: started + body.expire * 1000 };
     },
     authorize: (request, token) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } }),

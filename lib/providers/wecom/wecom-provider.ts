@@ -1,6 +1,7 @@
 import { wecomMessages } from './wecom-messages.ts';
 import { wecomApprovals } from './wecom-approvals.ts';
 import { type AppAdapter, type LookUpPerson, lookUpKey } from '../app-provider.ts';
+import { ProviderError } from '../../errors.ts';
 import type { PlatformRules } from '../http-client.ts';
 
 /** WeCom: `errcode` on every answer, the token in `?access_token=`. */
@@ -33,12 +34,16 @@ export function wecomAdapter(base: string, credentials: { corpId: string; secret
     tokenName: 'access_token',
     async fetchToken(http) {
       const started = Date.now();
-      const { body } = await http.call<{ access_token: string; expires_in: number }>({
+      const { body } = await http.call<{ access_token?: unknown; expires_in?: unknown }>({
         method: 'GET',
         url: `${base}/cgi-bin/gettoken`,
         query: { corpid: credentials.corpId, corpsecret: credentials.secret },
         idempotent: true,
       });
+      // An HTTP 200 with errcode 0 but no token (a proxy, a broken deployment) is the platform's failure, not a token.
+      if (typeof body?.access_token !== 'string' || !body.access_token || typeof body.expires_in !== 'number' || !(body.expires_in > 0)) {
+        throw new ProviderError('wecom', 'no_token', 'the token endpoint answered HTTP 200 without a usable access_token and expires_in');
+      }
       return { token: body.access_token, expiresAt: started + body.expires_in * 1000 };
     },
     authorize: (request, token) => ({ ...request, query: { ...request.query, access_token: token } }),
