@@ -12,7 +12,7 @@ export const handler = createApiHandler({
     operation(routes.createIntegration, async ({ body }) => ({ body: await services.integrations().create(body) })),
     operation(routes.listIntegrations, async ({ query }) => ({ body: await services.integrations().list(query) })),
     operation(routes.getIntegration, async ({ params }) => ({ body: await services.integrations().get(params.id) })),
-    operation(routes.updateIntegration, async ({ params, body }) => ({ body: await services.integrations().update(params.id, body) })),
+    operation(routes.updateIntegration, async ({ params, body, principal }) => ({ body: await services.integrations().update(params.id, body, principal) })),
     operation(routes.deleteIntegration, async ({ params }) => {
       await services.integrations().delete(params.id);
       return {};

@@ -54,6 +54,14 @@ export interface ImhubStackProps extends StackProps {
    * @default Architecture.ARM_64
    */
   architecture?: Architecture;
+  /**
+   * Bases an app's `apiBaseUrl` may use besides the platforms' official API hosts (open.feishu.cn,
+   * open.larksuite.com, api/oapi.dingtalk.com, qyapi.weixin.qq.com): https URLs of a proxy or private
+   * deployment, each allowing itself and the paths below it. The token fetch sends the app secret to the
+   * base, so list only servers you run. Context: `-c allowedApiBases=https://proxy.example.com,https://…`.
+   * @default [] (the official hosts only)
+   */
+  allowedApiBases?: string[];
 }
 
 /**
@@ -104,7 +112,12 @@ export class ImhubStack extends Stack {
 
     const api = new HttpApi(this, 'Api', { description: 'imhub HTTP API v1', createDefaultStage: false });
     const publicBaseUrl = props.publicBaseUrl ?? api.apiEndpoint;
-    const common = { TABLE_NAME: table.tableName, PUBLIC_BASE_URL: publicBaseUrl };
+    const allowedApiBases = checkedApiBases(props.allowedApiBases ?? []);
+    const common = {
+      TABLE_NAME: table.tableName,
+      PUBLIC_BASE_URL: publicBaseUrl,
+      ...(allowedApiBases.length > 0 ? { IMHUB_ALLOWED_API_BASES: allowedApiBases.join(',') } : {}),
+    };
 
     const functions: Record<FunctionGroup, ApiFunction> = {
       meta: new ApiFunction(this, 'MetaFunction', {
@@ -241,4 +254,14 @@ export class ImhubStack extends Stack {
   override get availabilityZones(): string[] {
     return [0, 1].map((index) => Fn.select(index, Fn.getAzs()));
   }
+}
+
+/** The allowed API bases as given, refused at synth when one is not an https URL (the functions would refuse it at start). */
+function checkedApiBases(bases: readonly string[]): string[] {
+  for (const base of bases) {
+    if (!URL.canParse(base) || new URL(base).protocol !== 'https:' || base.includes(',')) {
+      throw new Error(`allowedApiBases: ${base} is not an https URL such as https://proxy.example.com`);
+    }
+  }
+  return [...bases];
 }

@@ -31,14 +31,27 @@ const environment = z.object({
   IMHUB_DINGTALK_POLLING: z.enum(['sparing', 'normal']).default('sparing'),
   /** Multiplies the platforms' rate windows. Lower only for local tries and tests against the simulator. */
   IMHUB_RATE_WINDOW_SCALE: z.coerce.number().positive().max(1).default(1),
+  /**
+   * Bases an app's `apiBaseUrl` may use in AWS besides the platforms' official API hosts (a proxy, a
+   * private deployment): comma-separated https URLs, each allowing itself and the paths below it. The
+   * stack sets it from `-c allowedApiBases=…`. @default none: the official hosts only
+   */
+  IMHUB_ALLOWED_API_BASES: z
+    .string()
+    .default('')
+    .transform((list) => list.split(',').map((base) => base.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https$/, error: 'IMHUB_ALLOWED_API_BASES must list https URLs, separated by commas' }))),
 });
 
 export type Config = z.output<typeof environment>;
 
 let config: Config | undefined;
 
+/** Turns an environment into a `Config`; throws on a value it would otherwise misread. */
+export const parseConfig = (env: NodeJS.ProcessEnv): Config => environment.parse(env);
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  config ??= environment.parse(env);
+  config ??= parseConfig(env);
   return config;
 }
 

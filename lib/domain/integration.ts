@@ -18,6 +18,17 @@ export const defaultApiBaseUrls: Record<Provider, string> = {
   wecom: 'https://qyapi.weixin.qq.com',
 };
 
+/**
+ * The platforms' own API hosts: in AWS an app's apiBaseUrl must be one of these (any path) unless the
+ * operator allows more, since the token fetch sends the app secret there.
+ */
+export const officialApiBases: Record<Provider, readonly string[]> = {
+  feishu: ['https://open.feishu.cn'],
+  lark: ['https://open.larksuite.com'],
+  dingtalk: ['https://api.dingtalk.com', 'https://oapi.dingtalk.com'],
+  wecom: ['https://qyapi.weixin.qq.com'],
+};
+
 const text = (what: string, max = 512) =>
   z
     .string({ error: (issue) => (issue.input === undefined ? `${what} is required` : `${what} must be a string`) })

@@ -1,5 +1,57 @@
+import { lookup as dnsLookup } from 'node:dns';
+import type { LookupFunction } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isNonPublicAddress, type OutboundUrlPolicy, outboundUrlProblem } from '../domain/outbound-url.ts';
 import { ProviderError } from '../errors.ts';
+
+/** An outbound call imhub refused to make: its target is not a public address, or its URL breaks the policy. */
+export class OutboundRefusedError extends Error {
+  readonly code = 'EOUTBOUNDREFUSED';
+}
+
+/**
+ * A resolver that answers only public addresses. A name that resolves to any private, loopback or
+ * link-local address (a public-looking name pointed at 127.0.0.1, a DNS answer that changed after the
+ * URL was checked) fails the connection before it is made.
+ */
+export function publicAddressLookup(resolve: LookupFunction = (hostname, options, callback) => dnsLookup(hostname, options, callback)): LookupFunction {
+  return function lookupPublicAddress(hostname, options, callback) {
+    resolve(hostname, { ...options, all: true }, (error, found, family) => {
+      if (error) return callback(error, '');
+      const addresses = typeof found === 'string' ? [{ address: found, family: family ?? (found.includes(':') ? 6 : 4) }] : found;
+      const refused = addresses.find(({ address }) => isNonPublicAddress(address));
+      if (refused) return callback(new OutboundRefusedError(`${hostname} resolves to ${refused.address}, which is not a public address`), '');
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
+      if (options.all) callback(null, addresses);
+      else callback(null, first.address, first.family);
+    });
+  };
+}
+
+/**
+ * The fetch for every outbound call: platform APIs, group bots, approval webhooks. Locally it is plain
+ * fetch. In AWS it refuses a URL the outbound policy refuses (one stored before the policy tightened),
+ * and checks the address each connection goes to, not the name as written; redirects are never
+ * followed, so a redirect cannot lead past the check either.
+ */
+export function outboundFetch(policy: OutboundUrlPolicy, options: { lookup?: LookupFunction } = {}): typeof fetch {
+  if (policy.allowInsecure) return fetch;
+  let guarded: Promise<typeof fetch> | undefined;
+  // undici is the fetch Node ships, as a package: its Agent takes a resolver. Loaded on the first call.
+  const load = async () => {
+    const { Agent, fetch: undiciFetch } = await import('undici');
+    const dispatcher = new Agent({ connect: { lookup: publicAddressLookup(options.lookup) } });
+    return ((input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) =>
+      undiciFetch(input, { ...init, dispatcher, redirect: 'manual' })) as unknown as typeof fetch;
+  };
+  return async function fetchPublicOnly(input, init) {
+    const url = input instanceof Request ? input.url : String(input);
+    const problem = outboundUrlProblem(url, policy);
+    if (problem) throw new TypeError('fetch failed', { cause: new OutboundRefusedError(`the URL ${problem}`) });
+    return (await (guarded ??= load()))(input, init);
+  };
+}
 
 /** How one platform says "error", "slow down" and "your token is stale", all on HTTP 200 too. */
 export interface PlatformRules {
@@ -135,6 +187,11 @@ export class PlatformHttpClient {
         redirect: 'manual',
       });
     } catch (error) {
+      const refusedTarget = (error as { cause?: unknown }).cause;
+      if (refusedTarget instanceof OutboundRefusedError) {
+        // Not the platform's answer and not passing: trying again would be refused again.
+        throw new ProviderError(platform, 'network', `did not call ${url.host}: ${refusedTarget.message}`, { cause: error, statusCode: 502, repeatable: false });
+      }
       const timedOut = (error as Error).name === 'TimeoutError';
       const cause = (error as { cause?: { code?: string } }).cause?.code;
       // A refused connection never reached the platform, so even a send may be retried.

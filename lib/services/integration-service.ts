@@ -8,12 +8,15 @@ import {
   type Integration,
   type IntegrationView,
   mergeCredentials,
+  officialApiBases,
+  type Provider,
   splitCredentials,
   toIntegrationView,
   type UpdateIntegrationInput,
 } from '../domain/integration.ts';
-import { type OutboundUrlPolicy, outboundUrlProblem } from '../domain/outbound-url.ts';
-import { BadRequestError, ConflictError, type ErrorDetail, NotFoundError } from '../errors.ts';
+import type { Principal } from '../domain/api-key.ts';
+import { apiBaseUrlProblem, type OutboundUrlPolicy, outboundUrlProblem } from '../domain/outbound-url.ts';
+import { BadRequestError, ConflictError, type ErrorDetail, ForbiddenError, NotFoundError } from '../errors.ts';
 import type { IntegrationRepository, Page, PageRequest } from '../store/repository.ts';
 import type { SecretSealer } from '../secrets/sealer.ts';
 import { invalidInput, zodIssuesToDetails } from '../http/validation.ts';
@@ -22,6 +25,11 @@ export interface IntegrationServiceOptions {
   repository: IntegrationRepository;
   sealer: SecretSealer;
   urlPolicy: OutboundUrlPolicy;
+  /**
+   * Bases an app's apiBaseUrl may use in AWS besides the platform's official API hosts (IMHUB_ALLOWED_API_BASES).
+   * @default [] (the official hosts only)
+   */
+  allowedApiBases?: readonly string[];
   /** Base of callback URLs, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com`. */
   publicBaseUrl: string;
   now?: () => Date;
@@ -42,7 +50,7 @@ export class IntegrationService {
   }
 
   async create(input: CreateIntegrationInput): Promise<IntegrationView> {
-    this.checkUrls(input.apiBaseUrl, input.credentials);
+    this.checkUrls(input.provider, input.apiBaseUrl, input.credentials);
     const id = newIntegrationId();
     const { publicCredentials, secrets, secretHints } = splitCredentials(input.provider, input.kind, input.credentials);
     const at = this.now().toISOString();
@@ -73,8 +81,10 @@ export class IntegrationService {
     return { ...result, items: result.items.map((integration) => this.view(integration)) };
   }
 
-  async update(id: string, patch: UpdateIntegrationInput): Promise<IntegrationView> {
+  /** `caller` is whoever asked: moving apiBaseUrl takes the admin scope or the secrets again. @default no scopes */
+  async update(id: string, patch: UpdateIntegrationInput, caller: Pick<Principal, 'scopes'> = { scopes: [] }): Promise<IntegrationView> {
     const current = await this.require(id);
+    this.checkApiBaseUrlMove(current, patch, caller);
     const next: Integration = { ...current, version: current.version + 1, updatedAt: this.now().toISOString() };
     if (patch.name !== undefined) next.name = patch.name;
     if (patch.apiBaseUrl === null) delete next.apiBaseUrl;
@@ -99,7 +109,7 @@ export class IntegrationService {
         });
       }
     }
-    this.checkUrls(next.apiBaseUrl, credentials);
+    this.checkUrls(current.provider, next.apiBaseUrl, credentials);
     await this.options.repository.update(next, current);
     return this.view(next);
   }
@@ -174,15 +184,35 @@ export class IntegrationService {
     return Object.fromEntries(Object.entries(parsed.data).filter((entry): entry is [string, string] => entry[1] !== undefined));
   }
 
-  /** Applies the outbound URL policy (https and public addresses in AWS) to every URL imhub will call. */
-  private checkUrls(apiBaseUrl: string | undefined, credentials: Credentials | undefined) {
+  /**
+   * The next token fetch sends the stored secrets to a new apiBaseUrl, so moving it takes the admin
+   * scope or every stored secret in the same request (new or the same values): a secret can be
+   * replaced, never read. Removing the override (back to the official host) needs neither.
+   */
+  private checkApiBaseUrlMove(current: Integration, patch: UpdateIntegrationInput, caller: Pick<Principal, 'scopes'>) {
+    if (current.kind !== 'app' || patch.apiBaseUrl === undefined || patch.apiBaseUrl === null || patch.apiBaseUrl === current.apiBaseUrl) return;
+    if (caller.scopes.includes('admin')) return;
+    const stored = credentialSpec(current.provider, current.kind).secretFields.filter((field) => field in current.secretHints);
+    const missing = stored.filter((field) => patch.credentials?.[field] === undefined);
+    if (missing.length === 0) return;
+    throw new ForbiddenError(
+      `changing apiBaseUrl needs the admin scope or the credentials again: send ${missing.map((field) => `credentials.${field}`).join(', ')} in the same request`,
+      { details: missing.map((field) => ({ path: `credentials.${field}`, message: `${field} is required to change apiBaseUrl without the admin scope` })) },
+    );
+  }
+
+  /**
+   * Applies the outbound URL policy (https and public addresses in AWS) to every URL imhub will call,
+   * and, in AWS, keeps apiBaseUrl to the platform's official hosts and the operator's allowed bases.
+   */
+  private checkUrls(provider: Provider, apiBaseUrl: string | undefined, credentials: Credentials | undefined) {
     const details: ErrorDetail[] = [];
-    const check = (path: string, url: string | undefined) => {
-      const problem = url === undefined ? undefined : outboundUrlProblem(url, this.options.urlPolicy);
+    const check = (path: string, problem: string | undefined) => {
       if (problem) details.push({ path, message: `${path.split('.').pop()} ${problem}` });
     };
-    check('apiBaseUrl', apiBaseUrl);
-    check('credentials.url', credentials?.url);
+    const allowedBases = [...officialApiBases[provider], ...(this.options.allowedApiBases ?? [])];
+    check('apiBaseUrl', apiBaseUrl === undefined ? undefined : apiBaseUrlProblem(apiBaseUrl, allowedBases, this.options.urlPolicy));
+    check('credentials.url', credentials?.url === undefined ? undefined : outboundUrlProblem(credentials.url, this.options.urlPolicy));
     if (details.length) throw invalidInput('request body', details);
   }
 

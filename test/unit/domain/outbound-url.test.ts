@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isNonPublicAddress, outboundUrlProblem } from '../../../lib/domain/outbound-url.ts';
+import { apiBaseUrlProblem, isNonPublicAddress, outboundUrlProblem } from '../../../lib/domain/outbound-url.ts';
 
 const aws = { allowInsecure: false };
 const local = { allowInsecure: true };
@@ -48,5 +48,35 @@ describe('isNonPublicAddress', () => {
     expect(isNonPublicAddress('100.64.0.1')).toBe(true);
     expect(isNonPublicAddress('fd00::1')).toBe(true);
     expect(isNonPublicAddress('example.com')).toBe(false);
+  });
+});
+
+describe('apiBaseUrlProblem', () => {
+  const feishu = ['https://open.feishu.cn'];
+  it('in AWS accepts an allowed base and the paths below it, whatever the case or default port', () => {
+    for (const url of ['https://open.feishu.cn', 'https://OPEN.feishu.cn:443/', 'https://open.feishu.cn/any/path']) expect(apiBaseUrlProblem(url, feishu, aws), url).toBeUndefined();
+    expect(apiBaseUrlProblem('https://gw.example.com/im/feishu', ['https://gw.example.com/im'], aws)).toBeUndefined();
+  });
+
+  it('in AWS refuses another host, port or path, naming what is allowed', () => {
+    for (const url of ['https://open.feishu.cn.evil.example', 'https://open.feishu.cn:8443', 'https://evil.example/open.feishu.cn']) {
+      expect(apiBaseUrlProblem(url, feishu, aws), url).toContain('must be https://open.feishu.cn');
+    }
+    expect(apiBaseUrlProblem('https://gw.example.com/imx', ['https://gw.example.com/im'], aws)).toContain('allowedApiBases');
+  });
+
+  it('applies the outbound URL policy first, and only that locally', () => {
+    expect(apiBaseUrlProblem('http://open.feishu.cn', feishu, aws)).toBe('must use https');
+    expect(apiBaseUrlProblem('http://127.0.0.1:4010', feishu, local)).toBeUndefined();
+  });
+});
+
+describe('isNonPublicAddress and IPv6 forms that carry an IPv4 address', () => {
+  it.each(['::127.0.0.1', '::ffff:0:a00:1', '64:ff9b::c0a8:1', '2002:a00:1::', '2001:0:0:0:0:0:80ff:fffe'])('sees the private IPv4 inside %s', (address) => {
+    expect(isNonPublicAddress(address)).toBe(true);
+  });
+
+  it('lets the same forms through when they carry a public address', () => {
+    for (const address of ['64:ff9b::808:808', '2002:808:808::', '::ffff:8.8.8.8']) expect(isNonPublicAddress(address), address).toBe(false);
   });
 });
