@@ -9,8 +9,8 @@ export const handler = createApiHandler({
   logger,
   authenticator,
   operations: [
-    operation(routes.createApproval, async ({ body }) => {
-      const { approval, created } = await services.approvals().create(body);
+    operation(routes.createApproval, async ({ body, principal }) => {
+      const { approval, created } = await services.approvals().create(body, principal);
       return { body: approval, status: created ? 201 : 200 };
     }),
     operation(routes.listApprovals, async ({ query }) => ({ body: await services.approvals().list(query) })),

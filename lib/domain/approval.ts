@@ -164,6 +164,8 @@ export interface ApprovalRecord extends ApprovalState {
   /** The platform's instance, once created, and the definition it was made from. */
   platform?: { instanceId: string; definition: string; url?: string };
   idempotencyKey?: string;
+  /** With an idempotency key: the hash of the request that made it (`requestHash`); absent on records made before it was kept. */
+  requestHash?: string;
   /** Where start and end messages go. */
   notify?: { integrationId: string; to?: NotificationTargets };
   /** The messages of `notify` already handed to the notifications outbox. */

@@ -183,7 +183,8 @@ export const routes = {
     group: 'integrations',
     auth: ['integrations:write'],
     tag: 'integrations',
-    summary: 'Prove the credentials work now: an app fetches a fresh token; a group bot sends a test message to its group',
+    summary:
+      'Prove the credentials work now: an app fetches a fresh token; a group bot sends a test message to its group, which takes a slot of the bot’s rate window like any message (a full window is a 429 with Retry-After, and the platform is not called)',
     params: idParams,
     success: {
       status: 200,
@@ -231,7 +232,8 @@ export const routes = {
     group: 'approvals',
     auth: ['approvals:write'],
     tag: 'approvals',
-    summary: 'Start an approval in the platform’s own approval app. The same idempotencyKey returns the same approval (200) and never makes a second instance.',
+    summary:
+      'Start an approval in the platform’s own approval app. A request with notify sends messages, so its key also needs notifications:send (or admin), else 403. The same idempotencyKey with the same body returns the same approval (200) and never makes a second instance; with a different body it is a 409 idempotency_conflict.',
     body: createApprovalBody,
     success: { status: 201, description: 'Started (200 when an idempotencyKey was seen before)', schema: approvalView },
   }),
@@ -283,7 +285,7 @@ export const routes = {
     auth: ['notifications:send'],
     tag: 'notifications',
     summary:
-      'Send one message to chats and users of an app, or to a group bot. One delivery per target; sends beyond a platform rate limit are queued and go out as the limit allows.',
+      'Send one message to chats and users of an app, or to a group bot. One delivery per target; sends beyond a platform rate limit are queued and go out as the limit allows. The same idempotencyKey with a different body is a 409 idempotency_conflict.',
     body: createNotificationBody,
     success: { status: 201, description: 'Accepted, with each delivery sent, queued or failed (200 when an idempotencyKey was seen before)', schema: notificationView },
   }),

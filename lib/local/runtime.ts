@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { parseApiKey } from '../domain/api-key.ts';
 import type { FunctionGroup } from '../http/contract.ts';
 import { allRoutes } from '../http/routes.ts';
 import { ensureTable } from '../store/ensure-table.ts';
@@ -55,6 +56,13 @@ function loadOrCreateToken(file: string | undefined): string {
  * each function, so it runs once per process.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  // Such a token is taken for an API key, looked up among the keys, and never matches: the admin
+  // would be locked out without a word. The value is a credential, so it is not repeated.
+  if (options.apiToken !== undefined && parseApiKey(options.apiToken)) {
+    throw new Error(
+      'API_TOKEN has the shape of a generated API key (imh_<16 characters>_<43 characters>), which is looked up as a key and would never let the admin in: pick another value, e.g. `openssl rand -hex 32`',
+    );
+  }
   const inMemory = options.inMemory ?? false;
   const dataDir = inMemory ? mkdtempSync(join(tmpdir(), 'imhub-')) : resolve(options.dataDir ?? '.imhub');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });

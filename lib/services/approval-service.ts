@@ -13,6 +13,8 @@ import {
   webhookBackoffMs,
   webhookRetryWindowMs,
 } from '../domain/approval.ts';
+import { hasAnyScope, type Principal, type Scope } from '../domain/api-key.ts';
+import { requestHash, sameRequest } from '../domain/request-hash.ts';
 import { type CheckPlan, callbacksArriveWithinMs, checkPlan, type DingtalkPolling } from '../domain/check-plan.ts';
 import { type OutboundUrlPolicy, outboundUrlProblem } from '../domain/outbound-url.ts';
 import { webhookSignature } from '../domain/webhook-signature.ts';
@@ -20,7 +22,7 @@ import type { SecretSealer } from '../secrets/sealer.ts';
 import { invalidInput } from '../http/validation.ts';
 import type { Integration } from '../domain/integration.ts';
 import type { CreateNotificationInput, MessageLevel } from '../domain/message.ts';
-import { BadRequestError, ConflictError, HttpError, NotFoundError, ProviderError } from '../errors.ts';
+import { BadRequestError, ConflictError, ForbiddenError, HttpError, NotFoundError, ProviderError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { PlatformEvent } from '../providers/callbacks/callback-types.ts';
 import type { ApprovalOperations, ApprovalSpec } from '../providers/port.ts';
@@ -64,6 +66,17 @@ export interface ApprovalServiceOptions {
   timeoutGraceMs?: number;
 }
 
+/** What a key needs, besides approvals:write, to start an approval with `notify`: the scope of POST /v1/notifications. */
+export const notifyScopes: readonly Scope[] = ['notifications:send'];
+
+/** The approval an idempotency key made, when `hash` is the request that made it; else a 409 `idempotency_conflict`. */
+function repeatOf(approval: ApprovalRecord, hash: string): ApprovalRecord {
+  if (sameRequest(approval.requestHash, hash)) return approval;
+  throw new ConflictError(`idempotencyKey "${approval.idempotencyKey}" was already used with a different request; repeat that request unchanged, or use a new idempotencyKey`, {
+    code: 'idempotency_conflict',
+  });
+}
+
 export const newApprovalId = () => `apr_${randomBytes(15).toString('base64url').replace(/[-_]/g, 'x')}`;
 
 /** Which approval a platform event is about: the instance id the receivers extract. */
@@ -92,12 +105,25 @@ export class ApprovalService implements CallbackEventSink {
     this.leaseMs = options.leaseMs ?? 60_000;
   }
 
-  async create(input: CreateApprovalInput): Promise<{ approval: ApprovalView; created: boolean }> {
+  /**
+   * `caller` is the API key behind the request: `notify` sends messages to chats, people or a
+   * bot's group, so it needs what POST /v1/notifications needs (checked before anything is read
+   * or stored).
+   */
+  async create(input: CreateApprovalInput, caller: Principal | undefined): Promise<{ approval: ApprovalView; created: boolean }> {
+    if (input.notify && !(caller && hasAnyScope(caller, notifyScopes))) {
+      throw new ForbiddenError(`this API key lacks the scope for notify: the start and end messages need ${notifyScopes.join(' or ')} (or admin); leave out notify or use a key with that scope`, {
+        details: { field: 'notify', requiredScopes: ['admin', ...notifyScopes] },
+      });
+    }
     const integration = await this.options.integrations.requireReferenced(input.integrationId);
-    // A repeated request returns what the first one made, without asking the platform again.
+    // A repeated request returns what the first one made, without asking the platform again; the
+    // same key with another request is a conflict, never the first request's approval.
+    // The webhook's secret stays out of the hash: nothing derived from a secret is stored in the clear.
+    const hash = requestHash(input.webhook ? { ...input, webhook: { url: input.webhook.url } } : input);
     if (input.idempotencyKey) {
       const earlier = await this.options.approvals.byIdempotencyKey(integration.id, input.idempotencyKey);
-      if (earlier) return { approval: toApprovalView(earlier), created: false };
+      if (earlier) return { approval: toApprovalView(repeatOf(earlier, hash)), created: false };
     }
     const provider = await this.options.providers.providerOf(integration);
     if (!provider.approvals) throw new BadRequestError('approvals need an app integration; a group bot cannot run them', { code: 'not_an_app' });
@@ -130,7 +156,7 @@ export class ApprovalService implements CallbackEventSink {
       decisions: [],
       timeoutAt: new Date(now.getTime() + input.timeoutSeconds * 1000).toISOString(),
       onTimeout: input.onTimeout,
-      ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+      ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey, requestHash: hash } : {}),
       ...(notify ? { notify } : {}),
       ...(input.webhook
         ? {
@@ -150,7 +176,7 @@ export class ApprovalService implements CallbackEventSink {
       updatedAt: now.toISOString(),
     };
     const { created, approval } = await this.options.approvals.create(record);
-    if (!created) return { approval: toApprovalView(approval), created: false };
+    if (!created) return { approval: toApprovalView(repeatOf(approval, hash)), created: false };
     return { approval: toApprovalView(await this.start(integration, provider.approvals, approval)), created: true };
   }
 

@@ -1,6 +1,7 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { loadConfig, required } from '../config.ts';
 import { logger } from '../log.ts';
+import { outboundFetch } from '../providers/http-client.ts';
 import { TokenCache } from '../providers/token-cache.ts';
 import { KmsSecretSealer } from '../secrets/kms-sealer.ts';
 import { LocalSecretSealer } from '../secrets/local-sealer.ts';
@@ -47,6 +48,7 @@ const integrations = once(
       repository: new DynamoIntegrationRepository(dynamoDocumentClient(), required('TABLE_NAME')),
       sealer: sealer(),
       urlPolicy: { allowInsecure: loadConfig().IMHUB_RUNTIME === 'local' },
+      allowedApiBases: loadConfig().IMHUB_ALLOWED_API_BASES,
       publicBaseUrl: required('PUBLIC_BASE_URL'),
     }),
 );
@@ -56,6 +58,11 @@ const providers = once(
     new ProviderService({
       integrations: integrations(),
       tokens: new TokenCache({ store: new DynamoTokenStore(dynamoDocumentClient(), required('TABLE_NAME'), sealer()) }),
+      // A group bot's verify posts a message: it takes a slot of the bot's window, as notifications do.
+      rateLimits: new DynamoRateLimitStore(dynamoDocumentClient(), required('TABLE_NAME')),
+      rateWindowScale: loadConfig().IMHUB_RATE_WINDOW_SCALE,
+      // In AWS every platform and bot call checks the address it connects to.
+      http: { fetch: outboundFetch({ allowInsecure: loadConfig().IMHUB_RUNTIME === 'local' }) },
     }),
 );
 
@@ -87,6 +94,7 @@ const approvals = once(
       dingtalkPolling: loadConfig().IMHUB_DINGTALK_POLLING,
       leaseMs: loadConfig().IMHUB_LEASE_MS,
       webhookFirstRetryMs: loadConfig().IMHUB_WEBHOOK_FIRST_RETRY_MS,
+      fetch: outboundFetch({ allowInsecure: loadConfig().IMHUB_RUNTIME === 'local' }),
     }),
 );
 

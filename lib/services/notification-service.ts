@@ -7,7 +7,8 @@ import {
   type RenderableMessage,
 } from '../domain/message.ts';
 import { botLimits, feishuTargetLimits, type RateWindow, scaleWindows } from '../domain/rate-limit.ts';
-import { BadRequestError, NotFoundError, ProviderError } from '../errors.ts';
+import { requestHash, sameRequest } from '../domain/request-hash.ts';
+import { BadRequestError, ConflictError, NotFoundError, ProviderError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Person } from '../providers/port.ts';
 import type { NotificationRecord, NotificationRepository, RateLimitStore } from '../store/repository.ts';
@@ -29,6 +30,14 @@ export interface NotificationServiceOptions {
 
 export const newNotificationId = () => `ntf_${randomBytes(15).toString('base64url').replace(/[-_]/g, 'x')}`;
 
+/** The notification an idempotency key made, when `hash` is the request that made it; else a 409 `idempotency_conflict`. */
+function repeatOf(notification: NotificationRecord, hash: string): NotificationRecord {
+  if (sameRequest(notification.requestHash, hash)) return notification;
+  throw new ConflictError(`idempotencyKey "${notification.idempotencyKey}" was already used with a different request; repeat that request unchanged, or use a new idempotencyKey`, {
+    code: 'idempotency_conflict',
+  });
+}
+
 /** Throttled sends are retried this many times (spread by the limiter and backoff) before a delivery fails. */
 const maxAttempts = 8;
 
@@ -47,9 +56,11 @@ export class NotificationService {
 
   async create(input: CreateNotificationInput): Promise<{ notification: NotificationView; created: boolean }> {
     const integration = await this.options.integrations.requireReferenced(input.integrationId);
+    // The same key with another request is a conflict, never the first request's notification.
+    const hash = requestHash(input);
     if (input.idempotencyKey) {
       const earlier = await this.options.notifications.byIdempotencyKey(integration.id, input.idempotencyKey);
-      if (earlier) return { notification: toNotificationView(earlier), created: false };
+      if (earlier) return { notification: toNotificationView(repeatOf(earlier, hash)), created: false };
     }
     const provider = await this.options.providers.providerOf(integration);
     const to = input.to ?? { chatIds: [], userIds: [], emails: [], mobiles: [] };
@@ -82,13 +93,13 @@ export class NotificationService {
       message: input.message,
       mentionUserIds,
       deliveries: deliveries.map((delivery) => ({ ...delivery, nextAttemptAt: at })),
-      ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+      ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey, requestHash: hash } : {}),
       version: 1,
       createdAt: at,
       updatedAt: at,
     };
     const { created, notification } = await this.options.notifications.create(record);
-    if (!created) return { notification: toNotificationView(notification), created: false };
+    if (!created) return { notification: toNotificationView(repeatOf(notification, hash)), created: false };
     return { notification: toNotificationView(await this.dispatch(notification, integration)), created: true };
   }
 
@@ -133,7 +144,7 @@ export class NotificationService {
       if (!claimed) return (await this.options.notifications.get(current.id)) ?? current;
       current = claimed;
       // The rate window is taken last, right before the send, so the platform sees the send when we counted it.
-      const limit = this.limitFor(integration, delivery);
+      const limit = sendRateLimit(integration, delivery.platformTarget, this.options.rateWindowScale ?? 1);
       const waitUntil = limit && (await this.options.rateLimits.acquire(limit.key, limit.windows, this.now().getTime()));
       if (waitUntil !== undefined) {
         current = (await this.change(current, index, { ...delivery, nextAttemptAt: new Date(waitUntil).toISOString() })) ?? current;
@@ -168,15 +179,6 @@ export class NotificationService {
     return current;
   }
 
-  private limitFor(integration: Integration, delivery: Delivery): { key: string; windows: RateWindow[] } | undefined {
-    const scale = this.options.rateWindowScale ?? 1;
-    if (integration.kind === 'webhook') return { key: `bot:${integration.id}`, windows: scaleWindows(botLimits[integration.provider] ?? [], scale) };
-    if ((integration.provider === 'feishu' || integration.provider === 'lark') && 'chatId' in delivery.platformTarget) {
-      return { key: `chat:${integration.id}:${delivery.platformTarget.chatId}`, windows: scaleWindows(feishuTargetLimits, scale) };
-    }
-    return undefined;
-  }
-
   private async change(record: NotificationRecord, index: number, delivery: Delivery): Promise<NotificationRecord | undefined> {
     const next: NotificationRecord = {
       ...record,
@@ -186,6 +188,18 @@ export class NotificationService {
     };
     return (await this.options.notifications.save(next, record)) ? next : undefined;
   }
+}
+
+/**
+ * The rate window a post to `target` takes, if any: a group bot's own window (whatever it posts,
+ * a verify's test message included), or a Feishu/Lark chat's.
+ */
+export function sendRateLimit(integration: Integration, target: Delivery['platformTarget'], scale: number): { key: string; windows: RateWindow[] } | undefined {
+  if (integration.kind === 'webhook') return { key: `bot:${integration.id}`, windows: scaleWindows(botLimits[integration.provider] ?? [], scale) };
+  if ((integration.provider === 'feishu' || integration.provider === 'lark') && 'chatId' in target) {
+    return { key: `chat:${integration.id}:${target.chatId}`, windows: scaleWindows(feishuTargetLimits, scale) };
+  }
+  return undefined;
 }
 
 const queued = (target: string, platformTarget: Delivery['platformTarget']): Delivery => ({ target, platformTarget, status: 'queued', attempts: 0 });

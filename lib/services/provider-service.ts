@@ -1,16 +1,26 @@
 import { nextMonthInChina } from '../domain/check-plan.ts';
 import type { Integration } from '../domain/integration.ts';
-import { ProviderError, VerificationFailedError } from '../errors.ts';
+import { ProviderError, TooManyRequestsError, VerificationFailedError } from '../errors.ts';
 import type { HttpClientOptions } from '../providers/http-client.ts';
 import type { ImProvider, VerifyResult } from '../providers/port.ts';
 import { providerFor } from '../providers/provider-factory.ts';
 import type { TokenCache } from '../providers/token-cache.ts';
+import type { RateLimitStore } from '../store/repository.ts';
 import type { IntegrationService } from './integration-service.ts';
+import { sendRateLimit } from './notification-service.ts';
 
 /** Turns integrations into providers (credentials opened, tokens shared) and runs verify. */
 export class ProviderService {
   constructor(
-    private readonly options: { integrations: IntegrationService; tokens: TokenCache; http?: HttpClientOptions },
+    private readonly options: {
+      integrations: IntegrationService;
+      tokens: TokenCache;
+      /** The send windows messages take: a group bot's verify posts a message, so it takes a slot too. */
+      rateLimits: RateLimitStore;
+      /** Multiplies every rate window, as for notifications. @default 1 */
+      rateWindowScale?: number;
+      http?: HttpClientOptions;
+    },
   ) {}
 
   async providerOf(integration: Integration): Promise<ImProvider> {
@@ -26,11 +36,14 @@ export class ProviderService {
   /**
    * Proves the integration's credentials against the platform now. A platform refusal (a code on
    * its answer) is the user's to fix: 422 with the platform's code and message. An unreachable or
-   * failing platform stays a 502/504.
+   * failing platform stays a 502/504. A group bot's verify posts a message, so it takes a slot of
+   * the bot's window like any message: with the window full it is a 429 saying when the bot can
+   * take one, and the platform is not called.
    */
   async verify(id: string): Promise<VerifyResult & { integrationId: string; checkedAt: string }> {
     const integration = await this.options.integrations.require(id);
     const provider = await this.providerOf(integration);
+    if (integration.kind === 'webhook') await this.takeBotSlot(integration);
     try {
       return { ...(await provider.verify()), integrationId: id, checkedAt: new Date().toISOString() };
     } catch (error) {
@@ -42,5 +55,18 @@ export class ProviderService {
       }
       throw error;
     }
+  }
+
+  private async takeBotSlot(integration: Integration): Promise<void> {
+    const limit = sendRateLimit(integration, { group: true }, this.options.rateWindowScale ?? 1);
+    if (!limit) return;
+    const now = Date.now();
+    const freeAt = await this.options.rateLimits.acquire(limit.key, limit.windows, now);
+    if (freeAt === undefined) return;
+    const seconds = Math.max(1, Math.ceil((freeAt - now) / 1000));
+    throw new TooManyRequestsError(`this group bot has sent as many messages as the platform allows for now; it can take one (and a verify) again in ${seconds} s`, {
+      headers: { 'retry-after': String(seconds) },
+      details: { retryAt: new Date(freeAt).toISOString() },
+    });
   }
 }

@@ -182,33 +182,47 @@ export class DynamoIntegrationRepository implements IntegrationRepository {
     }
   }
 
+  /**
+   * Deletes exactly the version it was given, with that version's name lock. A failed condition
+   * means a concurrent change (a rename moves the lock): the integration is read again and the
+   * delete finished on what is stored now. Only an integration that is really gone is a 404.
+   */
   async delete(integration: Integration): Promise<void> {
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: this.tableName,
-                Key: keys.integration(integration.id),
-                ConditionExpression: 'attribute_exists(pk)',
+    let current: Integration | undefined = integration;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Delete: {
+                  TableName: this.tableName,
+                  Key: keys.integration(current.id),
+                  ConditionExpression: '#version = :expected',
+                  ExpressionAttributeNames: { '#version': 'version' },
+                  ExpressionAttributeValues: { ':expected': current.version },
+                },
               },
-            },
-            {
-              Delete: {
-                TableName: this.tableName,
-                Key: keys.integrationName(integration.name),
-                ConditionExpression: 'integrationId = :id',
-                ExpressionAttributeValues: { ':id': integration.id },
+              {
+                Delete: {
+                  TableName: this.tableName,
+                  Key: keys.integrationName(current.name),
+                  // Never another integration's lock; a lock already missing does not block the delete.
+                  ConditionExpression: 'attribute_not_exists(pk) OR integrationId = :id',
+                  ExpressionAttributeValues: { ':id': current.id },
+                },
               },
-            },
-          ],
-        }),
-      );
-    } catch (error) {
-      if (failedConditions(error)?.length) throw new NotFoundError(`integration ${integration.id} does not exist`);
-      throw error;
+            ],
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!failedConditions(error)?.length) throw error;
+      }
+      current = await this.get(integration.id);
+      if (!current) throw new NotFoundError(`integration ${integration.id} does not exist`);
     }
+    throw new ConflictError('the integration kept changing while it was being deleted; repeat the delete', { code: 'version_conflict' });
   }
 }
 

@@ -26,7 +26,11 @@ export interface IntegrationRepository {
    * the name changed. Throws ConflictError on a lost race or a taken name, NotFoundError when gone.
    */
   update(next: Integration, previous: Integration): Promise<void>;
-  /** Deletes the integration and its name lock; false when it did not exist. */
+  /**
+   * Deletes the integration and its name lock. When it changed since `integration` was read (a
+   * rename), deletes what is stored now. Throws NotFoundError when it is gone, ConflictError
+   * (`version_conflict`) when it keeps changing.
+   */
   delete(integration: Integration): Promise<void>;
 }
 
@@ -126,6 +130,8 @@ export interface NotificationRecord {
   mentionUserIds: string[];
   deliveries: Delivery[];
   idempotencyKey?: string;
+  /** With an idempotency key: the hash of the request that made it (`requestHash`); absent on records made before it was kept. */
+  requestHash?: string;
   version: number;
   createdAt: string;
   updatedAt: string;

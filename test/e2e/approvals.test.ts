@@ -148,10 +148,12 @@ describe.each(Object.keys(platforms) as Name[])('%s approvals', (name) => {
 
   it('return the same approval for the same idempotency key, with one platform instance', async () => {
     const key = `deploy-${randomBytes(4).toString('hex')}`;
+    // A repeat is the same request: same key, same body (another body is a 409, test/security/idempotency-conflict.test.ts).
+    const repeat = { idempotencyKey: key, title: `Deploy ${key} to production` };
     const before = sim.approvals.instances.size;
-    const first = await start(name, [{ mode: 'any', approvers: ['alice'] }], { idempotencyKey: key });
+    const first = await start(name, [{ mode: 'any', approvers: ['alice'] }], repeat);
     const lookups = sim.count(`${platforms[name].sim}.lookup`);
-    const [second, third] = await Promise.all([1, 2].map(() => start(name, [{ mode: 'any', approvers: ['alice'] }], { idempotencyKey: key })));
+    const [second, third] = await Promise.all([1, 2].map(() => start(name, [{ mode: 'any', approvers: ['alice'] }], repeat)));
     expect([first.status, second!.status, third!.status]).toEqual([201, 200, 200]);
     expect(second!.body.id).toBe(first.body.id);
     expect(third!.body.id).toBe(first.body.id);

@@ -103,8 +103,8 @@ describe('notifications, across platforms', () => {
     const { id, simBot } = await bot('dingtalk', 'SECburstsecret000001');
     const answers = await Promise.all(Array.from({ length: 50 }, (_, index) => notify(id, { message: { text: `message ${index}` } })));
     expect(answers.every((answer) => answer.status === 201)).toBe(true);
-    const queued = answers.filter((answer) => answer.body.status === 'pending').length;
-    expect(queued).toBe(30);
+    // How many leave at once depends on how fast this machine takes 50 requests in (the window
+    // slides meanwhile), so no count of queued ones is asserted: the pacing below must hold at any speed.
     for (const answer of answers) expect((await drain(answer.body.id)).status).toBe('sent');
     expect(simBot.sent).toHaveLength(50);
     expect(simBot.throttled).toBe(0);
