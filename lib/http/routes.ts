@@ -160,7 +160,8 @@ export const routes = {
     group: 'integrations',
     auth: ['integrations:write'],
     tag: 'integrations',
-    summary: 'Rename, change apiBaseUrl, or replace credential fields (a secret can be replaced, never read)',
+    summary:
+      'Rename, change apiBaseUrl, or replace credential fields (a secret can be replaced, never read). Moving an app to another apiBaseUrl needs the admin scope or every stored secret in the same request (403 otherwise), since the next token fetch sends them there; in AWS the base must be the platform’s official host or one the operator allowed (400 otherwise).',
     params: idParams,
     body: updateIntegrationBody,
     success: { status: 200, description: 'The updated integration', schema: integrationView },
