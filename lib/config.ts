@@ -23,7 +23,15 @@ const environment = z.object({
    */
   IMHUB_LEASE_MS: z.coerce.number().int().min(100).default(60_000),
   /** First webhook retry delay in ms (then doubling). Lower only for local tries and tests. */
-  IMHUB_WEBHOOK_FIRST_RETRY_MS: z.coerce.number().int().min(0).default(30_000),
+  IMHUB_WEBHOOK_FIRST_RETRY_MS: z.coerce.number().int().min(100).default(30_000),
+  /** How long one webhook attempt waits for the receiver's answer, in ms. @default 10000 */
+  IMHUB_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /**
+   * How long one reconciler run takes new work, in ms; what is left is due at the next run. In
+   * AWS a run also stops 5 s before its function's timeout (55 s), whichever comes first; locally
+   * this alone bounds a run. @default 50000
+   */
+  IMHUB_RECONCILE_BUDGET_MS: z.coerce.number().int().min(100).default(50_000),
   /**
    * How the reconciler spends DingTalk calls: `sparing` (default) for standard-edition orgs and their
    * 10,000 calls a month, `normal` (re-read like the other platforms) for editions with more.

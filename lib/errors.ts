@@ -1,3 +1,5 @@
+import type * as z from 'zod';
+
 /**
  * The one error taxonomy of imhub. Everything a handler throws on purpose is an {@link HttpError};
  * the error middleware (`lib/http/error-mapper.ts`) maps it to `{"error": {code, message, details}}`
@@ -175,3 +177,24 @@ export function isTransientStoreError(error: unknown): boolean {
 }
 
 export const isHttpError = (error: unknown): error is HttpError => error instanceof HttpError;
+
+/** zod issues as `{path, message}` pairs a person can act on; `prefix` places them inside a larger body. */
+export function zodIssuesToDetails(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): ErrorDetail[] {
+  return issues.map((issue) => {
+    const path = [...prefix, ...issue.path].map(String).join('.');
+    const message =
+      issue.code === 'unrecognized_keys' && !issue.message.includes('cannot be changed')
+        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}: remove ${issue.keys.length > 1 ? 'them' : 'it'}`
+        : issue.message;
+    return { path, message };
+  });
+}
+
+/** A 400 whose message names the first few problems and whose details list them all. */
+export function invalidInput(where: string, details: ErrorDetail[]): ValidationError {
+  const summary = details
+    .slice(0, 5)
+    .map((detail) => (detail.path ? `${detail.path}: ${detail.message}` : detail.message))
+    .join('; ');
+  return new ValidationError(`${where} is invalid: ${summary}${details.length > 5 ? `; and ${details.length - 5} more` : ''}`, details);
+}

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { notificationTargets, type NotificationTargets } from './message.ts';
+import { cutToFit, notificationTargets, type NotificationTargets, utf8Bytes } from './message.ts';
 import { personSchema, type PersonInput } from './person.ts';
 
 export { personSchema, type PersonInput } from './person.ts';
@@ -59,7 +59,10 @@ export interface Decision {
   decision: 'approve' | 'reject';
   /** ISO time the platform recorded. */
   at: string;
+  /** The approver's comment, cut to `maxStoredCommentBytes`. */
   comment?: string;
+  /** The comment was longer than imhub keeps: it ends with "…", and the full text stays on the platform. */
+  commentTruncated?: boolean;
 }
 
 export interface ResolvedStage {
@@ -97,7 +100,10 @@ export function evaluateStages(stages: readonly ResolvedStage[], decisions: read
 
 export interface ApprovalState {
   status: ApprovalStatus;
+  /** The first `maxStoredDecisions` decisions by time, each comment bounded (`mergeDecisions`). */
   decisions: Decision[];
+  /** How many more decisions the platform lists than `decisions` holds; absent when none. */
+  moreDecisions?: number;
   /** When the approval reached its terminal status, and why. */
   endedAt?: string;
   endReason?: string;
@@ -109,6 +115,7 @@ export interface ApprovalState {
 export type PlatformStatus = 'pending' | 'approved' | 'rejected' | 'canceled' | 'deleted';
 
 export type ApprovalEvent =
+  /** A read of the platform instance: its status and every decision it lists. */
   | { type: 'observed'; platformStatus: PlatformStatus; decisions: Decision[]; at: string }
   | { type: 'timeout'; at: string }
   | { type: 'cancel'; at: string }
@@ -116,10 +123,50 @@ export type ApprovalEvent =
 
 const decisionKey = (decision: Decision) => `${decision.stage}\u0000${decision.approver}\u0000${decision.decision}\u0000${decision.at}`;
 
-function mergeDecisions(known: readonly Decision[], seen: readonly Decision[]): Decision[] {
-  const merged = new Map(known.map((decision) => [decisionKey(decision), decision]));
-  for (const decision of seen) if (!merged.has(decisionKey(decision))) merged.set(decisionKey(decision), decision);
-  return [...merged.values()].sort((a, b) => a.at.localeCompare(b.at) || decisionKey(a).localeCompare(decisionKey(b)));
+/**
+ * The most of one comment an approval item keeps, in UTF-8 bytes, as DynamoDB counts them: 600
+ * Latin letters, 200 Chinese characters, 150 emoji. A bound in characters would not bound the item,
+ * as one character takes up to 4 bytes. With `maxStoredDecisions` this keeps the largest approval
+ * the API takes (10 stages of 50 approvers, every text and list at its limit) under 350 KB of
+ * DynamoDB's 400 KB (test/unit/domain/approval-item-bounds.test.ts); the full text stays on the
+ * platform.
+ */
+export const maxStoredCommentBytes = 600;
+
+/** The most decisions an approval item keeps; `moreDecisions` counts those beyond. */
+export const maxStoredDecisions = 100;
+
+/** A comment over `maxStoredCommentBytes` is cut between characters (`cutToFit`: never inside one) and ends with "…". */
+function boundComment(decision: Decision): Decision {
+  const { comment } = decision;
+  if (comment === undefined || utf8Bytes(comment) <= maxStoredCommentBytes) return decision;
+  return { ...decision, comment: cutToFit(comment, (candidate) => utf8Bytes(candidate) <= maxStoredCommentBytes)!, commentTruncated: true };
+}
+
+const byTime = (a: Decision, b: Decision) => a.at.localeCompare(b.at) || decisionKey(a).localeCompare(decisionKey(b));
+
+/**
+ * Merges the decisions a platform read lists into those recorded, as a set, keeping the item
+ * bounded: comments cut (`boundComment`), and at most `maxStoredDecisions` decisions, the first
+ * ones by time; the others are counted in `moreDecisions`, never stored.
+ *
+ * Why the first ones and a count, rather than the newest: someone auditing who decided needs a
+ * record that never rewrites itself. A decision imhub once reported (to a webhook, a long-poll)
+ * stays in the record, and the count says plainly that the list is incomplete and how much is
+ * missing, where the platform shows every decision in full. Dropping the oldest instead would make
+ * the earlier stages' approvers vanish as later ones act, which reads as if they never decided.
+ * The outcome never depends on the stored decisions: it is the platform's status.
+ */
+function mergeDecisions(state: ApprovalState, seen: readonly Decision[]): Pick<ApprovalState, 'decisions' | 'moreDecisions'> {
+  const recorded = new Map(state.decisions.map((decision) => [decisionKey(decision), boundComment(decision)]));
+  const unseen = new Map<string, Decision>();
+  for (const decision of seen) if (!recorded.has(decisionKey(decision))) unseen.set(decisionKey(decision), decision);
+  // Only a record written before the bound can hold more than it allows.
+  const kept = [...recorded.values()].sort(byTime).slice(0, maxStoredDecisions);
+  const added = [...unseen.values()].sort(byTime).slice(0, maxStoredDecisions - kept.length).map(boundComment);
+  // A read lists every decision, so what it shows beyond the kept ones is the count; never less than counted before.
+  const more = Math.max(state.moreDecisions ?? 0, recorded.size - kept.length + unseen.size - added.length);
+  return { decisions: [...kept, ...added].sort(byTime), ...(more > 0 ? { moreDecisions: more } : {}) };
 }
 
 /** Why imhub itself ended an approval (the platform's reasons read "… on the platform"). */
@@ -135,7 +182,7 @@ export function transition(state: ApprovalState, event: ApprovalEvent): Approval
   if (isTerminal(state.status)) return state;
   switch (event.type) {
     case 'observed': {
-      const next = { ...state, decisions: mergeDecisions(state.decisions, event.decisions) };
+      const next = { ...state, ...mergeDecisions(state, event.decisions) };
       if (event.platformStatus === 'approved') return end(next, 'approved', event.at, 'approved on the platform');
       if (event.platformStatus === 'rejected') return end(next, 'rejected', event.at, 'rejected on the platform');
       if (event.platformStatus === 'canceled' || event.platformStatus === 'deleted') return end(next, 'canceled', event.at, `${event.platformStatus} on the platform`);
@@ -175,6 +222,17 @@ export interface ApprovalRecord extends ApprovalState {
    * reconciler finishes a start a crash or a throttling platform interrupted.
    */
   startLeaseUntil?: string;
+  /**
+   * When the first create of the platform instance was sent, written under the start lease before
+   * the call: a start resumed after a crash or a lost answer looks for what that create made
+   * (DingTalk and WeCom creates have no idempotency key) before it creates one.
+   */
+  startAttemptAt?: string;
+  /**
+   * Other instances found made for this approval (creates repeated after lost answers), besides the
+   * one tracked: each withdrawn where the platform allows, the rest for a person to close (WeCom).
+   */
+  duplicateInstances?: { instanceId: string; withdrawn: boolean }[];
   /** The outbound webhook: sealed secret, delivery state and every attempt. */
   webhook?: WebhookState;
   /** When the reconciler should look at this approval next (while pending). */

@@ -188,7 +188,7 @@ export function botPayload(provider: Provider, message: RenderableMessage): Rend
 export const notificationTargets = z.strictObject({
   chatIds: z.array(z.string().min(1).max(128)).max(50).default([]),
   userIds: z.array(z.string().min(1).max(128)).max(100).default([]),
-  emails: z.array(z.email({ error: 'each email must be an email address' })).max(100).default([]),
+  emails: z.array(z.email({ error: 'each email must be an email address' }).max(254, 'each email must be at most 254 characters')).max(100).default([]),
   mobiles: z.array(mobileSchema('each mobile')).max(100).default([]),
 });
 export type NotificationTargets = z.output<typeof notificationTargets>;

@@ -39,7 +39,7 @@ export const mobileSchema = (what: string) =>
 export const personSchema = z.union(
   [
     z.strictObject({ userId: z.string().trim().min(1).max(128) }),
-    z.strictObject({ email: z.email({ error: 'email must be an email address' }) }),
+    z.strictObject({ email: z.email({ error: 'email must be an email address' }).max(254, 'email must be at most 254 characters') }),
     z.strictObject({ mobile: mobileSchema('mobile') }),
   ],
   {

@@ -78,8 +78,17 @@ const approvalView = z.object({
   requester: personView,
   stages: z.array(z.object({ mode: z.enum(['any', 'all']), approvers: z.array(personView) })),
   decisions: z.array(
-    z.object({ stage: z.int(), approver: z.string().describe('the platform user id'), person: personView.nullable(), decision: z.enum(['approve', 'reject']), at: z.string(), comment: z.string().optional() }),
+    z.object({
+      stage: z.int(),
+      approver: z.string().describe('the platform user id'),
+      person: personView.nullable(),
+      decision: z.enum(['approve', 'reject']),
+      at: z.string(),
+      comment: z.string().optional().describe('at most 600 bytes as stored; the platform keeps the whole text'),
+      commentTruncated: z.boolean().optional(),
+    }),
   ),
+  moreDecisions: z.int().describe('decisions beyond the first 100, which are not stored (the platform has them all)'),
   platformInstanceId: z.string().nullable(),
   timeoutAt: z.string(),
   onTimeout: z.enum(['expire', 'approve']),

@@ -3,7 +3,7 @@ import type { Credentials, Integration } from '../domain/integration.ts';
 import { normalizeEmail, normalizeMobile } from '../domain/person.ts';
 import { type PlatformAnswer, PlatformHttpClient, type PlatformRequest, type PlatformRules, type HttpClientOptions } from './http-client.ts';
 import type { RenderableMessage } from '../domain/message.ts';
-import type { ApprovalOperations, ApprovalSpec, ImProvider, InstanceSnapshot, MessageOperations, MessageTarget, Person, SentMessage, VerifyResult } from './port.ts';
+import type { ApprovalOperations, ApprovalSpec, FoundInstance, ImProvider, InstanceSnapshot, MessageOperations, MessageTarget, Person, SentMessage, VerifyResult } from './port.ts';
 import type { CachedToken, TokenCache, TokenKey } from './token-cache.ts';
 
 /** What differs between the app platforms: a small table, not a copy of the flow. */
@@ -34,6 +34,8 @@ export interface ApprovalAdapter {
   createInstance(call: AuthorizedCall, definition: string, spec: ApprovalSpec): Promise<{ instanceId: string; url?: string }>;
   getInstance(call: AuthorizedCall, definition: string, instanceId: string, spec: ApprovalSpec): Promise<InstanceSnapshot>;
   withdraw(call: AuthorizedCall, definition: string, instanceId: string, spec: ApprovalSpec): Promise<'withdrawn' | 'unsupported'>;
+  /** Lists and reads the instances made for `spec` since `since` (`ApprovalOperations.findInstances`). */
+  findInstances?(call: AuthorizedCall, definition: string, spec: ApprovalSpec, since: Date): Promise<FoundInstance[]>;
 }
 
 export type LookUpPerson = Exclude<Person, { userId: string }>;
@@ -77,6 +79,8 @@ export class AppProvider implements ImProvider {
     this.key = { integrationId: integration.id, credentialVersion: integration.credentialVersion };
     this.http = new PlatformHttpClient(adapter.rules, deps.http);
     this.now = deps.now ?? Date.now;
+    // Only where the platform can list instances: its absence tells a start that nothing can be looked for.
+    if (adapter.approvals.findInstances) this.approvals.findInstances = (definition, spec, since) => adapter.approvals.findInstances!(this.call, definition, spec, since);
   }
 
   readonly approvals: ApprovalOperations = {

@@ -227,7 +227,8 @@ export class PlatformHttpClient {
     const failure = new ProviderError(platform, code, message, {
       statusCode: throttled || quotaExhausted ? 429 : 502,
       quotaExhausted,
-      refused: Boolean(platformError) && !throttled && !unreadable,
+      // A 5xx is an outage even when it carries the platform's code: a send it answered may have been acted on.
+      refused: Boolean(platformError) && !throttled && !unreadable && response.status < 500,
       throttled,
       repeatable,
       ...(repeatable && retryAfterMs !== undefined ? { retryAfterMs } : {}),

@@ -28,6 +28,12 @@ export interface InstanceSnapshot {
   decisions: Decision[];
 }
 
+/** An instance found on the platform, and when the platform made it (ISO). */
+export interface FoundInstance {
+  instanceId: string;
+  createdAt: string;
+}
+
 /** Native approvals in the platform's own approval app. */
 export interface ApprovalOperations {
   /** What the platform definition depends on (Feishu: the stage modes; others: nothing). */
@@ -40,6 +46,12 @@ export interface ApprovalOperations {
   getInstance(definition: string, instanceId: string, spec: ApprovalSpec): Promise<InstanceSnapshot>;
   /** Withdraws a pending instance where the platform has an API for it. */
   withdraw(definition: string, instanceId: string, spec: ApprovalSpec): Promise<'withdrawn' | 'unsupported'>;
+  /**
+   * The instances of `definition` made for `spec` since `since` (its requester the originator, its
+   * title in the form text imhub wrote), oldest first: what a create whose answer was lost may have
+   * made. Present where the create has no idempotency key (DingTalk, WeCom; Feishu's uuid dedupes).
+   */
+  findInstances?(definition: string, spec: ApprovalSpec, since: Date): Promise<FoundInstance[]>;
 }
 
 /** Where one message goes: a chat or a user, by platform id (a group bot has only its own group). */

@@ -7,6 +7,7 @@ import {
   type CreateApprovalInput,
   isTerminal,
   type PersonInput,
+  type StageMode,
   transition,
   type WebhookAttempt,
   type WebhookState,
@@ -19,10 +20,9 @@ import { type CheckPlan, callbacksArriveWithinMs, checkPlan, type DingtalkPollin
 import { type OutboundUrlPolicy, outboundUrlProblem } from '../domain/outbound-url.ts';
 import { webhookSignature } from '../domain/webhook-signature.ts';
 import type { SecretSealer } from '../secrets/sealer.ts';
-import { invalidInput } from '../http/validation.ts';
 import type { Integration } from '../domain/integration.ts';
 import type { CreateNotificationInput, MessageLevel } from '../domain/message.ts';
-import { BadRequestError, ConflictError, ForbiddenError, HttpError, NotFoundError, ProviderError } from '../errors.ts';
+import { BadRequestError, ConflictError, ForbiddenError, HttpError, invalidInput, NotFoundError, ProviderError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { PlatformEvent } from '../providers/callbacks/callback-types.ts';
 import type { ApprovalOperations, ApprovalSpec } from '../providers/port.ts';
@@ -79,6 +79,16 @@ function repeatOf(approval: ApprovalRecord, hash: string): ApprovalRecord {
 
 export const newApprovalId = () => `apr_${randomBytes(15).toString('base64url').replace(/[-_]/g, 'x')}`;
 
+/** How much earlier than imhub's first attempt a resumed start looks: DingTalk dates instances to the minute, and the platform's clock is not ours. */
+const startClockSlackMs = 120_000;
+
+/**
+ * A create whose outcome is unknown: sent, and no answer said what happened (a timeout, a dropped
+ * connection, a 5xx, an unreadable answer). A refusal, a throttle or a used-up quota says nothing
+ * was made, and a failure safe to repeat is retried as it is.
+ */
+const createAnswerLost = (error: unknown) => error instanceof ProviderError && !error.refused && !error.throttled && !error.quotaExhausted && !error.repeatable;
+
 /** Which approval a platform event is about: the instance id the receivers extract. */
 const instanceEventTypes = new Set([
   // Feishu/Lark v1 names, and the v2 names of the same events (official Node SDK types).
@@ -132,16 +142,18 @@ export class ApprovalService implements CallbackEventSink {
 
     const notify = input.notify && (await this.checkNotify(integration, input.notify));
 
-    // People first: an unknown approver is a 422 and nothing is stored.
-    const people: PersonInput[] = [input.requester, ...input.stages.flatMap((stage) => stage.approvers)];
-    const ids = await provider.resolveUsers(people);
-    const [requester, ...approverIds] = ids as [string, ...string[]];
-    let offset = 0;
-    const stages = input.stages.map((stage) => {
-      const platformUserIds = approverIds.slice(offset, offset + stage.approvers.length);
-      offset += stage.approvers.length;
-      return { mode: stage.mode, approvers: stage.approvers, platformUserIds };
-    });
+    // People first: an unknown approver is a 422 and nothing is stored. A lookup the platform
+    // throttles or cannot answer now does not lose the start: the approval is kept unresolved, and
+    // the reconciler resolves its people and starts it.
+    let resolved: Pick<ApprovalRecord, 'requesterPlatformId' | 'stages'> | undefined;
+    try {
+      resolved = withPlatformIds(input.requester, input.stages, await provider.resolveUsers(peopleOf(input.requester, input.stages)));
+    } catch (error) {
+      if (!(error instanceof ProviderError && error.repeatable)) throw error;
+      this.options.logger.warn('the platform is throttling people lookups: the reconciler will resolve and start this approval', { integrationId: integration.id, platformCode: error.platformCode });
+    }
+    const stages = resolved?.stages ?? input.stages.map((stage) => ({ mode: stage.mode, approvers: stage.approvers }));
+    const requester = resolved?.requesterPlatformId;
 
     const now = this.now();
     const record: ApprovalRecord = {
@@ -150,7 +162,7 @@ export class ApprovalService implements CallbackEventSink {
       title: input.title,
       ...(input.content ? { content: input.content } : {}),
       requester: input.requester,
-      requesterPlatformId: requester,
+      ...(requester ? { requesterPlatformId: requester } : {}),
       stages,
       status: 'pending',
       decisions: [],
@@ -168,7 +180,8 @@ export class ApprovalService implements CallbackEventSink {
             },
           }
         : {}),
-      nextCheckAt: new Date(now.getTime() + this.checkPlanOf(integration).firstMs).toISOString(),
+      // Never later than the timeout: an approval of 30 s is ended at 30 s, not at the first look.
+      nextCheckAt: new Date(Math.min(now.getTime() + this.checkPlanOf(integration).firstMs, now.getTime() + input.timeoutSeconds * 1000)).toISOString(),
       checks: 0,
       startLeaseUntil: new Date(now.getTime() + this.leaseMs).toISOString(),
       version: 1,
@@ -177,6 +190,7 @@ export class ApprovalService implements CallbackEventSink {
     };
     const { created, approval } = await this.options.approvals.create(record);
     if (!created) return { approval: toApprovalView(repeatOf(approval, hash)), created: false };
+    if (!resolved) return { approval: toApprovalView(approval), created: true };
     return { approval: toApprovalView(await this.start(integration, provider.approvals, approval)), created: true };
   }
 
@@ -187,18 +201,57 @@ export class ApprovalService implements CallbackEventSink {
    * starts it when the lease ends; any other failure ends it `failed` with the platform's message
    * and is thrown (a create that cannot be repeated safely is not repeated). Of two instances created for one approval (a
    * start taken over while the first was only slow), the first linked wins and the other is withdrawn.
+   * Where the create has no idempotency key but instances can be listed (DingTalk, WeCom), the first
+   * create leaves a marker (`startAttemptAt`); one whose answer was lost keeps the approval pending,
+   * and the resumed start links what it made (`earlierInstances`), creating one only if it made none.
    */
-  private async start(integration: Integration, operations: ApprovalOperations, approval: ApprovalRecord): Promise<ApprovalRecord> {
+  private async start(integration: Integration, operations: ApprovalOperations, stored: ApprovalRecord): Promise<ApprovalRecord> {
+    let approval = stored;
+    if (approval.requesterPlatformId === undefined) {
+      // Kept unresolved when its lookups were throttled: resolve now (a repeatable failure waits
+      // for the next look; a person the platform does not know ends it failed, saying who).
+      try {
+        const provider = await this.options.providers.providerOf(integration);
+        const resolved = withPlatformIds(approval.requester, approval.stages, await provider.resolveUsers(peopleOf(approval.requester, approval.stages)));
+        approval = (await this.write(approval, (current) => ({ ...current, ...resolved }))) ?? approval;
+      } catch (error) {
+        if (error instanceof ProviderError && error.repeatable) return approval;
+        await this.apply(approval.id, { type: 'failed', at: this.now().toISOString(), reason: error instanceof HttpError ? error.message : 'its people could not be looked up' });
+        throw error;
+      }
+      if (isTerminal(approval.status) || approval.requesterPlatformId === undefined) return approval;
+    }
     const spec = specOf(approval);
     let created: { definition: string; instanceId: string; url?: string | undefined };
+    let duplicates: string[] = [];
     try {
       const definition = await this.definitionFor(integration, operations, spec);
       if (!definition) {
         this.options.logger.info('another start is provisioning this shape: the reconciler will start this approval', { approvalId: approval.id });
         return approval;
       }
-      const instance = await operations.createInstance(definition, spec);
-      created = { definition, instanceId: instance.instanceId, url: instance.url };
+      // A create sent before (its answer lost, or its process gone) may have made the instance: look first.
+      const earlier = approval.startAttemptAt && operations.findInstances ? await this.earlierInstances(integration, operations, definition, approval) : [];
+      if (earlier.length > 0) {
+        created = { definition, instanceId: earlier[0]! };
+        duplicates = earlier.slice(1);
+      } else {
+        if (operations.findInstances && !approval.startAttemptAt) {
+          const marked = await this.markStartAttempt(approval);
+          if (!marked) return (await this.options.approvals.get(approval.id)) ?? approval;
+          approval = marked;
+        }
+        try {
+          const instance = await operations.createInstance(definition, spec);
+          created = { definition, instanceId: instance.instanceId, url: instance.url };
+        } catch (error) {
+          if (!(operations.findInstances && createAnswerLost(error))) throw error;
+          // It may have been made: the reconciler looks for it when the lease ends (not at the
+          // plan's first re-read, an hour on DingTalk), and creates one only if it finds none.
+          this.options.logger.warn('the create got no answer and may have made the instance: the reconciler will look for it, then start this approval', { approvalId: approval.id, platformCode: (error as ProviderError).platformCode });
+          return (await this.write(approval, (current) => ({ ...current, nextCheckAt: current.startLeaseUntil && current.startLeaseUntil < current.nextCheckAt ? current.startLeaseUntil : current.nextCheckAt }))) ?? approval;
+        }
+      }
     } catch (error) {
       if (error instanceof ProviderError && error.repeatable) {
         this.options.logger.warn('the platform is throttling or unavailable: the reconciler will start this approval', { approvalId: approval.id, platformCode: error.platformCode });
@@ -217,8 +270,62 @@ export class ApprovalService implements CallbackEventSink {
     if (started?.platform?.instanceId !== created.instanceId) {
       await this.withdraw({ ...approval, platform: { instanceId: created.instanceId, definition: created.definition } });
     }
-    if (started) await this.followUp(started);
-    return started ?? approval;
+    const current = started && duplicates.length > 0 ? await this.closeDuplicates(operations, started, created.definition, duplicates) : started;
+    if (current) await this.followUp(current);
+    return current ?? approval;
+  }
+
+  /**
+   * The marker of the first create about to be sent: its time, written with a renewed start lease
+   * under the version condition, so a start that lost its lease (or an approval that ended
+   * meanwhile) sends nothing. Undefined when the write lost.
+   */
+  private async markStartAttempt(approval: ApprovalRecord): Promise<ApprovalRecord | undefined> {
+    const now = this.now();
+    const marked: ApprovalRecord = {
+      ...approval,
+      startAttemptAt: now.toISOString(),
+      startLeaseUntil: new Date(now.getTime() + this.leaseMs).toISOString(),
+      version: approval.version + 1,
+      updatedAt: now.toISOString(),
+    };
+    return (await this.options.approvals.update(marked, approval)) ? marked : undefined;
+  }
+
+  /**
+   * What earlier creates of this approval made: the platform's instances of its definition made for
+   * it (`findInstances`) since its first attempt, less `startClockSlackMs`, and linked to no other
+   * approval. Oldest first.
+   */
+  private async earlierInstances(integration: Integration, operations: ApprovalOperations, definition: string, approval: ApprovalRecord): Promise<string[]> {
+    const since = new Date(new Date(approval.startAttemptAt!).getTime() - startClockSlackMs);
+    const ours: string[] = [];
+    for (const { instanceId } of await operations.findInstances!(definition, specOf(approval), since)) {
+      const owner = await this.options.index.approvalOfInstance(integration.id, instanceId);
+      if (owner === undefined || owner === approval.id) ours.push(instanceId);
+    }
+    if (ours.length > 0) this.options.logger.info('found the instance an earlier create made: linking it instead of creating one', { approvalId: approval.id, instanceIds: ours });
+    return ours;
+  }
+
+  /**
+   * Other instances made for one approval, besides the one it tracks (creates repeated after lost
+   * answers): each withdrawn where the platform allows, and all recorded on the approval
+   * (`duplicateInstances`); one that stays open (WeCom has no withdraw) is logged for a person to close.
+   */
+  private async closeDuplicates(operations: ApprovalOperations, approval: ApprovalRecord, definition: string, instanceIds: string[]): Promise<ApprovalRecord> {
+    const outcomes: { instanceId: string; withdrawn: boolean }[] = [];
+    for (const instanceId of instanceIds) {
+      let withdrawn = false;
+      try {
+        withdrawn = (await operations.withdraw(definition, instanceId, specOf(approval))) === 'withdrawn';
+      } catch (error) {
+        this.options.logger.warn('withdrawing a second platform instance failed', { approvalId: approval.id, instanceId, error });
+      }
+      if (!withdrawn) this.options.logger.warn('a second platform instance was made for this approval and is still open: close it in the platform app', { approvalId: approval.id, instanceId, tracked: approval.platform?.instanceId });
+      outcomes.push({ instanceId, withdrawn });
+    }
+    return (await this.write(approval, (current) => ({ ...current, duplicateInstances: [...(current.duplicateInstances ?? []), ...outcomes] }))) ?? approval;
   }
 
   /** The reconciler's part of a start: take the lease once it has run out, then start. */
@@ -310,12 +417,18 @@ export class ApprovalService implements CallbackEventSink {
   /**
    * The reconciler: approvals that are due, oldest first. Past their timeout they expire (or are
    * approved, per onTimeout) and the platform instance is withdrawn; otherwise the instance is
-   * re-read, and the next look backs off (1, 2, 4 … 15 minutes), never past the timeout.
+   * re-read, and the next look backs off (1, 2, 4 … 15 minutes), never past the timeout. No new
+   * approval is taken once `deadline` (epoch ms, the run's budget) has passed: it stays due for the
+   * next run. Webhooks are not delivered here (`deliverWebhooks`), so a slow receiver never holds
+   * an approval's timeout back.
    */
-  async reconcile(limit = 50): Promise<{ checked: number; ended: number; webhooks: number }> {
+  async reconcile(limit = 50, deadline = Number.POSITIVE_INFINITY): Promise<{ checked: number; ended: number }> {
     const due = await this.options.approvals.due(this.now(), limit);
     let ended = 0;
+    let checked = 0;
     for (const approval of due) {
+      if (Date.now() >= deadline) break;
+      checked += 1;
       try {
         // An ended approval is due only while its end message is still to be handed on.
         if (isTerminal(approval.status)) {
@@ -351,8 +464,7 @@ export class ApprovalService implements CallbackEventSink {
         if (current && !isTerminal(current.status)) await this.reschedule(current);
       }
     }
-    const { delivered } = await this.deliverWebhooks(limit);
-    return { checked: due.length, ended, webhooks: delivered };
+    return { checked, ended };
   }
 
   /**
@@ -441,37 +553,51 @@ export class ApprovalService implements CallbackEventSink {
   }
 
   /**
-   * Delivers due webhooks: one leased attempt at a time per approval, signed, every attempt
-   * recorded; retried with backoff for a day after the approval ended, then marked failed.
+   * Delivers due webhooks, up to `concurrency` at once, so that receivers that never answer hold
+   * back only each other's slots: one leased attempt per approval, signed, every attempt recorded;
+   * retried with backoff for a day after the approval ended, then marked failed. Once `deadline`
+   * (epoch ms, the run's budget) has passed no delivery starts (the rest is due next run), and an
+   * attempt waits at most until then (at least 1 s): one it cuts short is recorded as a timeout.
    */
-  async deliverWebhooks(limit = 50): Promise<{ attempted: number; delivered: number }> {
+  async deliverWebhooks(limit = 50, deadline = Number.POSITIVE_INFINITY, concurrency = 8): Promise<{ attempted: number; delivered: number }> {
     const due = await this.options.approvals.dueWebhooks(this.now(), limit);
+    let attempted = 0;
     let delivered = 0;
-    for (const approval of due) {
-      const webhook = approval.webhook;
-      if (!webhook || webhook.state !== 'pending') continue;
-      const now = this.now();
-      const count = webhook.attempts.length;
-      if (!(await this.options.approvals.leaseWebhook(approval.id, count, now, new Date(now.getTime() + this.leaseMs)))) continue;
-      const attempt = await this.post(approval, webhook);
-      const attempts = [...webhook.attempts, attempt];
-      const ok = attempt.status >= 200 && attempt.status < 300;
-      const expired = now.getTime() - new Date(approval.endedAt ?? approval.updatedAt).getTime() > webhookRetryWindowMs;
-      const { nextAttemptAt: _previous, ...rest } = webhook;
-      const next: WebhookState = ok
-        ? { ...rest, attempts, state: 'delivered' }
-        : expired
-          ? { ...rest, attempts, state: 'failed' }
-          : { ...rest, attempts, state: 'pending', nextAttemptAt: new Date(now.getTime() + webhookBackoffMs(attempts.length, this.options.webhookFirstRetryMs)).toISOString() };
-      await this.options.approvals.recordWebhook(approval.id, count, next);
-      if (ok) delivered += 1;
-    }
-    return { attempted: due.length, delivered };
+    const deliverInTurn = async () => {
+      for (let approval = due.shift(); approval && Date.now() < deadline; approval = due.shift()) {
+        const webhook = approval.webhook;
+        if (!webhook || webhook.state !== 'pending') continue;
+        try {
+          const now = this.now();
+          const count = webhook.attempts.length;
+          if (!(await this.options.approvals.leaseWebhook(approval.id, count, now, new Date(now.getTime() + this.leaseMs)))) continue;
+          attempted += 1;
+          const attempt = await this.post(approval, webhook, deadline);
+          const attempts = [...webhook.attempts, attempt];
+          const ok = attempt.status >= 200 && attempt.status < 300;
+          const expired = now.getTime() - new Date(approval.endedAt ?? approval.updatedAt).getTime() > webhookRetryWindowMs;
+          const { nextAttemptAt: _previous, ...rest } = webhook;
+          const next: WebhookState = ok
+            ? { ...rest, attempts, state: 'delivered' }
+            : expired
+              ? { ...rest, attempts, state: 'failed' }
+              : { ...rest, attempts, state: 'pending', nextAttemptAt: new Date(this.now().getTime() + webhookBackoffMs(attempts.length, this.options.webhookFirstRetryMs)).toISOString() };
+          await this.options.approvals.recordWebhook(approval.id, count, next);
+          if (ok) delivered += 1;
+        } catch (error) {
+          // The lease runs out and the next run tries again; the other deliveries go on.
+          this.options.logger.warn('webhook delivery failed', { approvalId: approval.id, error });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, deliverInTurn));
+    return { attempted, delivered };
   }
 
-  private async post(approval: ApprovalRecord, webhook: WebhookState): Promise<WebhookAttempt> {
+  private async post(approval: ApprovalRecord, webhook: WebhookState, deadline = Number.POSITIVE_INFINITY): Promise<WebhookAttempt> {
     const started = Date.now();
     const at = this.now().toISOString();
+    const timeoutMs = Math.min(this.options.webhookTimeoutMs ?? 10_000, Math.max(deadline - started, 1_000));
     try {
       const secret = await this.options.sealer.open(webhook.sealedSecret, { integrationId: approval.integrationId });
       const body = JSON.stringify({ type: `approval.${approval.status}`, deliveryId: approval.id, approval: toApprovalView(approval) });
@@ -487,7 +613,7 @@ export class ApprovalService implements CallbackEventSink {
         },
         body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.webhookTimeoutMs ?? 10_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       await response.arrayBuffer().catch(() => undefined);
       return { at, status: response.status, durationMs: Date.now() - started };
@@ -547,7 +673,8 @@ export class ApprovalService implements CallbackEventSink {
       const current = await this.options.approvals.get(id);
       if (!current || isTerminal(current.status)) return current;
       const next = transition(current, event) as ApprovalRecord;
-      if (next === current || (next.status === current.status && next.decisions.length === current.decisions.length)) return current;
+      // Decisions are only ever added (the domain keeps the first ones and counts the rest), so their number says whether anything changed.
+      if (next === current || (next.status === current.status && next.decisions.length === current.decisions.length && next.moreDecisions === current.moreDecisions)) return current;
       const written: ApprovalRecord = { ...next, version: current.version + 1, updatedAt: this.now().toISOString() };
       // The delivery job is born in the same write as the terminal state: one per approval.
       if (isTerminal(written.status) && written.webhook) written.webhook = { ...written.webhook, state: 'pending', nextAttemptAt: this.now().toISOString() };
@@ -623,6 +750,23 @@ export function definitionName(integration: Pick<Integration, 'id' | 'name'>, at
   return `${`imhub ${integration.name}`.slice(0, 40 - suffix.length).trimEnd()}${suffix}`;
 }
 
+/** Everyone a start must look up: the requester, then each stage's approvers in order. */
+const peopleOf = (requester: PersonInput, stages: readonly { approvers: PersonInput[] }[]): PersonInput[] => [requester, ...stages.flatMap((stage) => stage.approvers)];
+
+/** The stages and requester with the platform ids `resolveUsers` returned for `peopleOf` them. */
+function withPlatformIds(requester: PersonInput, stages: readonly { mode: StageMode; approvers: PersonInput[] }[], ids: readonly string[]): Pick<ApprovalRecord, 'requesterPlatformId' | 'stages'> {
+  const [requesterId, ...approverIds] = ids as [string, ...string[]];
+  let offset = 0;
+  return {
+    requesterPlatformId: requesterId,
+    stages: stages.map((stage) => {
+      const platformUserIds = approverIds.slice(offset, offset + stage.approvers.length);
+      offset += stage.approvers.length;
+      return { mode: stage.mode, approvers: stage.approvers, platformUserIds };
+    }),
+  };
+}
+
 function specOf(approval: ApprovalRecord): ApprovalSpec {
   return {
     approvalId: approval.id,
@@ -650,6 +794,7 @@ export function toApprovalView(approval: ApprovalRecord) {
     requester: approval.requester,
     stages: approval.stages.map((stage) => ({ mode: stage.mode, approvers: stage.approvers })),
     decisions: approval.decisions.map((decision) => ({ ...decision, person: personOf(decision.stage, decision.approver) ?? null })),
+    moreDecisions: approval.moreDecisions ?? 0,
     platformInstanceId: approval.platform?.instanceId ?? null,
     timeoutAt: approval.timeoutAt,
     onTimeout: approval.onTimeout,

@@ -7,16 +7,13 @@ import { KmsSecretSealer } from '../secrets/kms-sealer.ts';
 import { LocalSecretSealer } from '../secrets/local-sealer.ts';
 import type { SecretSealer } from '../secrets/sealer.ts';
 import { dynamoDocumentClient } from '../store/dynamodb-client.ts';
-import {
-  DynamoApiKeyRepository,
-  DynamoApprovalIndexRepository,
-  DynamoApprovalRepository,
-  DynamoCallbackEventRepository,
-  DynamoIntegrationRepository,
-  DynamoNotificationRepository,
-  DynamoRateLimitStore,
-  DynamoTokenStore,
-} from '../store/dynamodb-repository.ts';
+import { DynamoApiKeyRepository } from '../store/dynamodb/api-keys.ts';
+import { DynamoApprovalIndexRepository, DynamoApprovalRepository } from '../store/dynamodb/approvals.ts';
+import { DynamoCallbackEventRepository } from '../store/dynamodb/callback-events.ts';
+import { DynamoIntegrationRepository } from '../store/dynamodb/integrations.ts';
+import { DynamoNotificationRepository } from '../store/dynamodb/notifications.ts';
+import { DynamoRateLimitStore } from '../store/dynamodb/rate-limits.ts';
+import { DynamoTokenStore } from '../store/dynamodb/tokens.ts';
 import { ApiKeyService } from './api-key-service.ts';
 import { ApprovalService } from './approval-service.ts';
 import { NotificationService } from './notification-service.ts';
@@ -94,6 +91,7 @@ const approvals = once(
       dingtalkPolling: loadConfig().IMHUB_DINGTALK_POLLING,
       leaseMs: loadConfig().IMHUB_LEASE_MS,
       webhookFirstRetryMs: loadConfig().IMHUB_WEBHOOK_FIRST_RETRY_MS,
+      webhookTimeoutMs: loadConfig().IMHUB_WEBHOOK_TIMEOUT_MS,
       fetch: outboundFetch({ allowInsecure: loadConfig().IMHUB_RUNTIME === 'local' }),
     }),
 );

@@ -16,10 +16,9 @@ import {
 } from '../domain/integration.ts';
 import type { Principal } from '../domain/api-key.ts';
 import { apiBaseUrlProblem, type OutboundUrlPolicy, outboundUrlProblem } from '../domain/outbound-url.ts';
-import { BadRequestError, ConflictError, type ErrorDetail, ForbiddenError, NotFoundError } from '../errors.ts';
+import { BadRequestError, ConflictError, type ErrorDetail, ForbiddenError, invalidInput, NotFoundError, zodIssuesToDetails } from '../errors.ts';
 import type { IntegrationRepository, Page, PageRequest } from '../store/repository.ts';
 import type { SecretSealer } from '../secrets/sealer.ts';
-import { invalidInput, zodIssuesToDetails } from '../http/validation.ts';
 
 export interface IntegrationServiceOptions {
   repository: IntegrationRepository;

@@ -109,17 +109,24 @@ export class NotificationService {
     return toNotificationView(notification);
   }
 
-  /** Sends what is due of every notification with queued deliveries (the reconciler's job). */
-  async dispatchDue(limit = 50): Promise<number> {
+  /**
+   * Sends what is due of every notification with queued deliveries (the reconciler's job). Once
+   * `deadline` (epoch ms, the run's budget) has passed no further notification is taken: it stays
+   * due for the next run. Returns how many were taken.
+   */
+  async dispatchDue(limit = 50, deadline = Number.POSITIVE_INFINITY): Promise<number> {
     const due = await this.options.notifications.due(this.now(), limit);
+    let taken = 0;
     for (const notification of due) {
+      if (Date.now() >= deadline) break;
+      taken += 1;
       try {
         await this.dispatch(notification);
       } catch (error) {
         this.options.logger.warn('notification dispatch failed', { notificationId: notification.id, error });
       }
     }
-    return due.length;
+    return taken;
   }
 
   /** Sends every queued delivery that is due and allowed by the rate limits, in order. */

@@ -3,7 +3,7 @@ import { LocalSecretSealer } from '../../lib/secrets/local-sealer.ts';
 import { ApprovalService } from '../../lib/services/approval-service.ts';
 import { services } from '../../lib/services/index.ts';
 import { dynamoDocumentClient } from '../../lib/store/dynamodb-client.ts';
-import { DynamoApprovalIndexRepository, DynamoApprovalRepository } from '../../lib/store/dynamodb-repository.ts';
+import { DynamoApprovalIndexRepository, DynamoApprovalRepository } from '../../lib/store/dynamodb/approvals.ts';
 
 /**
  * The approvals reconciler of lib/services on the runtime's own table, providers and DynamoDB

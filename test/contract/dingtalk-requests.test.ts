@@ -63,6 +63,7 @@ const answers: { method: string; path: string; answer: object }[] = [
   { method: 'POST', path: '/v1.0/workflow/processInstances', answer: { instanceId } },
   { method: 'GET', path: '/v1.0/workflow/processInstances', answer: { result: { status: 'RUNNING', operationRecords: [] } } },
   { method: 'POST', path: '/v1.0/workflow/processInstances/terminate', answer: { result: true, success: true } },
+  { method: 'POST', path: '/v1.0/workflow/processes/instanceIds/query', answer: { result: { list: [] }, success: true } },
   { method: 'POST', path: '/v1.0/robot/groupMessages/send', answer: { processQueryKey: 'pqk-0123456789' } },
   { method: 'POST', path: '/topapi/v2/user/getbymobile', answer: { errcode: 0, errmsg: 'ok', result: { userid: 'ding_ada' }, request_id: 'req-1' } },
   { method: 'POST', path: '/topapi/message/corpconversation/asyncsend_v2', answer: { errcode: 0, errmsg: 'ok', task_id: 256271667526, request_id: 'req-2' } },
@@ -268,6 +269,23 @@ describe('imhub sends DingTalk the requests @alicloud/dingtalk sends', () => {
     );
     expect(theirs).toHaveLength(1);
     expect(contractOf(ours[0]!)).toEqual(contractOf(theirs[0]!));
+  });
+
+  it('approval instance list (a resumed start looking for what a lost create made): same path, query and body fields (the form, the requester, from when, a page) as the SDK\'s workflow_1_0 listProcessInstanceIds', async () => {
+    const path = '/v1.0/workflow/processes/instanceIds/query';
+    const since = new Date('2025-06-01T08:00:00.000Z');
+    const ours = await sentTo('POST', path, () => imhub.approvals!.findInstances!(processCode, spec, since));
+    expect(ours).toHaveLength(1);
+    const theirs = await sentTo('POST', path, () =>
+      workflow.listProcessInstanceIdsWithOptions(
+        model($workflow.ListProcessInstanceIdsRequest, { processCode, startTime: since.getTime(), userIds: ['ding_requester'], maxResults: 20, nextToken: 0 }),
+        model($workflow.ListProcessInstanceIdsHeaders, { xAcsDingtalkAccessToken: accessToken }),
+        runtime,
+      ),
+    );
+    expect(theirs).toHaveLength(1);
+    expect(contractOf(ours[0]!)).toEqual(contractOf(theirs[0]!));
+    expect(at(ours[0]!.text, 'startTime')).toBe(since.getTime());
   });
 
   it('app robot message to a group: same path, query and body fields (msgParam\'s JSON included) as the SDK\'s robot_1_0 orgGroupSend', async () => {

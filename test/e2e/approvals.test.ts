@@ -332,6 +332,27 @@ describe('approvals, across platforms', () => {
     expect((await read(started.body.id)).status).toBe('approved');
   });
 
+  it.each([
+    ['Feishu', 'feishu', 'feishu.lookup', { kind: 'code', code: 99991400 }],
+    ['DingTalk', 'dingtalk', 'dingtalk.lookup', { kind: 'code', code: 90018 }],
+  ] as const)('keep a start whose people lookups %s throttles every time: 201 pending, then the reconciler resolves them and creates the instance', async (_case, name, route, fault) => {
+    // Prepare: every attempt of the first lookup is throttled
+    sim.inject(route, fault, 4);
+    const before = sim.approvals.instances.size;
+    // Act
+    const started = await start(name, [{ mode: 'any', approvers: ['alice'] }]);
+    expect(started.status, started.text).toBe(201);
+    expect(started.body).toMatchObject({ status: 'pending', platformInstanceId: null });
+    await sleep(600);
+    await api.runtime.reconcile();
+    // Assess
+    const resumed = await read(started.body.id);
+    expect(resumed.platformInstanceId).toEqual(expect.any(String));
+    expect(sim.approvals.instances.size).toBe(before + 1);
+    await act(name, resumed.platformInstanceId, 'alice', 'approve');
+    expect(await read(started.body.id)).toMatchObject({ status: 'approved', decisions: [{ person: named(name, 'alice') }] });
+  });
+
   it('link the Feishu instance an attempt whose answer was lost already made (found by its uuid), not fail on 60012', async () => {
     sim.inject('feishu.instance.create', { kind: 'answer-lost', status: 502 });
     const before = sim.approvals.instances.size;

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,9 +13,9 @@ const aesKey = 'f'.repeat(43);
 const root = join(import.meta.dirname, '..', '..');
 
 /** Runs the real `imhub` command (bin/imhub.mjs) against the local runtime. */
-function imhub(args: string[], stdin?: string) {
+function imhub(args: string[], stdin?: string, url = api.runtime.url) {
   const child = spawn(process.execPath, [join(root, 'bin', 'imhub.mjs'), ...args], {
-    env: { ...process.env, IMHUB_URL: api.runtime.url, IMHUB_TOKEN: api.adminToken },
+    env: { ...process.env, IMHUB_URL: url, IMHUB_TOKEN: api.adminToken },
     stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   if (stdin !== undefined) child.stdin!.end(stdin);
@@ -43,9 +45,9 @@ afterAll(async () => {
 });
 
 /** Starts `approval start --wait`, then acts on the platform instance once it exists. */
-async function startAndDecide(decision: 'approve' | 'reject') {
+async function startAndDecide(decision: 'approve' | 'reject', url?: string) {
   const title = `CLI ${decision} ${Date.now()}`;
-  const running = imhub(['approval', 'start', '--integration', 'cli wecom', '--title', title, '--requester', 'dev@example.com', '--approver', 'lead@example.com', '--wait', '--json']);
+  const running = imhub(['approval', 'start', '--integration', 'cli wecom', '--title', title, '--requester', 'dev@example.com', '--approver', 'lead@example.com', '--wait', '--json'], undefined, url);
   let instance: string | undefined;
   for (let attempt = 0; attempt < 100 && !instance; attempt += 1) {
     await sleep(100);
@@ -69,16 +71,35 @@ describe('imhub approval start --wait', () => {
     expect(result.stderr).toMatch(/approval apr_\w+ rejected: rejected on the platform/);
   }, 60_000);
 
-  it('repeats a start the platform throttled, keyed so the repeat is the same approval, and still exits 0', async () => {
-    // Prepare: WeCom refuses every attempt of the first person lookup as over its limit (imhub answers 429)
-    sim.inject('wecom.lookup', { kind: 'code', code: 45009 }, 4);
-    const before = (await api.call('GET', '/v1/approvals?limit=100')).body.items.length;
-    // Act
-    const result = await startAndDecide('approve');
-    // Assess
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain('imhub: 429 provider_error; trying again');
-    expect((await api.call('GET', '/v1/approvals?limit=100')).body.items.length).toBe(before + 1);
+  it('repeats a start answered 429 (API Gateway throttling the route), keyed so the repeat is the same approval, and still exits 0', async () => {
+    // Prepare: a gateway in front of imhub that throttles the first two starts
+    let throttled = 0;
+    const gateway = createServer(async (request, response) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      if (request.method === 'POST' && request.url === '/v1/approvals' && throttled < 2) {
+        throttled += 1;
+        response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0' }).end(JSON.stringify({ message: 'Too Many Requests' }));
+        return;
+      }
+      const forwarded = await fetch(api.runtime.url + request.url, { method: request.method, headers: request.headers as Record<string, string>, ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) });
+      response.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await forwarded.arrayBuffer()));
+    });
+    await new Promise<void>((ready) => gateway.listen(0, '127.0.0.1', () => ready()));
+    try {
+      const before = (await api.call('GET', '/v1/approvals?limit=100')).body.items.length;
+      // Act
+      const result = await startAndDecide('approve', `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`);
+      // Assess
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain('imhub: 429');
+      expect(result.stderr).toContain('trying again');
+      expect(throttled).toBe(2);
+      expect((await api.call('GET', '/v1/approvals?limit=100')).body.items.length).toBe(before + 1);
+    } finally {
+      gateway.closeAllConnections();
+      gateway.close();
+    }
   }, 60_000);
 
   it('exits 3 with a usage error for bad flags', async () => {

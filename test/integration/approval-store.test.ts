@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ApprovalRecord, transition } from '../../lib/domain/approval.ts';
 import { localCredentials, localRegion } from '../../lib/local/embedded-dynamodb.ts';
-import { DynamoApprovalRepository } from '../../lib/store/dynamodb-repository.ts';
+import { DynamoApprovalRepository } from '../../lib/store/dynamodb/approvals.ts';
 import { ensureTable } from '../../lib/store/ensure-table.ts';
 
 const raw = new DynamoDBClient({ endpoint: inject('dynamoEndpoint'), region: localRegion, credentials: localCredentials });

@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError } from '../../lib/errors.ts';
 import { localCredentials, localRegion } from '../../lib/local/embedded-dynamodb.ts';
 import { LocalSecretSealer } from '../../lib/secrets/local-sealer.ts';
 import { IntegrationService } from '../../lib/services/integration-service.ts';
-import { DynamoIntegrationRepository } from '../../lib/store/dynamodb-repository.ts';
+import { DynamoIntegrationRepository } from '../../lib/store/dynamodb/integrations.ts';
 import { validCredentials } from '../support/fixtures.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 

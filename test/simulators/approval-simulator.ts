@@ -46,6 +46,8 @@ export interface SimInstance {
   nodes: SimNode[];
   current: number;
   status: 'pending' | 'approved' | 'rejected' | 'canceled';
+  /** When the platform made it (ms): what DingTalk's and WeCom's instance lists filter by. */
+  createdAt: number;
   uuid?: string;
   /** Feishu: every task and timeline entry, as the instance read returns them. */
   feishu?: { tasks: FeishuTask[]; timeline: FeishuTimelineEntry[]; revertIntervalSeconds: number; approvedAt?: number };
@@ -215,7 +217,26 @@ export class ApprovalSimulator {
         const operationRecords = instance.nodes.flatMap((node) =>
           node.acts.map((act) => ({ userId: act.user, date: new Date(act.at).toISOString().slice(0, 16) + 'Z', type: 'EXECUTE_TASK_NORMAL', result: act.decision === 'approve' ? 'AGREE' : 'REFUSE', remark: act.comment })),
         );
-        return send(200, { success: true, result: { status, ...(result ? { result } : {}), operationRecords } });
+        // createTime in the SDK's documented form ("2022-08-31T11:52Z": UTC, to the minute).
+        const createTime = new Date(instance.createdAt).toISOString().slice(0, 16) + 'Z';
+        const formComponentValues = [{ componentType: 'TextareaField', value: instance.text }];
+        return send(200, { success: true, result: { status, ...(result ? { result } : {}), operationRecords, originatorUserId: instance.requester, createTime, formComponentValues } });
+      }
+      case 'dingtalk.instance.list': {
+        // ListProcessInstanceIds (@alicloud/dingtalk workflow_1_0): processCode, startTime and
+        // endTime (ms, by 发起时间), userIds (originators), statuses, maxResults, nextToken; answers
+        // result.list and result.nextToken (a string), absent on the last page. The cap of 20 per
+        // page is from a 3rd-party copy of the doc; its refusal code is UNCONFIRMED.
+        if (Number(body.maxResults) > 20) return send(400, { code: 'InvalidParameter', message: 'maxResults must not exceed 20' });
+        const { processCode, startTime, endTime, userIds, statuses } = body as { processCode: string; startTime: number; endTime?: number; userIds?: string[]; statuses?: string[] };
+        const statusOf = (instance: SimInstance) => (instance.status === 'pending' ? 'RUNNING' : instance.status === 'canceled' ? 'TERMINATED' : 'COMPLETED');
+        const matching = [...this.instances.values()]
+          .filter((instance) => instance.platform === 'dingtalk' && instance.definition === processCode && instance.createdAt >= startTime && instance.createdAt <= (endTime ?? Date.now()))
+          .filter((instance) => (!userIds?.length || userIds.includes(instance.requester)) && (!statuses?.length || statuses.includes(statusOf(instance))))
+          .sort((a, b) => a.createdAt - b.createdAt);
+        const from = Number(body.nextToken ?? 0);
+        const to = from + Number(body.maxResults ?? 20);
+        return send(200, { success: true, result: { list: matching.slice(from, to).map((instance) => instance.id), ...(to < matching.length ? { nextToken: String(to) } : {}) } });
       }
       case 'dingtalk.instance.terminate': {
         const instance = this.instances.get(String(body.processInstanceId));
@@ -250,7 +271,25 @@ export class ApprovalSimulator {
             return { approver: { userid: user }, speech: act?.comment ?? '', sp_status: act ? (act.decision === 'approve' ? 2 : 3) : 1, sptime: act ? Math.floor(act.at / 1000) : 0 };
           }),
         }));
-        return send(200, { errcode: 0, errmsg: 'ok', info: { sp_no: instance.id, sp_status, sp_record } });
+        const apply = { template_id: instance.definition, apply_time: Math.floor(instance.createdAt / 1000), applyer: { userid: instance.requester, partyid: '1' }, apply_data: { contents: [{ control: 'Textarea', value: { text: instance.text } }] } };
+        return send(200, { errcode: 0, errmsg: 'ok', info: { sp_no: instance.id, sp_status, ...apply, sp_record } });
+      }
+      case 'wecom.instance.list': {
+        // 批量获取审批单号 (91816): starttime/endtime (Unix s, by submission time; endtime after
+        // starttime, at most 31 days apart), size ≤ 100, new_cursor ("" first, then new_next_cursor,
+        // absent on the last page), filters ANDed across keys and ORed within one; 301025 for a bad parameter.
+        const start = Number(body.starttime);
+        const end = Number(body.endtime);
+        if (!(end > start) || end - start > 31 * 86_400 || Number(body.size) > 100) return send(200, { errcode: 301025, errmsg: 'invalid parameter: starttime, endtime or size' });
+        const filters = (body.filters as { key: string; value: string }[] | undefined) ?? [];
+        const allows = (key: string, value: string) => !filters.some((filter) => filter.key === key) || filters.some((filter) => filter.key === key && filter.value === value);
+        const matching = [...this.instances.values()]
+          .filter((instance) => instance.platform === 'wecom' && Math.floor(instance.createdAt / 1000) >= start && Math.floor(instance.createdAt / 1000) <= end)
+          .filter((instance) => allows('template_id', instance.definition) && allows('creator', instance.requester) && allows('sp_status', String({ pending: 1, approved: 2, rejected: 3, canceled: 4 }[instance.status])))
+          .sort((a, b) => a.createdAt - b.createdAt);
+        const from = Number(body.new_cursor || 0);
+        const to = from + Number(body.size ?? 100);
+        return send(200, { errcode: 0, errmsg: 'ok', sp_no_list: matching.slice(from, to).map((instance) => instance.id), ...(to < matching.length ? { new_next_cursor: String(to) } : {}) });
       }
       default:
         return send(404, { error: `unhandled ${route}` });
@@ -269,7 +308,7 @@ export class ApprovalSimulator {
 
   private open(platform: SimPlatform, appId: string, definition: string, requester: string, text: string, nodes: SimNode[]): SimInstance {
     const id = platform === 'wecom' ? `2026${String(Date.now()).slice(-8)}${randomBytes(2).readUInt16BE()}` : platform === 'dingtalk' ? randomUUID() : randomUUID().toUpperCase();
-    const instance: SimInstance = { platform, appId, id, definition, requester, text, nodes, current: 0, status: 'pending' };
+    const instance: SimInstance = { platform, appId, id, definition, requester, text, nodes, current: 0, status: 'pending', createdAt: Date.now() };
     this.instances.set(id, instance);
     return instance;
   }

@@ -33,9 +33,11 @@ export type SimRoute =
   | 'dingtalk.instance.create'
   | 'dingtalk.instance.get'
   | 'dingtalk.instance.terminate'
+  | 'dingtalk.instance.list'
   | 'wecom.template.create'
   | 'wecom.instance.create'
   | 'wecom.instance.get'
+  | 'wecom.instance.list'
   | 'feishu.message'
   | 'dingtalk.notification'
   | 'dingtalk.robot.group'
@@ -465,9 +467,11 @@ function routeOf(method: string, path: string): SimRoute | undefined {
   if (method === 'POST' && path === '/v1.0/workflow/processInstances') return 'dingtalk.instance.create';
   if (method === 'GET' && path === '/v1.0/workflow/processInstances') return 'dingtalk.instance.get';
   if (method === 'POST' && path === '/v1.0/workflow/processInstances/terminate') return 'dingtalk.instance.terminate';
+  if (method === 'POST' && path === '/v1.0/workflow/processes/instanceIds/query') return 'dingtalk.instance.list';
   if (method === 'POST' && path === '/cgi-bin/oa/approval/create_template') return 'wecom.template.create';
   if (method === 'POST' && path === '/cgi-bin/oa/applyevent') return 'wecom.instance.create';
   if (method === 'POST' && path === '/cgi-bin/oa/getapprovaldetail') return 'wecom.instance.get';
+  if (method === 'POST' && path === '/cgi-bin/oa/getapprovalinfo') return 'wecom.instance.list';
   if (method === 'POST' && path === '/open-apis/im/v1/messages') return 'feishu.message';
   if (method === 'POST' && path === '/topapi/message/corpconversation/asyncsend_v2') return 'dingtalk.notification';
   if (method === 'POST' && path === '/v1.0/robot/groupMessages/send') return 'dingtalk.robot.group';

@@ -4,7 +4,7 @@ import { providerFor } from '../../lib/providers/provider-factory.ts';
 import { TokenCache } from '../../lib/providers/token-cache.ts';
 import { LocalSecretSealer } from '../../lib/secrets/local-sealer.ts';
 import { dynamoDocumentClient } from '../../lib/store/dynamodb-client.ts';
-import { DynamoTokenStore } from '../../lib/store/dynamodb-repository.ts';
+import { DynamoTokenStore } from '../../lib/store/dynamodb/tokens.ts';
 import type { TestApi } from './local-api.ts';
 
 /**

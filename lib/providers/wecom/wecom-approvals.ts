@@ -1,8 +1,31 @@
 import type { Decision, PlatformStatus } from '../../domain/approval.ts';
-import type { ApprovalAdapter } from '../app-provider.ts';
-import { approvalText } from '../approval-text.ts';
+import type { ApprovalAdapter, AuthorizedCall } from '../app-provider.ts';
+import { approvalText, madeFor, oldestFirst } from '../approval-text.ts';
+import type { FoundInstance } from '../port.ts';
 
 const controlId = 'Textarea-01';
+
+/** 批量获取审批单号: at most 100 a page, over a span of at most 31 days. */
+const listPageSize = 100;
+const listMaxSpanSeconds = 31 * 86_400;
+/** The most pages a resumed start reads (its requester's applications of one template since its first attempt: a few). */
+const listMaxPages = 10;
+
+/** getapprovaldetail's `info`, the fields imhub reads (获取审批申请详情, 91983). */
+interface ApplicationInfo {
+  sp_status: number;
+  template_id?: string;
+  apply_time?: number;
+  applyer?: { userid?: string };
+  apply_data?: { contents?: { value?: { text?: string } }[] };
+  sp_record?: { details?: { approver?: { userid?: string }; speech?: string; sp_status: number; sptime?: number }[] }[];
+}
+
+async function readApplication(call: AuthorizedCall, base: string, spNo: string): Promise<ApplicationInfo> {
+  const { body } = await call<{ info: ApplicationInfo }>({ method: 'POST', url: `${base}/cgi-bin/oa/getapprovaldetail`, body: { sp_no: spNo }, idempotent: true });
+  return body.info;
+}
+
 /** sp_status of the whole application. */
 const statusOf: Record<number, PlatformStatus> = { 1: 'pending', 2: 'approved', 3: 'rejected', 4: 'canceled', 6: 'canceled', 7: 'deleted' };
 
@@ -48,14 +71,9 @@ export function wecomApprovals(base: string): ApprovalAdapter {
     },
 
     async getInstance(call, _definition, instanceId) {
-      const { body } = await call<{ info: { sp_status: number; sp_record?: { details?: { approver?: { userid?: string }; speech?: string; sp_status: number; sptime?: number }[] }[] } }>({
-        method: 'POST',
-        url: `${base}/cgi-bin/oa/getapprovaldetail`,
-        body: { sp_no: instanceId },
-        idempotent: true,
-      });
+      const info = await readApplication(call, base, instanceId);
       const decisions: Decision[] = [];
-      (body.info.sp_record ?? []).forEach((record, stage) => {
+      (info.sp_record ?? []).forEach((record, stage) => {
         for (const detail of record.details ?? []) {
           if ((detail.sp_status !== 2 && detail.sp_status !== 3) || !detail.approver?.userid) continue;
           decisions.push({
@@ -67,11 +85,50 @@ export function wecomApprovals(base: string): ApprovalAdapter {
           });
         }
       });
-      return { status: statusOf[body.info.sp_status] ?? 'pending', decisions };
+      return { status: statusOf[info.sp_status] ?? 'pending', decisions };
     },
 
     async withdraw() {
       return 'unsupported';
+    },
+
+    /**
+     * 批量获取审批单号 (`POST /cgi-bin/oa/getapprovalinfo`, 91816): the template's applications by
+     * the requester submitted since `since` (Unix seconds, as strings like the doc's example), a page
+     * at a time (new_cursor, then new_next_cursor until it is absent); then each one's detail, kept
+     * when it is the approval's (`madeFor`, and the template).
+     */
+    async findInstances(call, definition, spec, since) {
+      const endtime = Math.ceil(Date.now() / 1000);
+      const starttime = Math.min(Math.max(Math.floor(since.getTime() / 1000), endtime - listMaxSpanSeconds), endtime - 1);
+      const filters = [
+        { key: 'template_id', value: definition },
+        { key: 'creator', value: spec.requester },
+      ];
+      const ids: string[] = [];
+      let cursor = '';
+      for (let page = 0; page < listMaxPages; page += 1) {
+        const { body } = await call<{ sp_no_list?: string[]; new_next_cursor?: string }>({
+          method: 'POST',
+          url: `${base}/cgi-bin/oa/getapprovalinfo`,
+          body: { starttime: String(starttime), endtime: String(endtime), new_cursor: cursor, size: listPageSize, filters },
+          idempotent: true,
+        });
+        ids.push(...(body.sp_no_list ?? []));
+        if (!body.new_next_cursor || body.new_next_cursor === cursor) break;
+        cursor = body.new_next_cursor;
+      }
+      const found: FoundInstance[] = [];
+      for (const spNo of new Set(ids)) {
+        const info = await readApplication(call, base, spNo);
+        const candidate = {
+          originator: info.applyer?.userid,
+          texts: (info.apply_data?.contents ?? []).map((content) => content.value?.text ?? ''),
+          createdAt: new Date((info.apply_time ?? 0) * 1000).toISOString(),
+        };
+        if (info.template_id === definition && madeFor(spec, since, candidate)) found.push({ instanceId: spNo, createdAt: candidate.createdAt });
+      }
+      return oldestFirst(found);
     },
   };
 }

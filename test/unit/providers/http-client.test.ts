@@ -54,6 +54,12 @@ describe('PlatformHttpClient', () => {
     expect(second.calls).toHaveLength(1);
   });
 
+  it('takes a 5xx that carries the platform\'s code for an outage, not a refusal: a send it answered may have been acted on', async () => {
+    const { fetchImpl } = scripted([json(504, { errcode: 50001, errmsg: 'gateway timeout' })]);
+    const client = new PlatformHttpClient(rules, { fetch: fetchImpl, sleep: async () => undefined });
+    await expect(client.call({ method: 'POST', url: 'https://x.test', body: {}, idempotent: false })).rejects.toMatchObject({ platformCode: 50001, refused: false, repeatable: false });
+  });
+
   it('retries a send that was throttled (refused, so not acted on)', async () => {
     const { calls, fetchImpl } = scripted([json(200, { errcode: 45009 }), json(200, { errcode: 0 })]);
     const client = new PlatformHttpClient(rules, { fetch: fetchImpl, sleep: async () => undefined });
