@@ -18,7 +18,7 @@ import { providerFor } from '../../lib/providers/provider-factory.ts';
 import { TokenCache } from '../../lib/providers/token-cache.ts';
 import { validCredentials } from '../support/fixtures.ts';
 import { memoryTokenStore } from '../support/memory-token-store.ts';
-import { type Recorded, requestShape, type Shape } from '../support/request-shape.ts';
+import { contractMessage, contractSpec, type Recorded, requestShape, type Shape } from '../support/request-shape.ts';
 
 /*
  * Every DingTalk request imhub makes, next to the request @alicloud/dingtalk sends for the same
@@ -37,23 +37,8 @@ const { appKey, appSecret, agentId } = validCredentials['dingtalk/app'];
 const accessToken = 'dt-0123456789abcdef';
 const processCode = 'PROC-FF6Y4BE1N2-7D6VDOQ44N11-HT3IWQ3J-1';
 const instanceId = 'a171de6c-8bd1-4e5e-9d0d-1f7c3a7b4a11';
-const spec: ApprovalSpec = {
-  approvalId: 'apr_01JZ8Q3V7W2X9Y4Z5A6B7C8D9E',
-  title: 'Deploy v42 to production',
-  content: 'Change 1234',
-  requester: 'ding_requester',
-  stages: [
-    { mode: 'any', approvers: ['ding_ada'] },
-    { mode: 'all', approvers: ['ding_ada', 'ding_bob'] },
-  ],
-};
-const message: RenderableMessage = {
-  title: 'Deploy finished',
-  text: 'build 42 is live',
-  level: 'success',
-  links: [{ title: 'Open', url: 'https://ci.example.com/42' }],
-  mentions: { userIds: ['ding_ada'], all: false },
-};
+const spec: ApprovalSpec = contractSpec('ding_');
+const message: RenderableMessage = contractMessage('ding_');
 const openConversationId = 'cidXkA3hsPnyRV4BQdCHkhTUw==';
 
 /** What DingTalk answers, by method and path: enough for imhub's adapter and the SDK to carry on. */

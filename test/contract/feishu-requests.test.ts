@@ -9,7 +9,7 @@ import { providerFor } from '../../lib/providers/provider-factory.ts';
 import { TokenCache } from '../../lib/providers/token-cache.ts';
 import { validCredentials } from '../support/fixtures.ts';
 import { memoryTokenStore } from '../support/memory-token-store.ts';
-import { type Recorded, requestShape } from '../support/request-shape.ts';
+import { contractMessage, contractSpec, type Recorded, requestShape } from '../support/request-shape.ts';
 
 /*
  * Every Feishu/Lark request imhub makes, next to the request @larksuiteoapi/node-sdk sends for the
@@ -24,23 +24,8 @@ const { appId, appSecret } = validCredentials['feishu/app'];
 const tokenPath = '/open-apis/auth/v3/tenant_access_token/internal';
 const approvalCode = '7C468A54-8745-2245-9675-08B7C63E7A85';
 const instanceCode = '81D31358-93AF-92D6-7425-01A5D67C4E71';
-const spec: ApprovalSpec = {
-  approvalId: 'apr_01JZ8Q3V7W2X9Y4Z5A6B7C8D9E',
-  title: 'Deploy v42 to production',
-  content: 'Change 1234',
-  requester: 'ou_requester',
-  stages: [
-    { mode: 'any', approvers: ['ou_ada'] },
-    { mode: 'all', approvers: ['ou_ada', 'ou_bob'] },
-  ],
-};
-const message: RenderableMessage = {
-  title: 'Deploy finished',
-  text: 'build 42 is live',
-  level: 'success',
-  links: [{ title: 'Open', url: 'https://ci.example.com/42' }],
-  mentions: { userIds: ['ou_ada'], all: false },
-};
+const spec: ApprovalSpec = contractSpec('ou_');
+const message: RenderableMessage = contractMessage('ou_');
 // The SDK has no type for card JSON 2.0 (its InteractiveCard is 1.0): this is the documented 2.0
 // structure (schema, config, header, body.elements; buttons with behaviors) with the same content.
 const card = {

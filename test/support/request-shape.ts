@@ -42,3 +42,24 @@ export function requestShape(request: Recorded, jsonStringFields: ReadonlySet<st
     json: hasFields ? /^application\/json\b/i.test(request.headers['content-type'] ?? '') : 'no body',
   };
 }
+
+/** The approval every contract test drives through imhub and the SDK, with the platform's user-id style (`ou_`, `ding_`). */
+export const contractSpec = (userPrefix: string) => ({
+  approvalId: 'apr_01JZ8Q3V7W2X9Y4Z5A6B7C8D9E',
+  title: 'Deploy v42 to production',
+  content: 'Change 1234',
+  requester: `${userPrefix}requester`,
+  stages: [
+    { mode: 'any' as const, approvers: [`${userPrefix}ada`] },
+    { mode: 'all' as const, approvers: [`${userPrefix}ada`, `${userPrefix}bob`] },
+  ],
+});
+
+/** The message every contract test sends. */
+export const contractMessage = (userPrefix: string) => ({
+  title: 'Deploy finished',
+  text: 'build 42 is live',
+  level: 'success' as const,
+  links: [{ title: 'Open', url: 'https://ci.example.com/42' }],
+  mentions: { userIds: [`${userPrefix}ada`], all: false },
+});
