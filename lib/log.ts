@@ -15,8 +15,12 @@ export function redact(value: unknown, depth = 0): unknown {
   );
 }
 
-const serializeError = (error: unknown) =>
-  error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { message: String(error) };
+/** An error with its cause's name and message (a store error behind a 503, say), one level deep. */
+const serializeError = (error: unknown) => {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const cause = error.cause instanceof Error ? { cause: { name: error.cause.name, message: error.cause.message } } : {};
+  return { name: error.name, message: error.message, stack: error.stack, ...cause };
+};
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;

@@ -10,6 +10,14 @@ describe('logger', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'error', message: 'failed', requestId: 'r1', error: { name: 'Error', message: 'boom' } });
   });
 
+  it('names the cause of an error (the store error behind a 503), so a "store busy" can be told apart', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ write: (line) => lines.push(line) });
+    const cause = Object.assign(new Error('Transaction cancelled'), { name: 'TransactionCanceledException' });
+    logger.warn('upstream error', { error: new Error('the store is busy', { cause }) });
+    expect(JSON.parse(lines[0]!).error).toMatchObject({ message: 'the store is busy', cause: { name: 'TransactionCanceledException', message: 'Transaction cancelled' } });
+  });
+
   it('drops entries below its level', () => {
     const lines: string[] = [];
     createLogger({ level: 'warn', write: (line) => lines.push(line) }).info('quiet');
