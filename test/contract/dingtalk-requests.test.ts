@@ -1,5 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 // The package's own `@alicloud/dingtalk/workflow_1_0` entry (workflow_1_0.js) has no type
 // declarations, so `tsc` cannot resolve it; these are the generated clients it re-exports, with
 // theirs (the package has no `exports` map, so Node and `tsc` both resolve the path).
@@ -18,7 +16,7 @@ import { providerFor } from '../../lib/providers/provider-factory.ts';
 import { TokenCache } from '../../lib/providers/token-cache.ts';
 import { validCredentials } from '../support/fixtures.ts';
 import { memoryTokenStore } from '../support/memory-token-store.ts';
-import { contractMessage, contractSpec, type Recorded, requestShape, type Shape } from '../support/request-shape.ts';
+import { contractMessage, contractSpec, type Recorded, requestShape, startRecordingServer, type Shape } from '../support/request-shape.ts';
 
 /*
  * Every DingTalk request imhub makes, next to the request @alicloud/dingtalk sends for the same
@@ -55,25 +53,9 @@ const answers: { method: string; path: string; answer: object }[] = [
 ];
 
 
-const recorded: Recorded[] = [];
-const server = createServer((request, response) => {
-  const chunks: Buffer[] = [];
-  request.on('data', (chunk: Buffer) => chunks.push(chunk));
-  request.on('end', () => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    recorded.push({ method: request.method ?? '', url, headers: request.headers, text: Buffer.concat(chunks).toString('utf8') });
-    const found = answers.find((candidate) => candidate.method === request.method && candidate.path === url.pathname);
-    response.writeHead(found ? 200 : 404, { 'content-type': 'application/json; charset=utf-8' });
-    response.end(JSON.stringify(found?.answer ?? { code: 'NotFound', message: 'not found' }));
-  });
-});
-
+let platform: Awaited<ReturnType<typeof startRecordingServer>>;
 /** The requests `act` made, to `method path` only (imhub fetches a token first when it has none). */
-async function sentTo(method: string, path: string, act: () => Promise<unknown>): Promise<Recorded[]> {
-  const from = recorded.length;
-  await act();
-  return recorded.slice(from).filter((request) => request.method === method && request.url.pathname === path);
-}
+const sentTo = (method: string, path: string, act: () => Promise<unknown>) => platform.sentTo(path, act, method);
 
 /**
  * The fields a model of the SDK declares, with their types. Every model extends `$tea.Model`,
@@ -125,8 +107,11 @@ let oauth2: InstanceType<typeof OAuth2>;
 const runtime = new $Util.RuntimeOptions({});
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  platform = await startRecordingServer(
+    (request) => answers.find((candidate) => candidate.method === request.method && candidate.path === request.url.pathname)?.answer,
+    { code: 'NotFound', message: 'not found' },
+  );
+  const { port } = new URL(platform.url);
   const integration: Integration = {
     id: 'int_dingtalk_contract',
     provider: 'dingtalk',
@@ -151,8 +136,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await platform.stop();
 });
 
 describe('imhub sends DingTalk the requests @alicloud/dingtalk sends', () => {

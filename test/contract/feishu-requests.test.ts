@@ -1,5 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Integration } from '../../lib/domain/integration.ts';
@@ -9,7 +7,7 @@ import { providerFor } from '../../lib/providers/provider-factory.ts';
 import { TokenCache } from '../../lib/providers/token-cache.ts';
 import { validCredentials } from '../support/fixtures.ts';
 import { memoryTokenStore } from '../support/memory-token-store.ts';
-import { contractMessage, contractSpec, type Recorded, requestShape } from '../support/request-shape.ts';
+import { contractMessage, contractSpec, type Recorded, requestShape, startRecordingServer } from '../support/request-shape.ts';
 
 /*
  * Every Feishu/Lark request imhub makes, next to the request @larksuiteoapi/node-sdk sends for the
@@ -58,27 +56,14 @@ const answers: { method: string; path: RegExp; when?: (body: { uuid?: unknown })
 ];
 
 
-const recorded: Recorded[] = [];
-const server = createServer((request, response) => {
-  const chunks: Buffer[] = [];
-  request.on('data', (chunk: Buffer) => chunks.push(chunk));
-  request.on('end', () => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const text = Buffer.concat(chunks).toString('utf8');
-    recorded.push({ method: request.method ?? '', url, headers: request.headers, text });
-    const body = text ? (JSON.parse(text) as { uuid?: unknown }) : {};
-    const found = answers.find((candidate) => candidate.method === request.method && candidate.path.test(url.pathname) && (candidate.when?.(body) ?? true));
-    response.writeHead(found ? 200 : 404, { 'content-type': 'application/json; charset=utf-8' });
-    response.end(JSON.stringify(found?.answer ?? { code: 404, msg: 'not found' }));
-  });
-});
-
-/** The requests `act` made, to `path` only (both clients fetch a token first when they have none). */
-async function sentTo(path: string, act: () => Promise<unknown>): Promise<Recorded[]> {
-  const from = recorded.length;
-  await act();
-  return recorded.slice(from).filter((request) => request.url.pathname === path);
+/** The answer of the table for a request, or undefined. */
+function answerFor(request: Recorded): unknown {
+  const body = request.text ? (JSON.parse(request.text) as { uuid?: unknown }) : {};
+  return answers.find((candidate) => candidate.method === request.method && candidate.path.test(request.url.pathname) && (candidate.when?.(body) ?? true))?.answer;
 }
+
+let platform: Awaited<ReturnType<typeof startRecordingServer>>;
+const sentTo = (path: string, act: () => Promise<unknown>) => platform.sentTo(path, act);
 
 /** Body fields (at their path from the body's root) whose value is JSON in a string. */
 const jsonStringFields = new Set(['form', 'form.form_content', 'content']);
@@ -95,8 +80,8 @@ let imhub: ImProvider;
 let sdk: lark.Client;
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const apiBaseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  platform = await startRecordingServer(answerFor, { code: 404, msg: 'not found' });
+  const apiBaseUrl = platform.url;
   const integration: Integration = {
     id: 'int_feishu_contract',
     provider: 'feishu',
@@ -117,8 +102,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await platform.stop();
 });
 
 describe('imhub sends Feishu/Lark the requests @larksuiteoapi/node-sdk sends', () => {

@@ -1,4 +1,5 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /** A request as a recording server saw it. */
 export interface Recorded {
@@ -63,3 +64,37 @@ export const contractMessage = (userPrefix: string) => ({
   links: [{ title: 'Open', url: 'https://ci.example.com/42' }],
   mentions: { userIds: [`${userPrefix}ada`], all: false },
 });
+
+/**
+ * A local server that plays a platform for contract tests: records every request and answers with
+ * what `answerFor` returns for it (undefined: 404 with `notFound`). `sentTo` gives the requests an
+ * action made to one path (clients fetch a token first when they have none).
+ */
+export async function startRecordingServer(answerFor: (request: Recorded) => unknown, notFound: unknown) {
+  const recorded: Recorded[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const seen = { method: request.method ?? '', url: new URL(request.url ?? '/', 'http://127.0.0.1'), headers: request.headers, text: Buffer.concat(chunks).toString('utf8') };
+      recorded.push(seen);
+      const answer = answerFor(seen);
+      response.writeHead(answer === undefined ? 404 : 200, { 'content-type': 'application/json; charset=utf-8' });
+      response.end(JSON.stringify(answer ?? notFound));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    recorded,
+    async sentTo(path: string, act: () => Promise<unknown>, method?: string): Promise<Recorded[]> {
+      const from = recorded.length;
+      await act();
+      return recorded.slice(from).filter((request) => request.url.pathname === path && (method === undefined || request.method === method));
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
