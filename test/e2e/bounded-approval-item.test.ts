@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxStoredCommentBytes } from '../../lib/domain/approval.ts';
 import { PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
+import { registerFeishuSimApp } from '../support/sim-app.ts';
 
 // Red team, issue 15 item 7: 45 approvers each commenting 9.5 kB pushed the approval item past
 // DynamoDB's 400 KB; every later callback answered 500 and the approval could not end.
@@ -16,11 +17,7 @@ beforeAll(async () => {
   sim = await new PlatformSimulator().start();
   api = await startTestApi();
   sim.addPeople(['requester', ...approvers]);
-  sim.addApp('feishu', credentials.appId, credentials.appSecret);
-  const created = await api.call('POST', '/v1/integrations', { body: { provider: 'feishu', name: 'bounded item', apiBaseUrl: sim.url, credentials } });
-  expect(created.status, created.text).toBe(201);
-  integrationId = created.body.id;
-  sim.approvals.subscribeIntegration('feishu', credentials.appId, created.body.callbackUrl, credentials);
+  integrationId = await registerFeishuSimApp(api, sim, 'bounded item', credentials);
 });
 afterAll(async () => {
   await api?.stop();

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localCredentials, localRegion } from '../../lib/local/embedded-dynamodb.ts';
 import { PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
+import { registerFeishuSimApp } from '../support/sim-app.ts';
 
 // Issue 18, item 4: an idempotency key stands for one request. Reused with another body it is a
 // 409 idempotency_conflict, never the first request's result.
@@ -18,11 +19,7 @@ beforeAll(async () => {
   sim = await new PlatformSimulator().start();
   api = await startTestApi();
   sim.addPeople(['requester', 'alice', 'bob']);
-  sim.addApp('feishu', credentials.appId, credentials.appSecret);
-  const created = await api.call('POST', '/v1/integrations', { body: { provider: 'feishu', name: 'sec idem app', apiBaseUrl: sim.url, credentials } });
-  expect(created.status, created.text).toBe(201);
-  appId = created.body.id;
-  sim.approvals.subscribeIntegration('feishu', credentials.appId, created.body.callbackUrl, credentials);
+  appId = await registerFeishuSimApp(api, sim, 'sec idem app', credentials);
 });
 afterAll(async () => {
   await api?.stop();
