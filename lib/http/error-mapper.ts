@@ -1,10 +1,12 @@
-import { isHttpError, isTransientStoreError, StoreUnavailableError } from '../errors.ts';
+import { isAppError, isTransientStoreError, StoreUnavailableError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type ApiMiddleware, type ApiRequest, apiState, jsonResponse } from './api-types.ts';
+import { statusOfKind } from './status-of-kind.ts';
 
 /**
  * Maps every error to `{"error": {code, message, details, requestId}}` once, for all routes.
- * An HttpError shows its own message; a transient store error becomes a 503 with Retry-After;
+ * An AppError shows its own message, with the status of its kind (`statusOfKind`) and its headers;
+ * a transient store error becomes a 503 with Retry-After;
  * anything else is logged and answered with a 500 that reveals nothing but the request id.
  */
 export const errorMapper = (options: { logger: Logger }): ApiMiddleware => {
@@ -13,10 +15,11 @@ export const errorMapper = (options: { logger: Logger }): ApiMiddleware => {
     const { requestId } = apiState(request);
     // A busy store is the caller's cue to repeat, not an unexplained 500.
     const error = isTransientStoreError(request.error) ? new StoreUnavailableError({ cause: request.error }) : request.error;
-    if (isHttpError(error)) {
-      if (error.statusCode >= 500) options.logger.warn('upstream error', { requestId, error });
+    if (isAppError(error)) {
+      const status = statusOfKind[error.kind];
+      if (status >= 500) options.logger.warn('upstream error', { requestId, error });
       request.response = jsonResponse(
-        error.statusCode,
+        status,
         { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }), requestId } },
         requestId,
         error.headers,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type FunctionGroup, matchPath, type RouteContract, routeKey } from '../http/contract.ts';
+import { statusOfKind } from '../http/status-of-kind.ts';
 
 export type LambdaHttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -120,7 +121,7 @@ export function createLocalApiServer(options: LocalApiOptions): Server {
       const body = await readBody(request);
       if (body === 'too-large') {
         send(response, {
-          statusCode: 413,
+          statusCode: statusOfKind.payload_too_large,
           headers: { 'content-type': 'application/json; charset=utf-8', connection: 'close' },
           body: JSON.stringify({ error: { code: 'payload_too_large', message: 'request body is over the 10 MB gateway limit', requestId } }),
         });

@@ -142,7 +142,7 @@ export class AppProvider implements ImProvider {
     for (const person of toAsk) if (!found.has(lookUpKey(person))) rememberMiss(missKey(person), now + (this.deps.lookupMissMs ?? 600_000));
     const unknown = toLookUp.filter((person) => !found.has(lookUpKey(person))).map((person) => ('email' in person ? person.email : person.mobile));
     if (unknown.length > 0) {
-      throw new ProviderError(this.provider, 'user_not_found', `no ${this.provider} user visible to this app has ${unknown.join(', ')}`, { statusCode: 422 });
+      throw new ProviderError(this.provider, 'user_not_found', `no ${this.provider} user visible to this app has ${unknown.join(', ')}`, { kind: 'platform_refused' });
     }
     return people.map((person) => ('userId' in person ? person.userId : found.get(lookUpKey(person))!));
   }

@@ -190,7 +190,7 @@ export class PlatformHttpClient {
       const refusedTarget = (error as { cause?: unknown }).cause;
       if (refusedTarget instanceof OutboundRefusedError) {
         // Not the platform's answer and not passing: trying again would be refused again.
-        throw new ProviderError(platform, 'network', `did not call ${url.host}: ${refusedTarget.message}`, { cause: error, statusCode: 502, repeatable: false });
+        throw new ProviderError(platform, 'network', `did not call ${url.host}: ${refusedTarget.message}`, { cause: error, kind: 'platform_failed', repeatable: false });
       }
       const timedOut = (error as Error).name === 'TimeoutError';
       const cause = (error as { cause?: { code?: string } }).cause?.code;
@@ -198,7 +198,7 @@ export class PlatformHttpClient {
       const neverSent = !timedOut && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(String(cause));
       const failure = new ProviderError(platform, timedOut ? 'timeout' : 'network', timedOut ? `no answer within ${this.timeoutMs} ms` : `could not connect to ${url.host}${cause ? ` (${cause})` : ''}`, {
         cause: error,
-        statusCode: timedOut ? 504 : 502,
+        kind: timedOut ? 'platform_timeout' : 'platform_failed',
         repeatable: request.idempotent || neverSent,
       });
       if (failure.repeatable) throw new RetryableFailure(failure);
@@ -225,7 +225,7 @@ export class PlatformHttpClient {
     const retryAfterMs = serverDelayMs(response.headers);
     const quotaExhausted = Boolean(this.rules.quotaCodes?.has(code));
     const failure = new ProviderError(platform, code, message, {
-      statusCode: throttled || quotaExhausted ? 429 : 502,
+      kind: throttled || quotaExhausted ? 'platform_throttled' : 'platform_failed',
       quotaExhausted,
       // A 5xx is an outage even when it carries the platform's code: a send it answered may have been acted on.
       refused: Boolean(platformError) && !throttled && !unreadable && response.status < 500,

@@ -61,15 +61,15 @@ describe('apiBaseUrl in AWS', () => {
     ['lark', 'https://open.larksuite.com:8443'],
   ] as const)('refuses to create %s with %s (400 naming the allowed bases)', async (provider, apiBaseUrl) => {
     const refused = create(serviceIn('aws'), provider, apiBaseUrl);
-    await expect(refused).rejects.toMatchObject({ statusCode: 400, details: [{ path: 'apiBaseUrl', message: expect.stringContaining('allowedApiBases') }] });
+    await expect(refused).rejects.toMatchObject({ kind: 'bad_request', details: [{ path: 'apiBaseUrl', message: expect.stringContaining('allowedApiBases') }] });
   });
 
   it('refuses to move an existing app elsewhere, even for an admin or with every secret re-sent', async () => {
     const service = serviceIn('aws');
     const { id } = await create(service, 'wecom', 'https://qyapi.weixin.qq.com');
-    await expect(service.update(id, { apiBaseUrl: 'https://capture.example.com' }, admin)).rejects.toMatchObject({ statusCode: 400 });
+    await expect(service.update(id, { apiBaseUrl: 'https://capture.example.com' }, admin)).rejects.toMatchObject({ kind: 'bad_request' });
     const secrets = { secret: 'WECOM-NEW-SECRET-0123456789abcdef', token: 't0k3n', encodingAesKey: appCredentials('wecom').encodingAesKey! };
-    await expect(service.update(id, { apiBaseUrl: 'https://capture.example.com', credentials: secrets }, { scopes: ['integrations:write'] })).rejects.toMatchObject({ statusCode: 400 });
+    await expect(service.update(id, { apiBaseUrl: 'https://capture.example.com', credentials: secrets }, { scopes: ['integrations:write'] })).rejects.toMatchObject({ kind: 'bad_request' });
     await expect(service.get(id)).resolves.toMatchObject({ apiBaseUrl: 'https://qyapi.weixin.qq.com' });
   });
 
@@ -79,7 +79,7 @@ describe('apiBaseUrl in AWS', () => {
     await expect(create(service, 'lark', 'https://proxy.example.com/feishu/lark/')).resolves.toBeDefined();
     await expect(create(service, 'dingtalk', 'https://gw.example.net/dingtalk')).resolves.toBeDefined();
     for (const outside of ['https://proxy.example.com/feishu-evil', 'https://proxy.example.com/', 'https://evil.gw.example.net']) {
-      await expect(create(service, 'feishu', outside), outside).rejects.toMatchObject({ statusCode: 400 });
+      await expect(create(service, 'feishu', outside), outside).rejects.toMatchObject({ kind: 'bad_request' });
     }
   });
 

@@ -127,7 +127,7 @@ describe('the AWS check of the address a call connects to', () => {
     const before = connections;
     const client = new PlatformHttpClient(rules, { fetch: outboundFetch(aws, { lookup: resolvesTo('127.0.0.1') }), sleep: async () => undefined });
     const call = client.call({ method: 'GET', url: `https://open.example.test:${serverPort}/cgi-bin/gettoken`, query: { corpsecret: 's' }, idempotent: true });
-    await expect(call).rejects.toMatchObject({ statusCode: 502, repeatable: false, message: expect.stringContaining('127.0.0.1, which is not a public address') });
+    await expect(call).rejects.toMatchObject({ kind: 'platform_failed', repeatable: false, message: expect.stringContaining('127.0.0.1, which is not a public address') });
     expect(connections).toBe(before);
   });
 });

@@ -29,9 +29,9 @@ export function wecomMessages(base: string, credentials: { agentId: string }): M
           },
           idempotent: true,
         });
-        if (body.invaliduser) throw new ProviderError('wecom', 'invaliduser', `not delivered to ${body.invaliduser} (outside the app's visible range?)`, { statusCode: 422, refused: true });
+        if (body.invaliduser) throw new ProviderError('wecom', 'invaliduser', `not delivered to ${body.invaliduser} (outside the app's visible range?)`, { kind: 'platform_refused', refused: true });
         if (body.unlicenseduser) {
-          throw new ProviderError('wecom', 'unlicenseduser', `not delivered to ${body.unlicenseduser}: no WeCom API licence (基础接口许可) for this member, or it has expired`, { statusCode: 422, refused: true });
+          throw new ProviderError('wecom', 'unlicenseduser', `not delivered to ${body.unlicenseduser}: no WeCom API licence (基础接口许可) for this member, or it has expired`, { kind: 'platform_refused', refused: true });
         }
         return { ...(body.msgid ? { messageId: body.msgid } : {}), truncated: markdown.truncated };
       }

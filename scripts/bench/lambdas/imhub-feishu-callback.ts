@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { HttpError } from '../../../lib/errors.ts';
+import { isAppError } from '../../../lib/errors.ts';
+import { statusOfKind } from '../../../lib/http/status-of-kind.ts';
 import { verifyFeishuCallback } from '../../../lib/providers/callbacks/feishu-callback.ts';
 
 /**
@@ -15,6 +16,6 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
     const { response } = verifyFeishuCallback({ method: 'POST', headers: event.headers as Record<string, string>, query: {}, rawBody, now: new Date() }, credentials);
     return { statusCode: response.status, headers: { 'content-type': response.contentType }, body: response.body };
   } catch (error) {
-    return { statusCode: error instanceof HttpError ? error.statusCode : 500 };
+    return { statusCode: isAppError(error) ? statusOfKind[error.kind] : 500 };
   }
 };

@@ -30,7 +30,7 @@ describe('PlatformHttpClient', () => {
   it('treats a non-zero errcode on HTTP 200 as an error with the platform code, without retrying', async () => {
     const { calls, fetchImpl } = scripted([json(200, { errcode: 60011, errmsg: 'no privilege' })]);
     const client = new PlatformHttpClient(rules, { fetch: fetchImpl, sleep: async () => undefined });
-    await expect(client.call({ method: 'GET', url: 'https://x.test/a', idempotent: true })).rejects.toMatchObject({ platformCode: 60011, refused: true, statusCode: 502 });
+    await expect(client.call({ method: 'GET', url: 'https://x.test/a', idempotent: true })).rejects.toMatchObject({ platformCode: 60011, refused: true, kind: 'platform_failed' });
     expect(calls).toHaveLength(1);
   });
 
@@ -50,7 +50,7 @@ describe('PlatformHttpClient', () => {
     const timeout = Object.assign(new Error('timed out'), { name: 'TimeoutError' });
     const second = scripted([timeout]);
     const again = new PlatformHttpClient(rules, { fetch: second.fetchImpl, sleep: async () => undefined });
-    await expect(again.call({ method: 'POST', url: 'https://x.test', body: {}, idempotent: false })).rejects.toMatchObject({ platformCode: 'timeout', statusCode: 504 });
+    await expect(again.call({ method: 'POST', url: 'https://x.test', body: {}, idempotent: false })).rejects.toMatchObject({ platformCode: 'timeout', kind: 'platform_timeout' });
     expect(second.calls).toHaveLength(1);
   });
 
@@ -73,7 +73,7 @@ describe('PlatformHttpClient', () => {
     const { calls, fetchImpl } = scripted([json(429, { errcode: 99991400 }, { 'x-ogw-ratelimit-reset': '45' })]);
     const client = new PlatformHttpClient(rules, { fetch: fetchImpl, sleep: async (ms) => waits.push(ms) });
     // Act and assess: nobody sleeps 45 s inside a request; the caller retries the work after it
-    await expect(client.call({ method: 'POST', url: 'https://x.test', body: {}, idempotent: false })).rejects.toMatchObject({ throttled: true, repeatable: true, retryAfterMs: 45_000 });
+    await expect(client.call({ method: 'POST', url: 'https://x.test', body: {}, idempotent: false })).rejects.toMatchObject({ kind: 'platform_throttled', throttled: true, repeatable: true, retryAfterMs: 45_000 });
     expect(calls).toHaveLength(1);
     expect(waits).toEqual([]);
     // A reset past 60 s is taken as 60 s.
@@ -93,7 +93,7 @@ describe('PlatformHttpClient', () => {
   it('stops after maxAttempts with the last failure', async () => {
     const { calls, fetchImpl } = scripted([json(500, {}), json(500, {}), json(500, {})]);
     const client = new PlatformHttpClient(rules, { fetch: fetchImpl, sleep: async () => undefined, maxAttempts: 3 });
-    await expect(client.call({ method: 'GET', url: 'https://x.test', idempotent: true })).rejects.toMatchObject({ platformCode: 500, refused: false });
+    await expect(client.call({ method: 'GET', url: 'https://x.test', idempotent: true })).rejects.toMatchObject({ platformCode: 500, refused: false, kind: 'platform_failed' });
     expect(calls).toHaveLength(3);
   });
 });
