@@ -3,6 +3,7 @@ import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws
 import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import type { FixedEgress } from './fixed-egress.ts';
@@ -28,6 +29,12 @@ export interface ApiFunctionProps {
    * @default no VPC: Lambda's shared egress, whose addresses change
    */
   egress?: FixedEgress;
+  /**
+   * Why the function is granted actions on every resource ("*") besides tracing and VPC access, which this
+   * construct adds and explains itself; recorded with the cdk-nag acknowledgment of AwsSolutions-IAM5.
+   * @default none
+   */
+  grantsOnEverything?: string[];
   /** Extra NodejsFunction props, applied last. */
   overrides?: Partial<NodejsFunctionProps>;
 }
@@ -100,8 +107,20 @@ export class ApiFunction extends Construct {
     const onEverything = [
       ...(activeTracing === false ? [] : ['X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions, so tracing is granted on "*".']),
       ...(props.egress ? ['EC2 DescribeNetworkInterfaces/DescribeSubnets support no resource-level permissions; Lambda needs them for a VPC function.'] : []),
+      ...(props.grantsOnEverything ?? []),
     ];
     if (onEverything.length > 0) Validations.of(this).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: onEverything.join(' ') });
+  }
+
+  /**
+   * Lets the function send messages to `queue` (sqs:SendMessage, nothing else) and gives it the queue's URL
+   * as `variable`: the grant and the setting come together, so neither is forgotten.
+   */
+  sendsTo(queue: IQueue, variable: string): void {
+    queue.grant(this.function, 'sqs:SendMessage');
+    // What SendMessage needs of a queue's own KMS key (none for SQS-managed encryption).
+    queue.encryptionMasterKey?.grant(this.function, 'kms:GenerateDataKey', 'kms:Decrypt');
+    this.function.addEnvironment(variable, queue.queueUrl);
   }
 
   /**

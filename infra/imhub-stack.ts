@@ -4,7 +4,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -15,6 +15,7 @@ import { allRoutes } from '../lib/http/routes.ts';
 import { tableSchema } from '../lib/store/table-schema.ts';
 import { ApiFunction } from './api-function.ts';
 import { FixedEgress } from './fixed-egress.ts';
+import { JobWorker } from './job-worker.ts';
 
 export interface ImhubStackProps extends StackProps {
   /**
@@ -36,10 +37,11 @@ export interface ImhubStackProps extends StackProps {
   publicBaseUrl?: string;
   /**
    * Give the functions that call platforms (integrations, callbacks, approvals, notifications, the
-   * reconciler) a fixed egress: private subnets of a new VPC whose traffic leaves through NAT gateways on
-   * Elastic IPs allocated by the stack, output as `EgressIps`. Needed by WeCom apps created after
-   * 2022-06-20, which accept calls only from their trusted IPs (errcode 60020). Costs a NAT gateway and
-   * a public IPv4 address per `natGateways`, plus NAT data processing. Context: `-c fixedEgress=true`.
+   * reconciler, the job worker) a fixed egress: private subnets of a new VPC whose traffic leaves through
+   * NAT gateways on Elastic IPs allocated by the stack, output as `EgressIps`. Needed by WeCom apps
+   * created after 2022-06-20, which accept calls only from their trusted IPs (errcode 60020). Costs a NAT
+   * gateway and a public IPv4 address per `natGateways`, plus NAT data processing. Context:
+   * `-c fixedEgress=true`.
    * @default false
    */
   fixedEgress?: boolean;
@@ -66,8 +68,10 @@ export interface ImhubStackProps extends StackProps {
 
 /**
  * imhub on AWS: an HTTP API in front of one Lambda per handler group, one table, one key, one
- * bootstrap secret. Callbacks for all four platforms share one function: the contract's callback
- * URL (`/v1/callbacks/{integrationId}`) does not name the provider, so API Gateway cannot route by it.
+ * bootstrap secret, and a job worker started by the table's stream (with the reconciler's minute
+ * schedule as the sweep for what a trigger missed). Callbacks for all four platforms share one
+ * function: the contract's callback URL (`/v1/callbacks/{integrationId}`) does not name the provider,
+ * so API Gateway cannot route by it.
  */
 export class ImhubStack extends Stack {
   constructor(scope: Construct, id: string, props: ImhubStackProps = {}) {
@@ -86,6 +90,8 @@ export class ImhubStack extends Stack {
       billing: Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: tableSchema.ttlAttribute,
+      // The job worker's trigger: jobs are written with the record that sets them off (an outbox).
+      dynamoStream: StreamViewType.NEW_IMAGE,
       deletionProtection,
       removalPolicy: deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       globalSecondaryIndexes: [tableSchema.gsi1, tableSchema.gsi2].map((index) => ({
@@ -162,6 +168,13 @@ export class ImhubStack extends Stack {
       ...callsPlatforms,
       timeout: Duration.seconds(55),
     });
+    // Started by the table's stream and by its own delayed wakeups; see job-worker.ts.
+    const jobWorker = new JobWorker(this, 'JobWorker', {
+      table,
+      environment: { ...common, KMS_KEY_ID: secretsKey.keyArn },
+      ...callsPlatforms,
+    });
+    const worker = jobWorker.function;
     new Rule(this, 'ReconcilerSchedule', {
       description: 'imhub: run the approval reconciler every minute',
       schedule: Schedule.rate(Duration.minutes(1)),
@@ -173,10 +186,11 @@ export class ImhubStack extends Stack {
     table.grantReadWriteData(functions.integrations.function);
     secretsKey.grant(functions.integrations.function, 'kms:Encrypt', 'kms:Decrypt');
     bootstrapSecret.grantRead(functions.integrations.function);
-    // Callbacks, approvals and the reconciler open secrets and seal fetched platform tokens
-    // (Encrypt/Decrypt on the one key), and write the table; none but the management
-    // functions can read the bootstrap key.
-    for (const fn of [functions.callbacks, functions.approvals, functions.notifications, reconciler]) {
+    // Callbacks, approvals, the reconciler and the job worker open secrets and seal fetched platform
+    // tokens (Encrypt/Decrypt on the one key), and write the table; none but the management
+    // functions can read the bootstrap key. Only the worker reads the stream and the job queues
+    // (granted by its construct).
+    for (const fn of [functions.callbacks, functions.approvals, functions.notifications, reconciler, worker]) {
       table.grantReadWriteData(fn.function);
       secretsKey.grant(fn.function, 'kms:Encrypt', 'kms:Decrypt');
     }
@@ -201,7 +215,7 @@ export class ImhubStack extends Stack {
       throttle,
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
     });
-    for (const fn of [functions.integrations, functions.callbacks, functions.approvals, functions.notifications, reconciler]) {
+    for (const fn of [functions.integrations, functions.callbacks, functions.approvals, functions.notifications, reconciler, worker]) {
       Validations.of(fn).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
         reason: 'table.grantReadWriteData includes "<table>/index/*" so the function can query the GSI of this one table.',
@@ -239,6 +253,10 @@ export class ImhubStack extends Stack {
       description: 'Read the admin key: aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',
     });
     new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'JobAlarms', {
+      value: Fn.join(', ', jobWorker.alarms.map((alarm) => alarm.alarmName)),
+      description: 'The job worker alarms (errors, stream lag, dead letters); they have no actions, so add one (e.g. an SNS topic) to be told',
+    });
     if (egress) {
       new CfnOutput(this, 'EgressIps', {
         value: Fn.join(', ', egress.ips),

@@ -9,6 +9,7 @@ import type { FunctionGroup } from '../http/contract.ts';
 import { allRoutes } from '../http/routes.ts';
 import { ensureTable } from '../store/ensure-table.ts';
 import { createLocalApiServer, type LambdaHttpHandler } from './api-gateway-server.ts';
+import { startLocalJobDriver } from './job-driver.ts';
 import { dataPaths, type EmbeddedDynamoDb, localCredentials, localRegion, startEmbeddedDynamoDb } from './embedded-dynamodb.ts';
 
 export interface LocalRuntimeOptions {
@@ -28,7 +29,7 @@ export interface LocalRuntimeOptions {
   dynamoEndpoint?: string;
   /** @default 'imhub' */
   tableName?: string;
-  /** How often the reconciler runs, as EventBridge runs it in AWS. @default 60000 */
+  /** How often the sweep runs (jobs a trigger missed), as EventBridge runs it in AWS. @default 60000 */
   reconcileIntervalMs?: number;
 }
 
@@ -38,8 +39,10 @@ export interface LocalRuntime {
   /** True when the token was generated rather than given. */
   generatedToken: boolean;
   dynamoEndpoint: string;
-  /** Runs the reconciler now (tests; the timer runs it every interval anyway). */
+  /** Runs the sweep now (every job due) and waits for what it set off (tests; the timer runs it every interval, and commits run their jobs anyway). */
   reconcile(): Promise<void>;
+  /** Resolves once no job runs and none is due now: what the last commits set off has run (tests). */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,7 +111,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       notifications: (await import('../../functions/notifications.ts')).handler,
     };
     const reconciler = (await import('../../functions/reconciler.ts')).handler;
-    // The EventBridge schedule of AWS, as a timer; runs never overlap.
+    const { services } = await import('../services/index.ts');
+    const { logger } = await import('../log.ts');
+    // The table's stream of AWS, in process: each job runs when its commit lands or its time comes.
+    const jobDriver = startLocalJobDriver(services.worker, logger);
+    // The EventBridge schedule of AWS (the sweep), as a timer; runs never overlap.
     let reconciling: Promise<unknown> = Promise.resolve();
     const reconcile = () => (reconciling = reconciling.then(() => reconciler()).catch(() => undefined));
     const timer = setInterval(reconcile, options.reconcileIntervalMs ?? 60_000);
@@ -121,6 +128,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const { port } = server.address() as AddressInfo;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     process.env.PUBLIC_BASE_URL = options.publicBaseUrl ?? url;
+    // The first sweep takes what an earlier process left due (once the environment is complete).
+    void reconcile();
 
     return {
       url,
@@ -129,10 +138,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       dynamoEndpoint,
       reconcile: async () => {
         await reconcile();
+        await jobDriver.idle();
       },
+      idle: () => jobDriver.idle(),
       stop: async () => {
         clearInterval(timer);
         await reconciling;
+        await jobDriver.stop();
         await new Promise<void>((done) => {
           server.close(() => done());
           server.closeAllConnections();

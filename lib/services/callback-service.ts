@@ -2,21 +2,13 @@ import { createHash } from 'node:crypto';
 import type { Credentials, Integration } from '../domain/integration.ts';
 import { NotFoundError, PayloadTooLargeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { newJob } from '../domain/job.ts';
 import type { CallbackOutcome, CallbackRequest, CallbackResponse, PlatformEvent } from '../providers/callbacks/callback-types.ts';
 import { dingtalkCallbackMaxBytes, verifyDingtalkCallback } from '../providers/callbacks/dingtalk-callback.ts';
 import { feishuCallbackMaxBytes, verifyFeishuCallback } from '../providers/callbacks/feishu-callback.ts';
 import { verifyWecomCallback, wecomCallbackMaxBytes } from '../providers/callbacks/wecom-callback.ts';
 import type { CallbackEventRepository } from '../store/repository.ts';
-
-/**
- * Where verified, first-seen events go: the approval layer. It may answer the platform itself
- * (a card action's toast); otherwise the receiver's acknowledgement is sent.
- */
-export interface CallbackEventSink {
-  handle(integration: Integration, event: PlatformEvent): Promise<CallbackResponse | undefined>;
-  /** Leaves an event's work to the reconciler, due now, when handling it failed. */
-  defer(integration: Integration, event: PlatformEvent): Promise<void>;
-}
+import type { CallbackEventPayload } from './approvals/job-handlers.ts';
 
 /** Each platform's verifier, and the largest body it ever sends (refused with 413 before any crypto). */
 const receivers: Record<Integration['provider'], { verify: (request: CallbackRequest, credentials: Credentials) => CallbackOutcome; maxBodyBytes: number }> = {
@@ -46,15 +38,16 @@ function bounded(event: PlatformEvent): PlatformEvent {
 export interface CallbackServiceOptions {
   integrations: { require(id: string): Promise<Integration>; credentials(integration: Integration): Promise<Credentials>; noteCallbackSeen?(integration: Integration): Promise<void> };
   events: CallbackEventRepository;
-  sink: CallbackEventSink;
   /** Logs each event handed on (type and ids, never the payload). */
   logger?: Logger;
 }
 
 /**
- * The callback path: find the integration, verify and decrypt on the raw body, claim the event
- * id (duplicates and concurrent retries take effect once), hand it on, answer the platform.
- * Nothing is stored before the request is verified.
+ * The callback path: find the integration, verify and decrypt on the raw body, then claim the event
+ * id and write its job in one transaction (duplicates and concurrent retries take effect once),
+ * and answer. No platform is called before the answer: the job re-reads the instance, so the
+ * platform's deadline (Feishu 3 s) is met whatever the platform's own speed. Nothing is stored
+ * before the request is verified.
  */
 export class CallbackService {
   constructor(private readonly options: CallbackServiceOptions) {}
@@ -74,30 +67,14 @@ export class CallbackService {
     if (outcome.kind === 'handshake') return outcome.response;
 
     const event = bounded(outcome.event);
-    // The callback path works: the reconciler may then poll sparingly (DingTalk's call quota).
+    // The callback path works: checks may then poll sparingly (DingTalk's call quota). Written at most hourly.
     await this.options.integrations.noteCallbackSeen?.(integration).catch(() => undefined);
-    const claimed = await this.options.events.claim({ integrationId, eventId: event.id, eventType: event.type, now: request.now });
-    if (!claimed) return outcome.response;
-    this.options.logger?.info('callback event', { integrationId, eventType: event.type, eventId: event.id, instanceId: event.instanceId });
-    try {
-      const answer = await this.options.sink.handle(integration, event);
-      await this.options.events.complete(integrationId, event.id);
-      return answer ?? outcome.response;
-    } catch (error) {
-      // An authentic event is answered with success even when its work failed (the platform read
-      // timed out, say): WeCom never retries a non-200 answer and may stop calling an endpoint that
-      // often fails, and Feishu holds an instance's later events back behind an unanswered one. The
-      // work goes to the reconciler, due now. Only when even that cannot be recorded is the event
-      // given back for the platform's retry.
-      try {
-        await this.options.sink.defer(integration, event);
-        await this.options.events.complete(integrationId, event.id);
-        this.options.logger?.warn('callback event deferred to the reconciler', { integrationId, eventType: event.type, eventId: event.id, error });
-        return outcome.response;
-      } catch {
-        await this.options.events.release(integrationId, event.id).catch(() => undefined);
-        throw error;
-      }
-    }
+    // The job keeps what names the work, never the decrypted body.
+    const payload: CallbackEventPayload = { integrationId, event: { id: event.id, type: event.type, ...(event.instanceId ? { instanceId: event.instanceId } : {}) } };
+    // Only an event that names an instance has work; the others are claimed so their repeats are known.
+    const job = event.instanceId ? newJob('callback.event', `${integrationId}#${event.id}`, request.now, request.now, payload as unknown as Record<string, unknown>) : undefined;
+    const claimed = await this.options.events.claim({ integrationId, eventId: event.id, eventType: event.type, now: request.now, ...(job ? { job } : {}) });
+    if (claimed) this.options.logger?.info('callback event', { integrationId, eventType: event.type, eventId: event.id, instanceId: event.instanceId });
+    return outcome.response;
   }
 }

@@ -11,11 +11,13 @@ import { DynamoApiKeyRepository } from '../store/dynamodb/api-keys.ts';
 import { DynamoApprovalIndexRepository, DynamoApprovalRepository } from '../store/dynamodb/approvals.ts';
 import { DynamoCallbackEventRepository } from '../store/dynamodb/callback-events.ts';
 import { DynamoIntegrationRepository } from '../store/dynamodb/integrations.ts';
+import { DynamoJobStore } from '../store/dynamodb/jobs.ts';
 import { DynamoNotificationRepository } from '../store/dynamodb/notifications.ts';
 import { DynamoRateLimitStore } from '../store/dynamodb/rate-limits.ts';
 import { DynamoTokenStore } from '../store/dynamodb/tokens.ts';
+import { JobWorker } from '../jobs/worker.ts';
 import { ApiKeyService } from './api-key-service.ts';
-import { ApprovalService } from './approval-service.ts';
+import { ApprovalService } from './approvals/approval-service.ts';
 import { NotificationService } from './notification-service.ts';
 import { CallbackService } from './callback-service.ts';
 import { IntegrationService } from './integration-service.ts';
@@ -93,6 +95,21 @@ const approvals = once(
       webhookFirstRetryMs: loadConfig().IMHUB_WEBHOOK_FIRST_RETRY_MS,
       webhookTimeoutMs: loadConfig().IMHUB_WEBHOOK_TIMEOUT_MS,
       fetch: outboundFetch({ allowInsecure: loadConfig().IMHUB_RUNTIME === 'local' }),
+      // Locally the API and the worker share one process: a long-poll wakes on the commit alone.
+      commitsInProcess: loadConfig().IMHUB_RUNTIME === 'local',
+    }),
+);
+
+const worker = once(
+  () =>
+    new JobWorker({
+      store: new DynamoJobStore(dynamoDocumentClient(), required('TABLE_NAME')),
+      handlers: {
+        ...approvals().jobHandlers(),
+        'notification.dispatch': (job) => notifications().dispatchJob(job.subject),
+      },
+      logger,
+      leaseMs: loadConfig().IMHUB_LEASE_MS,
     }),
 );
 
@@ -102,13 +119,13 @@ export const services = {
   integrations,
   providers,
   approvals,
+  worker,
   callbacks: once(
     () =>
       new CallbackService({
         integrations: integrations(),
+        // Verified, first-seen events are claimed with their job; the worker re-reads the instance.
         events: new DynamoCallbackEventRepository(dynamoDocumentClient(), required('TABLE_NAME')),
-        // Verified, first-seen events go to the approval layer, which re-reads the instance.
-        sink: approvals(),
         logger,
       }),
   ),

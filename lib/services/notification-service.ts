@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Integration } from '../domain/integration.ts';
+import { newJob } from '../domain/job.ts';
 import {
   type CreateNotificationInput,
   type Delivery,
@@ -44,8 +45,8 @@ const maxAttempts = 8;
 /**
  * Notifications: one message to many targets, a delivery record per target. Sends beyond a
  * platform's rate limit wait in the store (the notification's queued deliveries) and go out when
- * the window allows, from the request or from the reconciler; each delivery is claimed before it
- * is sent, so concurrent dispatchers never send it twice.
+ * the window opens, from the request or from the notification's `notification.dispatch` job, due
+ * then; each delivery is claimed before it is sent, so concurrent dispatchers never send it twice.
  */
 export class NotificationService {
   private readonly now: () => Date;
@@ -98,7 +99,9 @@ export class NotificationService {
       createdAt: at,
       updatedAt: at,
     };
-    const { created, notification } = await this.options.notifications.create(record);
+    // Should the request's own dispatch below be cut short (a crash), its job sends what is left once the claims' lease ends.
+    const fallback = newJob('notification.dispatch', record.id, new Date(this.now().getTime() + (this.options.leaseMs ?? 60_000)), this.now());
+    const { created, notification } = await this.options.notifications.create(record, [fallback]);
     if (!created) return { notification: toNotificationView(repeatOf(notification, hash)), created: false };
     return { notification: toNotificationView(await this.dispatch(notification, integration)), created: true };
   }
@@ -109,24 +112,12 @@ export class NotificationService {
     return toNotificationView(notification);
   }
 
-  /**
-   * Sends what is due of every notification with queued deliveries (the reconciler's job). Once
-   * `deadline` (epoch ms, the run's budget) has passed no further notification is taken: it stays
-   * due for the next run. Returns how many were taken.
-   */
-  async dispatchDue(limit = 50, deadline = Number.POSITIVE_INFINITY): Promise<number> {
-    const due = await this.options.notifications.due(this.now(), limit);
-    let taken = 0;
-    for (const notification of due) {
-      if (Date.now() >= deadline) break;
-      taken += 1;
-      try {
-        await this.dispatch(notification);
-      } catch (error) {
-        this.options.logger.warn('notification dispatch failed', { notificationId: notification.id, error });
-      }
-    }
-    return taken;
+  /** The `notification.dispatch` job: sends what is due of one notification; asks to run again when its next delivery is due. */
+  async dispatchJob(id: string): Promise<{ dueAt: Date } | undefined> {
+    const notification = await this.options.notifications.get(id);
+    if (!notification) return undefined;
+    await this.dispatch(notification);
+    return undefined;
   }
 
   /** Sends every queued delivery that is due and allowed by the rate limits, in order. */
@@ -183,6 +174,12 @@ export class NotificationService {
       const saved = await this.change(current, index, outcome);
       current = saved ?? current;
     }
+    // What stays queued (a closed rate window, a retry) is sent by the job, due when the first of it is.
+    const due = nextDispatchAt(current);
+    if (due) {
+      const next: NotificationRecord = { ...current, version: current.version + 1, updatedAt: this.now().toISOString() };
+      if (await this.options.notifications.save(next, current, [newJob('notification.dispatch', current.id, due, this.now())])) current = next;
+    }
     return current;
   }
 
@@ -207,6 +204,14 @@ export function sendRateLimit(integration: Integration, target: Delivery['platfo
     return { key: `chat:${integration.id}:${target.chatId}`, windows: scaleWindows(feishuTargetLimits, scale) };
   }
   return undefined;
+}
+
+/** When the first queued delivery of a notification is due, if any is queued. */
+export function nextDispatchAt(notification: NotificationRecord): string | undefined {
+  return notification.deliveries
+    .filter((delivery) => delivery.status === 'queued')
+    .map((delivery) => delivery.nextAttemptAt ?? notification.updatedAt)
+    .sort()[0];
 }
 
 const queued = (target: string, platformTarget: Delivery['platformTarget']): Delivery => ({ target, platformTarget, status: 'queued', attempts: 0 });

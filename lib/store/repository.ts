@@ -1,5 +1,6 @@
 import type { ApiKeyRecord } from '../domain/api-key.ts';
-import type { ApprovalRecord, ApprovalStatus, WebhookState } from '../domain/approval.ts';
+import type { ApprovalRecord, ApprovalStatus } from '../domain/approval.ts';
+import type { Job } from '../domain/job.ts';
 import type { Delivery, Message } from '../domain/message.ts';
 import type { RateWindow } from '../domain/rate-limit.ts';
 import type { Integration } from '../domain/integration.ts';
@@ -43,15 +44,12 @@ export interface ApiKeyRepository {
 }
 
 /**
- * Exactly-once processing of platform events: a claim is a conditional write of the event id
- * with a TTL. A claim left `in_progress` by a crashed invocation can be taken over after its lease.
+ * Exactly-once processing of platform events: a claim is a conditional write of the event id with
+ * a TTL, in one transaction with the job that does the event's work. A duplicate writes nothing.
  */
 export interface CallbackEventRepository {
-  /** True when this caller now owns the event; false for a duplicate (done, or in progress elsewhere). */
-  claim(claim: { integrationId: string; eventId: string; eventType: string; now: Date }): Promise<boolean>;
-  complete(integrationId: string, eventId: string): Promise<void>;
-  /** Gives the event back so the platform's retry is processed. */
-  release(integrationId: string, eventId: string): Promise<void>;
+  /** True when this event is new and its job (if any) is written; false for a duplicate. */
+  claim(claim: { integrationId: string; eventId: string; eventType: string; now: Date; job?: Job }): Promise<boolean>;
 }
 
 export interface ApprovalListRequest extends PageRequest {
@@ -59,13 +57,16 @@ export interface ApprovalListRequest extends PageRequest {
   integrationId?: string;
 }
 
-/** Approvals: created once per idempotency key, changed only under a version condition. */
+/**
+ * Approvals: created once per idempotency key, changed only under a version condition. Every write
+ * takes the jobs the change sets off (`approvalJobs`) and stores them in the same transaction.
+ */
 export interface ApprovalRepository {
   /**
-   * Stores a new approval. With an idempotency key already used for this integration, stores
-   * nothing and returns the approval that key made.
+   * Stores a new approval and its jobs. With an idempotency key already used for this
+   * integration, stores nothing and returns the approval that key made.
    */
-  create(approval: ApprovalRecord): Promise<{ created: boolean; approval: ApprovalRecord }>;
+  create(approval: ApprovalRecord, jobs?: readonly Job[]): Promise<{ created: boolean; approval: ApprovalRecord }>;
   get(id: string): Promise<ApprovalRecord | undefined>;
   /** The approval an idempotency key already made for this integration, if any. */
   byIdempotencyKey(integrationId: string, key: string): Promise<ApprovalRecord | undefined>;
@@ -74,20 +75,12 @@ export interface ApprovalRepository {
    * Writes `next` only if the stored version is `previous.version` and the stored status is still
    * pending: of two racing writers exactly one wins. Returns false for the loser.
    */
-  update(next: ApprovalRecord, previous: ApprovalRecord): Promise<boolean>;
+  update(next: ApprovalRecord, previous: ApprovalRecord, jobs?: readonly Job[]): Promise<boolean>;
   /**
    * Writes `next` only if the stored version is `previous.version`, whatever the status: for
-   * bookkeeping on ended approvals (messages handed on). Returns false for the loser.
+   * bookkeeping on ended approvals (messages handed on, webhook attempts). Returns false for the loser.
    */
-  updateAnyStatus(next: ApprovalRecord, previous: ApprovalRecord): Promise<boolean>;
-  /** Approvals the reconciler should look at now: pending ones whose check is due, ended ones with an end message still to hand on. */
-  due(now: Date, limit: number): Promise<ApprovalRecord[]>;
-  /** Ended approvals whose webhook delivery is due at `now`. */
-  dueWebhooks(now: Date, limit: number): Promise<ApprovalRecord[]>;
-  /** Takes the right to attempt delivery number `attempts + 1` until `until`; false when someone else has it. */
-  leaseWebhook(id: string, attempts: number, now: Date, until: Date): Promise<boolean>;
-  /** Records an attempt's outcome (and the next due time, or the end of delivery). */
-  recordWebhook(id: string, attempts: number, webhook: WebhookState): Promise<void>;
+  updateAnyStatus(next: ApprovalRecord, previous: ApprovalRecord, jobs?: readonly Job[]): Promise<boolean>;
 }
 
 /** What imhub provisioned on a platform per integration (definitions, forms, templates), and instance → approval. */
@@ -138,14 +131,12 @@ export interface NotificationRecord {
 }
 
 export interface NotificationRepository {
-  /** Stores it, or returns the notification an idempotency key already made. */
-  create(notification: NotificationRecord): Promise<{ created: boolean; notification: NotificationRecord }>;
+  /** Stores it and its jobs, or returns the notification an idempotency key already made. */
+  create(notification: NotificationRecord, jobs?: readonly Job[]): Promise<{ created: boolean; notification: NotificationRecord }>;
   get(id: string): Promise<NotificationRecord | undefined>;
   byIdempotencyKey(integrationId: string, key: string): Promise<NotificationRecord | undefined>;
-  /** Writes only if the stored version is `previous.version`; false for a lost race. */
-  save(next: NotificationRecord, previous: NotificationRecord): Promise<boolean>;
-  /** Notifications with a queued delivery due at `now`. */
-  due(now: Date, limit: number): Promise<NotificationRecord[]>;
+  /** Writes it and its jobs only if the stored version is `previous.version`; false for a lost race. */
+  save(next: NotificationRecord, previous: NotificationRecord, jobs?: readonly Job[]): Promise<boolean>;
 }
 
 /** Sliding-window send logs shared by every instance. */

@@ -49,6 +49,7 @@ beforeAll(async () => {
   receiver.url = `http://127.0.0.1:${(receiverServer.address() as AddressInfo).port}/hooks/deploy`;
   sim = await new PlatformSimulator().start();
   api = await startTestApi();
+  sim.afterCallback = () => api.runtime.idle();
   sim.addPeople(people);
   for (const [name, platform] of Object.entries(platforms) as [Name, (typeof platforms)[Name]][]) {
     const secret = 'appSecret' in platform.credentials ? platform.credentials.appSecret : platform.credentials.secret;
@@ -230,6 +231,8 @@ describe('approval notifications', () => {
     const { url, bot } = sim.addBot('wecom');
     const botIntegration = await api.call('POST', '/v1/integrations', { body: { provider: 'wecom', kind: 'webhook', name: `notify bot ${randomBytes(3).toString('hex')}`, credentials: { url } } });
     const { body } = await start('wecom', [{ mode: 'any', approvers: ['alice'] }], { notify: { integrationId: botIntegration.body.id } });
+    // The start message is the started approval's job: sent once its commit lands.
+    await api.runtime.idle();
     expect(bot.sent).toHaveLength(1);
     expect(JSON.stringify(bot.sent[0]!.body)).toContain('Approval requested');
     await act('wecom', body.platformInstanceId, 'alice', 'approve');
@@ -244,6 +247,7 @@ describe('approval notifications', () => {
     const before = sim.messages.length;
     const { body } = await start('feishu', [{ mode: 'any', approvers: ['alice'] }], { notify: { to: { chatIds: ['oc_releases'] } } });
     await api.call('POST', `/v1/approvals/${body.id}/cancel`);
+    await api.runtime.idle();
     const sent = sim.messages.slice(before).filter((message) => message.target === 'chat_id:oc_releases');
     expect(sent.map((message) => JSON.parse(message.body.content as string).header.title.content)).toEqual([
       `Approval requested: ${body.title}`,
@@ -316,14 +320,15 @@ describe('approvals, across platforms', () => {
     ['Feishu throttles its people lookups', 'feishu', 'feishu.lookup', { kind: 'code', code: 99991400 }],
     ['DingTalk throttles its people lookups', 'dingtalk', 'dingtalk.lookup', { kind: 'code', code: 90018 }],
   ] as const)('start later when %s every time: 201 pending, then the reconciler starts it', async (_case, name, route, fault) => {
-    // Prepare: every attempt of the call fails in a way that is safe to repeat
-    sim.inject(route, fault, 4);
+    // Prepare: every attempt of the call fails in a way that is safe to repeat, until the platform recovers
+    sim.inject(route, fault, 100);
     const before = sim.approvals.instances.size;
     // Act
     const started = await start(name, [{ mode: 'any', approvers: ['alice'] }]);
     expect(started.status, started.text).toBe(201);
     expect(started.body).toMatchObject({ status: 'pending', platformInstanceId: null });
     expect(sim.approvals.instances.size).toBe(before);
+    sim.clearFaults(route);
     await sleep(600);
     await api.runtime.reconcile();
     // Assess: one instance, linked, its people resolved, and it decides the approval

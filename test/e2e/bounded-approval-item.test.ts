@@ -16,6 +16,7 @@ let integrationId = '';
 beforeAll(async () => {
   sim = await new PlatformSimulator().start();
   api = await startTestApi();
+  sim.afterCallback = () => api.runtime.idle();
   sim.addPeople(['requester', ...approvers]);
   integrationId = await registerFeishuSimApp(api, sim, 'bounded item', credentials);
 });

@@ -30,6 +30,7 @@ function imhub(args: string[], stdin?: string, url = api.runtime.url) {
 beforeAll(async () => {
   sim = await new PlatformSimulator().start();
   api = await startTestApi();
+  sim.afterCallback = () => api.runtime.idle();
   sim.addApp('wecom', 'wwclicorp0001', 'cli-wecom-secret-00001');
   for (const [name, index] of [['dev', 1], ['lead', 2]] as const) {
     sim.users.push({ name, email: `${name}@example.com`, mobile: `1380000000${index}`, ids: { feishu: `ou_${name}`, dingtalk: `d_${name}`, wecom: name } });

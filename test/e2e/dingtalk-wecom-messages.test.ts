@@ -38,6 +38,7 @@ const received = (route: SimMessage['route'], target: string) => sim.messages.fi
 beforeAll(async () => {
   sim = await new PlatformSimulator().start();
   api = await startTestApi();
+  sim.afterCallback = () => api.runtime.idle();
   sim.addPeople(['ada', 'bob']);
   sim.addApp('dingtalk', dingtalkApp.appKey, dingtalkApp.appSecret);
   sim.addApp('wecom', wecomApp.corpId, wecomApp.secret);

@@ -30,6 +30,7 @@ const integrationIds: Partial<Record<AppName, string>> = {};
 beforeAll(async () => {
   sim = await new PlatformSimulator().start();
   api = await startTestApi();
+  sim.afterCallback = () => api.runtime.idle();
   sim.addPeople(['requester', 'alice']);
   for (const [name, app] of Object.entries(apps) as [AppName, (typeof apps)[AppName]][]) {
     sim.addApp(app.sim, app.appId, 'appSecret' in app.credentials ? app.credentials.appSecret : app.credentials.secret);

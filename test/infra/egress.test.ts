@@ -11,7 +11,7 @@ const newApp = () => new App({ outdir: mkdtempSync(join(tmpdir(), 'imhub-cdk-'))
 const env = { account: '123456789012', region: 'eu-west-1' };
 const templateOf = (props: ImhubStackProps) => Template.fromStack(new ImhubStack(newApp(), 'Imhub', { env, ...props }));
 
-const platformCallers = ['IntegrationsFunction', 'CallbacksFunction', 'ApprovalsFunction', 'NotificationsFunction', 'ReconcilerFunction'];
+const platformCallers = ['IntegrationsFunction', 'CallbacksFunction', 'ApprovalsFunction', 'NotificationsFunction', 'ReconcilerFunction', 'JobWorkerFunction'];
 
 let template: Template;
 let synthError: unknown;

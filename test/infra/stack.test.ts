@@ -108,7 +108,7 @@ describe('secrets', () => {
 describe('the functions', () => {
   it('run Node.js 24 on ARM64 with tracing, source maps and their own log group', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(6);
+    expect(Object.keys(functions)).toHaveLength(7);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',

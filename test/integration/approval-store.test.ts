@@ -46,27 +46,6 @@ describe('approval store', () => {
     for (const result of results) expect(result.approval.id).toBe(created[0]!.approval.id);
   });
 
-  it('keeps an ended approval due until its end message is handed on, then queues its webhook', async () => {
-    // Prepare: an approval with notify and a webhook ends
-    const past = new Date(Date.now() - 1000).toISOString();
-    const { approval: stored } = await repository.create(
-      approval({ nextCheckAt: new Date(Date.now() + 3_600_000).toISOString(), notify: { integrationId: 'int_bot' }, webhook: { url: 'https://ci.example.com/hook', sealedSecret: 'sealed', state: 'waiting', attempts: [] } }),
-    );
-    const ended = { ...transition(stored, { type: 'cancel', at: past }), version: 2, webhook: { ...stored.webhook!, state: 'pending' as const, nextAttemptAt: past } } as ApprovalRecord;
-    expect(await repository.update(ended, stored)).toBe(true);
-    const dueIds = async () => (await repository.due(new Date(), 100)).map((item) => item.id);
-    const webhookIds = async () => (await repository.dueWebhooks(new Date(), 100)).map((item) => item.id);
-    // Assess: due for its end message, not yet for its webhook
-    expect(await dueIds()).toContain(stored.id);
-    expect(await webhookIds()).not.toContain(stored.id);
-    // Act: the end message is handed on (a stale version loses)
-    const handed = { ...ended, announced: ['end' as const], version: 3 };
-    expect(await repository.updateAnyStatus({ ...handed, version: 3 }, stored)).toBe(false);
-    expect(await repository.updateAnyStatus(handed, ended)).toBe(true);
-    expect(await dueIds()).not.toContain(stored.id);
-    expect(await webhookIds()).toContain(stored.id);
-  });
-
   it('lets exactly one of two racing writers decide, and only while pending', async () => {
     const { approval: stored } = await repository.create(approval());
     const approve = { ...transition(stored, { type: 'observed', platformStatus: 'approved', decisions: [], at: new Date().toISOString() }), version: 2 } as ApprovalRecord;
@@ -77,20 +56,6 @@ describe('approval store', () => {
     expect(['approved', 'canceled']).toContain(final!.status);
     // A terminal approval is never written again, even with the right version.
     expect(await repository.update({ ...final!, status: 'rejected', version: 3 }, final!)).toBe(false);
-  });
-
-  it('lists due pending approvals only, soonest first, and drops them from the index once terminal', async () => {
-    const past = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
-    const later = (await repository.create(approval({ nextCheckAt: past(1) }))).approval;
-    const sooner = (await repository.create(approval({ nextCheckAt: past(5) }))).approval;
-    const future = (await repository.create(approval({ nextCheckAt: new Date(Date.now() + 60_000).toISOString() }))).approval;
-    let due = (await repository.due(new Date(), 100)).map((item) => item.id);
-    expect(due.indexOf(sooner.id)).toBeLessThan(due.indexOf(later.id));
-    expect(due).not.toContain(future.id);
-    await repository.update({ ...transition(sooner, { type: 'cancel', at: new Date().toISOString() }), version: 2 } as ApprovalRecord, sooner);
-    due = (await repository.due(new Date(), 100)).map((item) => item.id);
-    expect(due).not.toContain(sooner.id);
-    expect(due).toContain(later.id);
   });
 
   it('filters the listing by status and integration', async () => {

@@ -13,6 +13,7 @@ const message: RenderableMessage = { title: 'Deploy finished', text: 'api v1.4.2
 beforeAll(async () => {
   sim = await new PlatformSimulator().start();
   api = await startTestApi();
+  sim.afterCallback = () => api.runtime.idle();
   sim.addApp('feishu', 'cli_msg0000000001', 'msg-feishu-secret-001');
   sim.addApp('dingtalk', 'dingmsgkey00001', 'msg-dingtalk-secret-01');
   sim.addApp('wecom', 'wwmsgcorp0001', 'msg-wecom-secret-0001');
@@ -56,7 +57,7 @@ describe('app messages reach the platform in its documented format', () => {
 
   it('DingTalk: a work notification without an agentId is refused with what to add', async () => {
     const dingtalk = await provider({ provider: 'dingtalk', apiBaseUrl: sim.url, credentials: { appKey: 'dingmsgkey00001', appSecret: 'msg-dingtalk-secret-01', aesKey, token: 't' } });
-    await expect(dingtalk.messages.send({ userId: 'ding_ada' }, message, 'd3')).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('agentId') });
+    await expect(dingtalk.messages.send({ userId: 'ding_ada' }, message, 'd3')).rejects.toMatchObject({ kind: 'bad_request', message: expect.stringContaining('agentId') });
   });
 
   it('WeCom: markdown to a user with the duplicate check, to an app chat, and an invalid user reported, not hidden', async () => {
@@ -66,7 +67,7 @@ describe('app messages reach the platform in its documented format', () => {
     const [user, chat] = sim.messages.filter((entry) => entry.platform === 'wecom');
     expect(user!.body).toMatchObject({ touser: 'ada', msgtype: 'markdown', agentid: 1000002, enable_duplicate_check: 1 });
     expect(chat!.body).toMatchObject({ chatid: 'chat-ops', msgtype: 'markdown' });
-    await expect(wecom.messages.send({ userId: 'ghost' }, message, 'w3')).rejects.toMatchObject({ platformCode: 'invaliduser', statusCode: 422 });
+    await expect(wecom.messages.send({ userId: 'ghost' }, message, 'w3')).rejects.toMatchObject({ platformCode: 'invaliduser', kind: 'platform_refused' });
   });
 });
 

@@ -13,6 +13,7 @@ const credentials = { appId: 'cli_secnotify00001', appSecret: 'sec-notify-secret
 beforeAll(async () => {
   sim = await new PlatformSimulator().start();
   api = await startTestApi();
+  sim.afterCallback = () => api.runtime.idle();
   sim.addPeople(['requester', 'alice']);
   sim.addApp('feishu', credentials.appId, credentials.appSecret);
   const created = await api.call('POST', '/v1/integrations', { body: { provider: 'feishu', name: 'sec notify app', apiBaseUrl: sim.url, credentials } });
@@ -85,6 +86,7 @@ describe('notify on POST /v1/approvals', () => {
     const { id: botId, bot } = await groupBot();
     const started = await api.call('POST', '/v1/approvals', { token, body: approval({ notify: { integrationId: botId } }) });
     expect(started.status, started.text).toBe(201);
+    await api.runtime.idle();
     expect(bot.sent.length).toBeGreaterThanOrEqual(1);
     const byAdmin = await api.call('POST', '/v1/approvals', { body: approval({ notify: { integrationId: botId } }) });
     expect(byAdmin.status, byAdmin.text).toBe(201);

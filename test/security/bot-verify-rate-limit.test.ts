@@ -13,6 +13,7 @@ let sim: PlatformSimulator;
 beforeAll(async () => {
   sim = await new PlatformSimulator().start();
   api = await startTestApi();
+  sim.afterCallback = () => api.runtime.idle();
 });
 afterAll(async () => {
   await api?.stop();

@@ -18,6 +18,7 @@ const credentials = { appId: 'cli_secidem000001', appSecret: 'sec-idem-secret-00
 beforeAll(async () => {
   sim = await new PlatformSimulator().start();
   api = await startTestApi();
+  sim.afterCallback = () => api.runtime.idle();
   sim.addPeople(['requester', 'alice', 'bob']);
   appId = await registerFeishuSimApp(api, sim, 'sec idem app', credentials);
 });

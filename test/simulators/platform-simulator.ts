@@ -125,6 +125,11 @@ export class PlatformSimulator {
   /** Lifetime of issued tokens, in seconds. */
   tokenTtlSeconds = 7200;
   readonly calls: Record<string, number> = {};
+  /**
+   * What happened, in order: `call <route>` when a platform API call arrives, `answered <status>`
+   * when imhub answers a callback. Tests assert the order of events here, never durations.
+   */
+  readonly timeline: string[] = [];
   readonly users: SimUser[] = [];
   /** Feishu chats whose owner has not allowed @all: a card mentioning everyone fails there. */
   readonly chatsWithoutAtAll = new Set<string>();
@@ -208,6 +213,11 @@ export class PlatformSimulator {
     this.faults.set(route, queue);
   }
 
+  /** The platform recovers: no more injected faults on `route`. */
+  clearFaults(route: SimRoute) {
+    this.faults.delete(route);
+  }
+
   private randomFault(route: SimRoute): Fault | undefined {
     const chaos = this.randomFaults;
     if (!chaos || chaos.random() >= chaos.rate) return undefined;
@@ -229,6 +239,13 @@ export class PlatformSimulator {
    * Delivers a signed callback the way platforms do: until it gets a 200, retrying a few times
    * (`attempts`), and reports every answer.
    */
+  /**
+   * Awaited after every callback delivery: a test in imhub's process sets it to the runtime's
+   * `idle()`, so that what the event set off (its job) has run when an act returns, as a person
+   * sees it when they look a moment later.
+   */
+  afterCallback?: () => Promise<void>;
+
   async deliverCallback(callbackUrl: string, build: () => SignedRequest, options: { attempts?: number; delayMs?: number; retryAnswered?: boolean } = {}) {
     const answers: { status: number; body: string }[] = [];
     for (let attempt = 0; attempt < (options.attempts ?? 4); attempt += 1) {
@@ -242,12 +259,14 @@ export class PlatformSimulator {
           signal: AbortSignal.timeout(5000),
         });
         answers.push({ status: response.status, body: await response.text() });
+        this.timeline.push(`answered ${response.status}`);
         if (response.status === 200 || options.retryAnswered === false) break;
       } catch (error) {
         answers.push({ status: 0, body: String(error) });
       }
       await sleep(options.delayMs ?? 50);
     }
+    await this.afterCallback?.();
     return answers;
   }
 
@@ -267,6 +286,7 @@ export class PlatformSimulator {
     const route = routeOf(request.method ?? 'GET', url.pathname);
     if (!route) return send(404, { error: `the simulator has no ${request.method} ${url.pathname}` });
     this.calls[route] = (this.calls[route] ?? 0) + 1;
+    this.timeline.push(`call ${route}`);
     const platform = route.split('.')[0] as SimPlatform;
     const words = dialect[platform];
 

@@ -18,7 +18,7 @@ export interface TestApi {
   tableName: string;
   adminToken: string;
   call(method: string, path: string, options?: { body?: unknown; rawBody?: string; token?: string | null; headers?: Record<string, string> }): Promise<ApiAnswer>;
-  /** Every item in the table, unmarshalled, as stored. */
+  /** Every item in the table, unmarshalled, as stored once what the last commits set off has run. */
   scan(): Promise<Record<string, unknown>[]>;
   stop(): Promise<void>;
 }
@@ -55,6 +55,7 @@ export async function startTestApi(): Promise<TestApi> {
       return { status: response.status, headers: response.headers, text, body };
     },
     async scan() {
+      await runtime.idle();
       const items: Record<string, unknown>[] = [];
       let start: Record<string, unknown> | undefined;
       do {

@@ -1,8 +1,10 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type ApprovalRecord, isTerminal, type WebhookState } from '../../domain/approval.ts';
+import type { ApprovalRecord } from '../../domain/approval.ts';
+import type { Job } from '../../domain/job.ts';
 import type { ApprovalIndexRepository, ApprovalListRequest, ApprovalRepository, Page, ProvisionedDefinition } from '../repository.ts';
 import { isConditionFailure, putOnce } from './conditions.ts';
-import { queryDue, queryListing } from './index-queries.ts';
+import { queryListing } from './index-queries.ts';
+import { writeWithJobs } from './jobs.ts';
 import { keys, listings, stripKeys } from './keys.ts';
 
 export class DynamoApprovalRepository implements ApprovalRepository {
@@ -11,29 +13,21 @@ export class DynamoApprovalRepository implements ApprovalRepository {
     private readonly tableName: string,
   ) {}
 
-  /**
-   * The sparse GSI2 keys: pending approvals are `DUE` for the reconciler, and so are ended ones
-   * whose end message is still to be handed on; then ended ones whose webhook is still to be
-   * delivered are `WEBHOOK`. Each is written in the same put as the terminal state, so a terminal
-   * transition and its follow-up jobs exist together or not at all.
-   */
   private item(approval: ApprovalRecord) {
-    const endMessageDue = approval.notify && !approval.announced?.includes('end');
-    const index = !isTerminal(approval.status)
-      ? { gsi2pk: 'DUE', gsi2sk: `${approval.nextCheckAt}#${approval.id}` }
-      : endMessageDue
-        ? { gsi2pk: 'DUE', gsi2sk: `${approval.endedAt ?? approval.updatedAt}#${approval.id}` }
-        : approval.webhook?.state === 'pending'
-          ? { gsi2pk: 'WEBHOOK', gsi2sk: `${approval.webhook.nextAttemptAt}#${approval.id}` }
-          : {};
-    return { ...keys.approval(approval.id), gsi1pk: listings.approval, gsi1sk: `${approval.createdAt}#${approval.id}`, ...index, ...approval };
+    return { ...keys.approval(approval.id), gsi1pk: listings.approval, gsi1sk: `${approval.createdAt}#${approval.id}`, ...approval };
   }
 
-  async create(approval: ApprovalRecord): Promise<{ created: boolean; approval: ApprovalRecord }> {
-    const { created, record } = await putOnce(this.client, this.tableName, this.item(approval), approval.idempotencyKey && {
-      item: { ...keys.approvalKey(approval.integrationId, approval.idempotencyKey), approvalId: approval.id },
-      original: () => this.byIdempotencyKey(approval.integrationId, approval.idempotencyKey!),
-    });
+  async create(approval: ApprovalRecord, jobs: readonly Job[] = []): Promise<{ created: boolean; approval: ApprovalRecord }> {
+    const { created, record } = await putOnce(
+      this.client,
+      this.tableName,
+      this.item(approval),
+      approval.idempotencyKey && {
+        item: { ...keys.approvalKey(approval.integrationId, approval.idempotencyKey), approvalId: approval.id },
+        original: () => this.byIdempotencyKey(approval.integrationId, approval.idempotencyKey!),
+      },
+      jobs,
+    );
     return { created, approval: record ?? approval };
   }
 
@@ -67,66 +61,16 @@ export class DynamoApprovalRepository implements ApprovalRepository {
     );
   }
 
-  update(next: ApprovalRecord, previous: ApprovalRecord): Promise<boolean> {
-    return this.putIf(next, '#version = :version AND #status = :pending', { '#version': 'version', '#status': 'status' }, { ':version': previous.version, ':pending': 'pending' });
+  update(next: ApprovalRecord, previous: ApprovalRecord, jobs: readonly Job[] = []): Promise<boolean> {
+    return this.putIf(next, jobs, '#version = :version AND #status = :pending', { '#version': 'version', '#status': 'status' }, { ':version': previous.version, ':pending': 'pending' });
   }
 
-  updateAnyStatus(next: ApprovalRecord, previous: ApprovalRecord): Promise<boolean> {
-    return this.putIf(next, '#version = :version', { '#version': 'version' }, { ':version': previous.version });
+  updateAnyStatus(next: ApprovalRecord, previous: ApprovalRecord, jobs: readonly Job[] = []): Promise<boolean> {
+    return this.putIf(next, jobs, '#version = :version', { '#version': 'version' }, { ':version': previous.version });
   }
 
-  private async putIf(next: ApprovalRecord, condition: string, names: Record<string, string>, values: Record<string, unknown>): Promise<boolean> {
-    try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: this.item(next), ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  due(now: Date, limit: number): Promise<ApprovalRecord[]> {
-    return this.dueIn('DUE', now, limit);
-  }
-
-  dueWebhooks(now: Date, limit: number): Promise<ApprovalRecord[]> {
-    return this.dueIn('WEBHOOK', now, limit);
-  }
-
-  private dueIn(partition: string, now: Date, limit: number): Promise<ApprovalRecord[]> {
-    return queryDue<ApprovalRecord>(this.client, this.tableName, partition, now, limit);
-  }
-
-  async leaseWebhook(id: string, attempts: number, now: Date, until: Date): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.approval(id),
-          UpdateExpression: 'SET webhookLeaseUntil = :until',
-          ConditionExpression: 'webhook.#state = :pending AND size(webhook.attempts) = :attempts AND (attribute_not_exists(webhookLeaseUntil) OR webhookLeaseUntil < :now)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':attempts': attempts, ':now': now.toISOString(), ':until': until.toISOString() },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  async recordWebhook(id: string, attempts: number, webhook: WebhookState): Promise<void> {
-    const stillDue = webhook.state === 'pending';
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.approval(id),
-        UpdateExpression: stillDue ? 'SET webhook = :webhook, gsi2sk = :next REMOVE webhookLeaseUntil' : 'SET webhook = :webhook REMOVE webhookLeaseUntil, gsi2pk, gsi2sk',
-        ConditionExpression: 'size(webhook.attempts) = :attempts',
-        ExpressionAttributeValues: { ':webhook': webhook, ':attempts': attempts, ...(stillDue ? { ':next': `${webhook.nextAttemptAt}#${id}` } : {}) },
-      }),
-    );
+  private putIf(next: ApprovalRecord, jobs: readonly Job[], condition: string, names: Record<string, string>, values: Record<string, unknown>): Promise<boolean> {
+    return writeWithJobs(this.client, this.tableName, { Put: { Item: this.item(next), ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values } }, jobs, next.id);
   }
 }
 

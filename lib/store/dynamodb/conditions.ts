@@ -1,6 +1,9 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Job } from '../../domain/job.ts';
 import { ConflictError } from '../../errors.ts';
+import { commitSignals } from '../../jobs/signals.ts';
+import { jobItem } from './jobs.ts';
 
 export const isConditionFailure = (error: unknown) => (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
@@ -11,18 +14,24 @@ export function failedConditions(error: unknown): number[] | undefined {
 }
 
 /**
- * Puts a new item, and with an idempotency key also the key's lock item, in one transaction. When
- * the key was used before, stores nothing and returns the record that key made.
+ * Puts a new item, with an idempotency key also the key's lock item, and the jobs it sets off, in
+ * one transaction. When the key was used before, stores nothing and returns the record that key made.
  */
 export async function putOnce<T>(
   client: DynamoDBDocumentClient,
   tableName: string,
   item: Record<string, unknown>,
   idempotency: { item: Record<string, unknown>; original: () => Promise<T | undefined> } | undefined | '',
+  jobs: readonly Job[] = [],
 ): Promise<{ created: boolean; record?: T }> {
   const put = (value: Record<string, unknown>) => ({ Put: { TableName: tableName, Item: value, ConditionExpression: 'attribute_not_exists(pk)' } });
   try {
-    await client.send(new TransactWriteCommand({ TransactItems: idempotency ? [put(item), put(idempotency.item)] : [put(item)] }));
+    await client.send(
+      new TransactWriteCommand({
+        TransactItems: [put(item), ...(idempotency ? [put(idempotency.item)] : []), ...jobs.map((job) => ({ Put: { TableName: tableName, Item: jobItem(job) } }))],
+      }),
+    );
+    commitSignals.jobsWritten(jobs);
     return { created: true };
   } catch (error) {
     if (!idempotency || !failedConditions(error)?.includes(1)) throw error;

@@ -16,6 +16,7 @@ export const keys = {
   instance: (integrationId: string, instanceId: string) => ({ pk: `APRINST#${integrationId}#${instanceId}`, sk: 'APRINST' }),
   approvalKey: (integrationId: string, key: string) => ({ pk: `APRKEY#${integrationId}#${key}`, sk: 'APRKEY' }),
   callbackEvent: (integrationId: string, eventId: string) => ({ pk: `EVENT#${integrationId}#${eventId}`, sk: 'EVENT' }),
+  job: (id: string) => ({ pk: `JOB#${id}`, sk: 'JOB' }),
 };
 export const listings = { integration: 'INTEGRATION', apiKey: 'APIKEY', approval: 'APPROVAL' } as const;
 const keyAttributeNames = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'];

@@ -21,8 +21,9 @@ describe('nextAllowedAt', () => {
     expect(nextAllowedAt([100, 200, 300, 400, 500], windows, 600)).toBe(1100);
   });
 
-  it('keeps scaled windows longer than documented', () => {
-    expect(scaleWindows(perMinute, 1)[0]!.windowMs).toBeGreaterThan(60_000);
-    expect(scaleWindows(perMinute, 0.05)[0]!.windowMs).toBeGreaterThan(3000);
+  it('keeps scaled windows 5% longer than documented, at least 100 ms', () => {
+    expect(scaleWindows(perMinute, 1)[0]!.windowMs).toBe(63_000);
+    expect(scaleWindows(perMinute, 0.05)[0]!.windowMs).toBe(3150);
+    expect(scaleWindows([{ max: 5, windowMs: 1000 }], 1)[0]!.windowMs).toBe(1100);
   });
 });

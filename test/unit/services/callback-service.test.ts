@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { Job } from '../../../lib/domain/job.ts';
 import type { Integration } from '../../../lib/domain/integration.ts';
 import { feishuSignature, feishuEncrypt } from '../../../lib/providers/crypto/feishu-cipher.ts';
-import { CallbackService, type CallbackEventSink } from '../../../lib/services/callback-service.ts';
+import { CallbackService } from '../../../lib/services/callback-service.ts';
 import type { CallbackEventRepository } from '../../../lib/store/repository.ts';
 
 const integration: Integration = {
@@ -19,23 +20,25 @@ const integration: Integration = {
 };
 const credentials = { appId: 'cli_1', appSecret: 's', encryptKey: 'ek' };
 
-/** The claim contract, in memory. */
-function memoryEvents(): CallbackEventRepository & { states: Map<string, string> } {
-  const states = new Map<string, string>();
+/** The claim contract, in memory: the event id and its job are written together, once. */
+function memoryEvents(options: { failing?: boolean } = {}): CallbackEventRepository & { jobs: Job[]; claimed: Set<string> } {
+  const claimed = new Set<string>();
+  const jobs: Job[] = [];
   return {
-    states,
-    claim: async ({ eventId }) => {
-      if (states.has(eventId)) return false;
-      states.set(eventId, 'in_progress');
+    claimed,
+    jobs,
+    claim: async ({ eventId, job }) => {
+      if (options.failing) throw Object.assign(new Error('store down'), { name: 'InternalServerError' });
+      if (claimed.has(eventId)) return false;
+      claimed.add(eventId);
+      if (job) jobs.push(job);
       return true;
     },
-    complete: async (_, eventId) => void states.set(eventId, 'done'),
-    release: async (_, eventId) => void states.delete(eventId),
   };
 }
 
-function signedEvent(eventId: string) {
-  const body = JSON.stringify({ encrypt: feishuEncrypt('ek', JSON.stringify({ schema: '2.0', header: { event_id: eventId, event_type: 'approval_instance', app_id: 'cli_1' }, event: {} })) });
+function signedEvent(eventId: string, event: Record<string, unknown> = { instance_code: 'inst-1' }) {
+  const body = JSON.stringify({ encrypt: feishuEncrypt('ek', JSON.stringify({ schema: '2.0', header: { event_id: eventId, event_type: 'approval_instance', app_id: 'cli_1' }, event })) });
   const timestamp = String(Math.floor(Date.now() / 1000));
   return {
     method: 'POST' as const,
@@ -46,56 +49,32 @@ function signedEvent(eventId: string) {
   };
 }
 
+const serviceWith = (events: CallbackEventRepository) => new CallbackService({ integrations: { require: async () => integration, credentials: async () => credentials }, events });
+
 describe('CallbackService', () => {
-  it('answers an authentic event with success when handling it fails, and leaves its work to the reconciler (WeCom never retries a non-200)', async () => {
-    // Prepare: a sink whose handling fails
+  it('answers an authentic event once its id is claimed with its job, and a duplicate adds no second job', async () => {
+    // Prepare
     const events = memoryEvents();
-    const deferred: string[] = [];
-    const sink: CallbackEventSink = {
-      handle: async () => {
-        throw new Error('downstream failed');
-      },
-      defer: async (_integration, event) => void deferred.push(event.id),
-    };
-    const service = new CallbackService({ integrations: { require: async () => integration, credentials: async () => credentials }, events, sink });
+    const service = serviceWith(events);
     // Act
     const answer = await service.handle('int_1', signedEvent('e1'));
     const duplicate = await service.handle('int_1', signedEvent('e1'));
-    // Assess: one deferral, the event done, the platform told success both times
+    // Assess: success both times, one job due at once naming the instance, and nothing of the decrypted body
     expect(JSON.parse(answer.body)).toEqual({ msg: 'success' });
     expect(JSON.parse(duplicate.body)).toEqual({ msg: 'success' });
-    expect(deferred).toEqual(['e1']);
-    expect(events.states.get('e1')).toBe('done');
+    expect(events.jobs).toHaveLength(1);
+    expect(events.jobs[0]).toMatchObject({ kind: 'callback.event', payload: { integrationId: 'int_1', event: { id: 'e1', type: 'approval_instance', instanceId: 'inst-1' } } });
+    expect(JSON.stringify(events.jobs[0])).not.toContain('"payload":{"schema"');
   });
 
-  it('gives an event back for the platform retry only when not even the deferral can be recorded (once it takes effect)', async () => {
+  it('claims an event that names no instance without a job (its repeats are still known)', async () => {
     const events = memoryEvents();
-    let calls = 0;
-    const sink: CallbackEventSink = {
-      handle: async () => {
-        calls += 1;
-        if (calls === 1) throw new Error('downstream failed');
-        return undefined;
-      },
-      defer: async () => {
-        throw new Error('store down');
-      },
-    };
-    const service = new CallbackService({ integrations: { require: async () => integration, credentials: async () => credentials }, events, sink });
-    await expect(service.handle('int_1', signedEvent('e2'))).rejects.toThrow('downstream failed');
-    expect(events.states.has('e2')).toBe(false);
-    const retry = await service.handle('int_1', signedEvent('e2'));
-    expect(JSON.parse(retry.body)).toEqual({ msg: 'success' });
-    expect(calls).toBe(2);
-    expect(events.states.get('e2')).toBe('done');
+    await serviceWith(events).handle('int_1', signedEvent('e2', {}));
+    expect(events.claimed.has('e2')).toBe(true);
+    expect(events.jobs).toHaveLength(0);
   });
 
-  it('lets the sink answer the platform (a card action toast)', async () => {
-    const service = new CallbackService({
-      integrations: { require: async () => integration, credentials: async () => credentials },
-      events: memoryEvents(),
-      sink: { handle: async () => ({ status: 200, contentType: 'application/json', body: '{"toast":{"type":"success","content":"ok"}}' }), defer: async () => undefined },
-    });
-    expect((await service.handle('int_1', signedEvent('t1'))).body).toContain('toast');
+  it('does not answer success when the event cannot be recorded, so the platform sends it again', async () => {
+    await expect(serviceWith(memoryEvents({ failing: true })).handle('int_1', signedEvent('e3'))).rejects.toThrow('store down');
   });
 });

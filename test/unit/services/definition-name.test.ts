@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { definitionName } from '../../../lib/services/approval-service.ts';
+import { definitionName } from '../../../lib/services/approvals/view.ts';
 
 describe('definitionName', () => {
   it('differs per integration and per attempt, so a form or template name is never taken twice in a tenant', () => {

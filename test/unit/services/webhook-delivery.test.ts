@@ -1,10 +1,12 @@
 import { setImmediate as turn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { ApprovalRecord, WebhookState } from '../../../lib/domain/approval.ts';
+import type { WebhookState } from '../../../lib/domain/approval.ts';
 import { createLogger } from '../../../lib/log.ts';
 import type { SecretSealer } from '../../../lib/secrets/sealer.ts';
-import { ApprovalService } from '../../../lib/services/approval-service.ts';
-import type { ApprovalRepository } from '../../../lib/store/repository.ts';
+import { newJob } from '../../../lib/domain/job.ts';
+import { JobWorker } from '../../../lib/jobs/worker.ts';
+import { ApprovalService } from '../../../lib/services/approvals/approval-service.ts';
+import { MemoryStore } from '../../../lib/store/memory/memory-store.ts';
 
 // Red team, issue 15 item 7: webhooks went one at a time, each waiting up to 10 s, so receivers
 // that never answer held back everything after them and outlived the reconciler's run.
@@ -12,22 +14,16 @@ import type { ApprovalRepository } from '../../../lib/store/repository.ts';
 // Ended just now: well inside the retry window.
 const ended = new Date().toISOString();
 
-/** `count` ended approvals whose webhook is due, in a store that keeps only what deliveries touch. */
+/** `count` ended approvals whose webhook is due, each with its delivery job, in the in-memory store. */
 function storeOf(count: number) {
-  const records = new Map<string, ApprovalRecord>();
+  const store = new MemoryStore();
   for (let index = 0; index < count; index += 1) {
     const id = `apr_${index}`;
-    const webhook: WebhookState = { url: `http://127.0.0.1:9/hooks/${index}`, sealedSecret: 'sealed', state: 'pending', attempts: [], nextAttemptAt: ended };
-    records.set(id, { id, integrationId: 'int_1', title: 't', requester: { userId: 'r' }, stages: [], status: 'approved', decisions: [], timeoutAt: ended, onTimeout: 'expire', endedAt: ended, webhook, nextCheckAt: ended, checks: 0, version: 2, createdAt: ended, updatedAt: ended });
+    const webhook: WebhookState = { url: `http://127.0.0.1:9/hooks/${index}`, sealedSecret: 'sealed', state: 'pending', attempts: [] };
+    store.approvalsById.set(id, { id, integrationId: 'int_1', title: 't', requester: { userId: 'r' }, stages: [], status: 'approved', decisions: [], timeoutAt: ended, onTimeout: 'expire', endedAt: ended, webhook, nextCheckAt: ended, checks: 0, version: 2, createdAt: ended, updatedAt: ended });
+    store.jobsById.set(`approval.webhook#${id}`, newJob('approval.webhook', id, ended, new Date()));
   }
-  const repository: Pick<ApprovalRepository, 'dueWebhooks' | 'leaseWebhook' | 'recordWebhook'> = {
-    dueWebhooks: async (_now, limit) => [...records.values()].filter((record) => record.webhook?.state === 'pending').slice(0, limit),
-    leaseWebhook: async () => true,
-    recordWebhook: async (id, _attempts, webhook) => {
-      records.set(id, { ...records.get(id)!, webhook });
-    },
-  };
-  return { records, repository };
+  return { records: store.approvalsById, store };
 }
 
 /** A fetch whose answers the test gives: each call waits until `answer()` (or its abort signal). */
@@ -46,11 +42,12 @@ function heldFetch() {
   return { fetch, waiting, mostInFlight: () => mostInFlight };
 }
 
-function serviceWith(repository: Partial<ApprovalRepository>, fetch: typeof globalThis.fetch, webhookTimeoutMs?: number) {
+/** The worker with the approval service's handlers over the in-memory store. */
+function workerWith(store: MemoryStore, fetch: typeof globalThis.fetch, webhookTimeoutMs?: number) {
   const sealer: SecretSealer = { seal: async (value) => value, open: async () => 'webhook-secret-000001' };
-  return new ApprovalService({
-    approvals: repository as ApprovalRepository,
-    index: {} as never,
+  const approvals = new ApprovalService({
+    approvals: store.approvals,
+    index: store.index,
     integrations: {} as never,
     providers: {} as never,
     sealer,
@@ -59,6 +56,8 @@ function serviceWith(repository: Partial<ApprovalRepository>, fetch: typeof glob
     fetch,
     ...(webhookTimeoutMs ? { webhookTimeoutMs } : {}),
   });
+  const unused = async () => undefined;
+  return new JobWorker({ store: store.jobs, handlers: { ...approvals.jobHandlers(), 'notification.dispatch': unused }, logger: createLogger({ level: 'error' }) });
 }
 
 /** Lets every pending callback and I/O turn run, a few times over. */
@@ -66,14 +65,14 @@ const settle = async () => {
   for (let index = 0; index < 20; index += 1) await turn();
 };
 
-describe('deliverWebhooks', () => {
+describe('webhook delivery jobs', () => {
   it('posts up to 8 at once; the next starts only when one of them is answered', async () => {
     // Prepare
-    const { records, repository } = storeOf(12);
+    const { records, store } = storeOf(12);
     const receivers = heldFetch();
-    const service = serviceWith(repository, receivers.fetch);
+    const worker = workerWith(store, receivers.fetch);
     // Act
-    const run = service.deliverWebhooks();
+    const run = worker.runDue();
     await settle();
     const atFirst = receivers.waiting.length;
     receivers.waiting[0]!.answer(204);
@@ -86,27 +85,31 @@ describe('deliverWebhooks', () => {
     const result = await run;
     // Assess
     expect([atFirst, afterOneAnswer, receivers.mostInFlight()]).toEqual([8, 9, 8]);
-    expect(result).toEqual({ attempted: 12, delivered: 7 });
+    expect(result).toEqual({ ran: 12, failed: 0 });
     expect([...records.values()].map((record) => record.webhook!.state).sort()).toEqual([...Array(7).fill('delivered'), ...Array(5).fill('pending')]);
+    // A delivered webhook's job is gone; one answered 503 is due again later, after the first backoff.
+    expect(store.jobsById.has('approval.webhook#apr_1')).toBe(false);
+    expect(store.jobsById.get('approval.webhook#apr_2')!.dueAt > new Date(Date.now() + 20_000).toISOString()).toBe(true);
   });
 
   it('takes no delivery once the run’s deadline has passed: they stay due for the next run', async () => {
-    const { records, repository } = storeOf(3);
+    const { records, store } = storeOf(3);
     const receivers = heldFetch();
-    const result = await serviceWith(repository, receivers.fetch).deliverWebhooks(50, Date.now() - 1);
-    expect(result).toEqual({ attempted: 0, delivered: 0 });
+    const result = await workerWith(store, receivers.fetch).runDue(100, Date.now() - 1);
+    expect(result).toEqual({ ran: 0, failed: 0 });
+    expect((await store.jobs.due(new Date(), 100)).length).toBe(3);
     expect(receivers.waiting).toHaveLength(0);
     expect([...records.values()].every((record) => record.webhook!.state === 'pending' && record.webhook!.attempts.length === 0)).toBe(true);
   });
 
   it('ends an attempt the receiver never answers at the run’s deadline, not at its own longer timeout, and records it as a timeout to retry', async () => {
     // Prepare: a one-minute attempt timeout (longer than this test may take) and a deadline now
-    const { records, repository } = storeOf(1);
+    const { records, store } = storeOf(1);
     const receivers = heldFetch();
     // Act
-    const result = await serviceWith(repository, receivers.fetch, 60_000).deliverWebhooks(50, Date.now() + 10);
+    const result = await workerWith(store, receivers.fetch, 60_000).runDue(100, Date.now() + 10);
     // Assess
-    expect(result).toEqual({ attempted: 1, delivered: 0 });
+    expect(result).toEqual({ ran: 1, failed: 0 });
     expect(records.get('apr_0')!.webhook).toMatchObject({ state: 'pending', attempts: [{ status: 0, error: 'timeout' }], nextAttemptAt: expect.any(String) });
   });
 });

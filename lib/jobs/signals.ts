@@ -1,0 +1,50 @@
+import { EventEmitter } from 'node:events';
+import type { Job } from '../domain/job.ts';
+
+/**
+ * In-process news of committed writes: the jobs a transaction wrote, and the records it changed.
+ * The local runtime's worker listens for jobs and long-polls listen for their approval, so both
+ * act the moment a commit lands. In AWS nobody in the writing process listens: the DynamoDB
+ * stream starts the worker, and a long-poll re-reads (see `ApprovalService.get`).
+ */
+class CommitSignals {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    // One listener per held long-poll: hundreds at once are expected, not a leak.
+    this.emitter.setMaxListeners(0);
+  }
+
+  jobsWritten(jobs: readonly Job[]) {
+    if (jobs.length > 0) this.emitter.emit('jobs', jobs);
+  }
+
+  onJobs(listener: (jobs: readonly Job[]) => void): () => void {
+    this.emitter.on('jobs', listener);
+    return () => this.emitter.off('jobs', listener);
+  }
+
+  recordChanged(id: string) {
+    this.emitter.emit(`record:${id}`);
+  }
+
+  /** Resolves at the next commit that changes record `id`, or when `signal` aborts. */
+  nextChange(id: string, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.emitter.off(`record:${id}`, done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.emitter.once(`record:${id}`, done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Whether anything in this process listens for jobs (the local runtime's worker). */
+  get workerListening() {
+    return this.emitter.listenerCount('jobs') > 0;
+  }
+}
+
+export const commitSignals = new CommitSignals();

@@ -1,0 +1,55 @@
+import { commitSignals } from '../jobs/signals.ts';
+import type { JobWorker } from '../jobs/worker.ts';
+import type { Logger } from '../log.ts';
+
+/** The longest a Node timer waits; a job due later is run by the sweep. */
+const maxTimerMs = 2 ** 31 - 1;
+
+/**
+ * The local runtime's trigger, in place of AWS's stream and delayed wake-ups: every job a commit
+ * writes is run the moment it is due, in this process. The sweep on a timer still runs what this
+ * missed (jobs left by an earlier process).
+ */
+export function startLocalJobDriver(worker: () => JobWorker, logger: Logger): { idle(): Promise<void>; stop(): Promise<void> } {
+  /** Each waiting timer and when it fires (epoch ms). */
+  const timers = new Map<NodeJS.Timeout, number>();
+  const running = new Set<Promise<unknown>>();
+  let stopped = false;
+  const run = (id: string) => {
+    if (stopped) return;
+    const done: Promise<unknown> = worker()
+      .run(id)
+      .catch((error: unknown) => logger.warn('a job run failed', { jobId: id, error }))
+      .finally(() => running.delete(done));
+    running.add(done);
+  };
+  const stopListening = commitSignals.onJobs((jobs) => {
+    for (const job of jobs) {
+      const delay = Math.min(Math.max(0, new Date(job.dueAt).getTime() - Date.now()), maxTimerMs);
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        run(job.id);
+      }, delay);
+      timer.unref();
+      timers.set(timer, Date.now() + delay);
+    }
+  });
+  return {
+    /** Resolves once no job runs and none is due now (what a commit just set off has run). */
+    async idle() {
+      for (;;) {
+        const dueNow = [...timers.values()].some((at) => at <= Date.now() + 10);
+        if (!dueNow && running.size === 0) return;
+        if (running.size > 0) await Promise.allSettled([...running]);
+        else await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
+    async stop() {
+      stopped = true;
+      stopListening();
+      for (const timer of timers.keys()) clearTimeout(timer);
+      timers.clear();
+      await Promise.allSettled([...running]);
+    },
+  };
+}

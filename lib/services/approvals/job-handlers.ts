@@ -1,0 +1,226 @@
+import {
+  type ApprovalRecord,
+  isTerminal,
+  type PersonInput,
+  type WebhookAttempt,
+  type WebhookState,
+  webhookBackoffMs,
+  webhookRetryWindowMs,
+} from '../../domain/approval.ts';
+import type { Job } from '../../domain/job.ts';
+import type { MessageLevel } from '../../domain/message.ts';
+import { webhookSignature } from '../../domain/webhook-signature.ts';
+import { isCallerError, ProviderError } from '../../errors.ts';
+import type { JobHandler, JobOutcome } from '../../jobs/ports.ts';
+import type { PlatformEvent } from '../../providers/callbacks/callback-types.ts';
+import type { ApprovalContext } from './context.ts';
+import type { ApprovalPlatformDriver } from './platform-driver.ts';
+import type { ApprovalStarter } from './starter.ts';
+import { toApprovalView } from './view.ts';
+import type { ApprovalWriter } from './writer.ts';
+
+/** Which approval a platform event is about: the instance id the receivers extract. */
+const instanceEventTypes = new Set([
+  // Feishu/Lark v1 names, and the v2 names of the same events (official Node SDK types).
+  'approval_instance',
+  'approval_task',
+  'approval.instance.status_changed_v4',
+  'approval.task.status_changed_v4',
+  'bpms_task_change',
+  'bpms_instance_change',
+  'sys_approval_change',
+]);
+
+/** A `callback.event` job's payload: the verified event, as the callback path stored it. */
+export interface CallbackEventPayload {
+  integrationId: string;
+  event: Pick<PlatformEvent, 'id' | 'type' | 'instanceId'>;
+}
+
+/**
+ * The approval jobs: what the worker runs for an approval's check, its messages, its webhook, and
+ * a platform event about it. Each reads the approval afresh, so a job that runs twice (a lease that
+ * ran out) or late changes nothing a second time.
+ */
+export class ApprovalJobs {
+  constructor(
+    private readonly context: ApprovalContext,
+    private readonly writer: ApprovalWriter,
+    private readonly driver: ApprovalPlatformDriver,
+    private readonly starter: ApprovalStarter,
+  ) {}
+
+  handlers(): Record<'callback.event' | 'approval.check' | 'approval.announce' | 'approval.webhook', JobHandler> {
+    return {
+      'callback.event': (job) => this.callbackEvent(job),
+      'approval.check': (job) => this.check(job.subject),
+      'approval.announce': (job) => this.announceDue(job.subject),
+      'approval.webhook': (job, deadline) => this.deliverWebhook(job.subject, deadline),
+    };
+  }
+
+  /** A verified platform event: re-read the instance it names and apply what the platform says. */
+  private async callbackEvent(job: Job): Promise<JobOutcome> {
+    const { integrationId, event } = job.payload as unknown as CallbackEventPayload;
+    if (!event.instanceId || !instanceEventTypes.has(event.type)) return;
+    const approvalId = await this.context.options.index.approvalOfInstance(integrationId, event.instanceId);
+    if (!approvalId) return;
+    const integration = await this.context.options.integrations.find(integrationId);
+    if (!integration) return;
+    try {
+      await this.driver.refresh(approvalId, integration, event.instanceId);
+    } catch (error) {
+      // The app's call quota is used up for the month (DingTalk): no retry helps before the reset,
+      // and the approval's check job reads it then.
+      if (error instanceof ProviderError && error.quotaExhausted) return;
+      throw error;
+    }
+  }
+
+  /**
+   * An approval's look: past its timeout it expires (or is approved, per onTimeout) and the
+   * platform instance is withdrawn; a start that did not finish is resumed; otherwise the instance
+   * is re-read. A pending approval's next look is planned by the write (`reschedule`); a failure
+   * is the job's, retried with backoff.
+   */
+  private async check(id: string): Promise<JobOutcome> {
+    const { options } = this.context;
+    const approval = await options.approvals.get(id);
+    if (!approval || isTerminal(approval.status)) return;
+    const now = this.context.now();
+    const integration = await options.integrations.find(approval.integrationId);
+    if (!integration) {
+      // Nothing can read or withdraw its instance any more: end it, so that it is not looked at forever.
+      await this.writer.apply(approval.id, { type: 'failed', at: now.toISOString(), reason: 'its integration was deleted' });
+      return;
+    }
+    if (now.toISOString() >= approval.timeoutAt) {
+      await this.driver.expire(approval, now);
+      return;
+    }
+    if (!approval.platform) {
+      // A start a crash or a throttling platform interrupted.
+      const result = await this.starter.resumeStart(approval);
+      if (result && !isTerminal(result.status)) await this.driver.reschedule(result, integration);
+      return;
+    }
+    // While the platform says the app's call quota is used up, a read would only fail: wait for the reset.
+    const quotaPaused = Boolean(integration.platformQuota && integration.platformQuota.resetsAt > now.toISOString());
+    const result = quotaPaused ? approval : await this.driver.refresh(approval.id, integration);
+    if (result && !isTerminal(result.status)) await this.driver.reschedule(result, integration);
+  }
+
+  /**
+   * Hands the start message (once the instance exists) and the end message of an approval with
+   * `notify` to the notifications, and records that. A message that could not be handed on fails
+   * the job, which runs again; the notification's idempotency key makes a second hand-over a no-op.
+   */
+  private async announceDue(id: string): Promise<JobOutcome> {
+    const approval = await this.context.options.approvals.get(id);
+    if (!approval?.notify || !this.context.options.notifications) return;
+    const moments = (['start', 'end'] as const).filter(
+      (moment) => !approval.announced?.includes(moment) && (moment === 'start' ? Boolean(approval.platform) : isTerminal(approval.status)),
+    );
+    const handed: ('start' | 'end')[] = [];
+    for (const moment of moments) if (await this.announce(approval, moment)) handed.push(moment);
+    if (handed.length > 0) {
+      const next: ApprovalRecord = { ...approval, announced: [...(approval.announced ?? []), ...handed], version: approval.version + 1, updatedAt: this.context.now().toISOString() };
+      // A lost race is harmless: the next run hands the message on again, which changes nothing.
+      await this.writer.save(next, approval, true);
+    }
+    if (handed.length < moments.length) throw new Error('an approval message could not be handed on: it is tried again');
+  }
+
+  /**
+   * One delivery attempt of an ended approval's webhook, signed and recorded: delivered on a 2xx;
+   * otherwise due again with backoff for a day after the approval ended, then failed. The job's
+   * lease is the delivery's: one attempt at a time. An attempt waits at most until `deadline`
+   * (epoch ms, the run's budget; at least 1 s): one it cuts short is recorded as a timeout.
+   */
+  private async deliverWebhook(id: string, deadline: number): Promise<JobOutcome> {
+    const approval = await this.context.options.approvals.get(id);
+    const webhook = approval?.webhook;
+    if (!approval || !webhook || webhook.state !== 'pending') return;
+    const attempt = await this.post(approval, webhook, deadline);
+    const attempts = [...webhook.attempts, attempt];
+    const ok = attempt.status >= 200 && attempt.status < 300;
+    const now = this.context.now();
+    const expired = now.getTime() - new Date(approval.endedAt ?? approval.updatedAt).getTime() > webhookRetryWindowMs;
+    const { nextAttemptAt: _previous, ...rest } = webhook;
+    const retryAt = new Date(now.getTime() + webhookBackoffMs(attempts.length, this.context.options.webhookFirstRetryMs));
+    const next: WebhookState = ok
+      ? { ...rest, attempts, state: 'delivered' }
+      : expired
+        ? { ...rest, attempts, state: 'failed' }
+        : { ...rest, attempts, state: 'pending', nextAttemptAt: retryAt.toISOString() };
+    const written = { ...approval, webhook: next, version: approval.version + 1, updatedAt: now.toISOString() };
+    if (!(await this.writer.save(written, approval, true))) throw new Error('the webhook attempt could not be recorded (the approval changed): it is tried again');
+    return next.state === 'pending' ? { dueAt: retryAt } : undefined;
+  }
+
+  /**
+   * Posts the start or end message of an approval with `notify`: the idempotency key is the
+   * approval id and the moment. False when it should be tried again (the store failed); a
+   * message the API refuses (say, its bot was deleted) is logged and not retried. It never
+   * fails the approval.
+   */
+  private async announce(approval: ApprovalRecord, moment: 'start' | 'end'): Promise<boolean> {
+    if (!approval.notify || !this.context.options.notifications) return true;
+    const level: MessageLevel = moment === 'start' ? 'info' : approval.status === 'approved' ? 'success' : approval.status === 'rejected' || approval.status === 'failed' ? 'error' : 'warning';
+    const who = (person: PersonInput | undefined) => (person ? ('userId' in person ? person.userId : 'email' in person ? person.email : person.mobile) : 'someone');
+    const view = toApprovalView(approval);
+    const text =
+      moment === 'start'
+        ? [`Requested by ${who(approval.requester)}`, approval.content, `Approvers: ${approval.stages.map((stage, index) => `stage ${index + 1} (${stage.mode}): ${stage.approvers.map(who).join(', ')}`).join('; ')}`]
+        : [
+            `Outcome: **${approval.status}**${approval.endReason ? ` (${approval.endReason})` : ''}`,
+            ...view.decisions.map((decision) => `${decision.decision === 'approve' ? 'Approved' : 'Rejected'} by ${who(decision.person ?? { userId: decision.approver })} at ${decision.at}${decision.comment ? `: ${decision.comment}` : ''}`),
+          ];
+    try {
+      await this.context.options.notifications.create({
+        integrationId: approval.notify.integrationId,
+        ...(approval.notify.to ? { to: approval.notify.to } : {}),
+        message: {
+          title: `${moment === 'start' ? 'Approval requested' : `Approval ${approval.status}`}: ${approval.title}`.slice(0, 200),
+          text: text.filter(Boolean).join('\n').slice(0, 4000),
+          level,
+          links: approval.platform?.url ? [{ title: 'Open', url: approval.platform.url }] : [],
+          mentions: [],
+        },
+        idempotencyKey: `${approval.id}-${moment}`,
+      });
+      return true;
+    } catch (error) {
+      this.context.options.logger.warn('approval notification failed', { approvalId: approval.id, moment, error });
+      return isCallerError(error);
+    }
+  }
+
+  private async post(approval: ApprovalRecord, webhook: WebhookState, deadline = Number.POSITIVE_INFINITY): Promise<WebhookAttempt> {
+    const started = Date.now();
+    const at = this.context.now().toISOString();
+    const timeoutMs = Math.min(this.context.options.webhookTimeoutMs ?? 10_000, Math.max(deadline - started, 1_000));
+    try {
+      const secret = await this.context.options.sealer.open(webhook.sealedSecret, { integrationId: approval.integrationId });
+      const body = JSON.stringify({ type: `approval.${approval.status}`, deliveryId: approval.id, approval: toApprovalView(approval) });
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const response = await (this.context.options.fetch ?? fetch)(webhook.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'imhub-webhook/1',
+          'x-imhub-timestamp': timestamp,
+          'x-imhub-signature': webhookSignature(secret, timestamp, body),
+          'x-imhub-delivery': approval.id,
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await response.arrayBuffer().catch(() => undefined);
+      return { at, status: response.status, durationMs: Date.now() - started };
+    } catch (error) {
+      return { at, status: 0, durationMs: Date.now() - started, error: (error as Error).name === 'TimeoutError' ? 'timeout' : 'could not connect' };
+    }
+  }
+}

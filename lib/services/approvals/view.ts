@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import type { ApprovalRecord, PersonInput, StageMode } from '../../domain/approval.ts';
+import type { Integration } from '../../domain/integration.ts';
+import type { ApprovalSpec } from '../../providers/port.ts';
+
+export const newApprovalId = () => `apr_${randomBytes(15).toString('base64url').replace(/[-_]/g, 'x')}`;
+
+/**
+ * The name of a definition, form or template: unique per integration and per attempt, within the
+ * 40 characters WeCom allows. DingTalk and WeCom refuse a second form or template of one name in a
+ * tenant ("已有相同名称表单", "模版名称不得和现有模版名称重复"), which an integration registered
+ * again, two integrations of one name, or a create whose answer was lost would otherwise meet.
+ */
+export function definitionName(integration: Pick<Integration, 'id' | 'name'>, attempt: number): string {
+  const suffix = ` ${integration.id.slice(-6)}${attempt > 1 ? `-${attempt}` : ''}`;
+  return `${`imhub ${integration.name}`.slice(0, 40 - suffix.length).trimEnd()}${suffix}`;
+}
+
+/** Everyone a start must look up: the requester, then each stage's approvers in order. */
+export const peopleOf = (requester: PersonInput, stages: readonly { approvers: PersonInput[] }[]): PersonInput[] => [requester, ...stages.flatMap((stage) => stage.approvers)];
+
+/** The stages and requester with the platform ids `resolveUsers` returned for `peopleOf` them. */
+export function withPlatformIds(requester: PersonInput, stages: readonly { mode: StageMode; approvers: PersonInput[] }[], ids: readonly string[]): Pick<ApprovalRecord, 'requesterPlatformId' | 'stages'> {
+  const [requesterId, ...approverIds] = ids as [string, ...string[]];
+  let offset = 0;
+  return {
+    requesterPlatformId: requesterId,
+    stages: stages.map((stage) => {
+      const platformUserIds = approverIds.slice(offset, offset + stage.approvers.length);
+      offset += stage.approvers.length;
+      return { mode: stage.mode, approvers: stage.approvers, platformUserIds };
+    }),
+  };
+}
+
+export function specOf(approval: ApprovalRecord): ApprovalSpec {
+  return {
+    approvalId: approval.id,
+    title: approval.title,
+    ...(approval.content ? { content: approval.content } : {}),
+    requester: approval.requesterPlatformId ?? '',
+    stages: approval.stages.map((stage) => ({ mode: stage.mode, approvers: stage.platformUserIds ?? [] })),
+  };
+}
+
+export type ApprovalView = ReturnType<typeof toApprovalView>;
+
+/** What callers see; decisions name the approver as the platform does and as the caller gave them. */
+export function toApprovalView(approval: ApprovalRecord) {
+  const personOf = (stage: number, platformUserId: string) => {
+    const index = approval.stages[stage]?.platformUserIds?.indexOf(platformUserId) ?? -1;
+    return index >= 0 ? approval.stages[stage]!.approvers[index] : undefined;
+  };
+  return {
+    id: approval.id,
+    integrationId: approval.integrationId,
+    title: approval.title,
+    content: approval.content ?? null,
+    status: approval.status,
+    requester: approval.requester,
+    stages: approval.stages.map((stage) => ({ mode: stage.mode, approvers: stage.approvers })),
+    decisions: approval.decisions.map((decision) => ({ ...decision, person: personOf(decision.stage, decision.approver) ?? null })),
+    moreDecisions: approval.moreDecisions ?? 0,
+    platformInstanceId: approval.platform?.instanceId ?? null,
+    timeoutAt: approval.timeoutAt,
+    onTimeout: approval.onTimeout,
+    endedAt: approval.endedAt ?? null,
+    endReason: approval.endReason ?? null,
+    idempotencyKey: approval.idempotencyKey ?? null,
+    webhook: approval.webhook ? { url: approval.webhook.url, state: approval.webhook.state, attempts: approval.webhook.attempts } : null,
+    createdAt: approval.createdAt,
+    updatedAt: approval.updatedAt,
+  };
+}

@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { type ApprovalRecord, isTerminal } from '../../domain/approval.ts';
+import type { Job } from '../../domain/job.ts';
+import { nextAllowedAt } from '../../domain/rate-limit.ts';
+import type { JobStore, LeasedJob } from '../../jobs/ports.ts';
+import { commitSignals } from '../../jobs/signals.ts';
+import type {
+  ApprovalIndexRepository,
+  ApprovalListRequest,
+  ApprovalRepository,
+  CallbackEventRepository,
+  NotificationRecord,
+  NotificationRepository,
+  Page,
+  ProvisionedDefinition,
+  RateLimitStore,
+} from '../repository.ts';
+
+interface StoredJob extends Job {
+  leaseToken?: string;
+  dead?: boolean;
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/**
+ * The store in memory, behind the same ports as DynamoDB, for services' unit tests without a
+ * database: the same conditions (version, pending, idempotency keys), the same outbox (a record and
+ * its jobs written together, or neither) and the same job leases. Records are copied in and out,
+ * as a database would. It keeps nothing across processes: never for running imhub.
+ */
+export class MemoryStore {
+  readonly approvalsById = new Map<string, ApprovalRecord>();
+  readonly notificationsById = new Map<string, NotificationRecord>();
+  readonly jobsById = new Map<string, StoredJob>();
+  private readonly keys = new Map<string, string>();
+  private readonly events = new Set<string>();
+  private readonly definitions = new Map<string, { code?: string; ready: boolean; attempts: number; leaseUntil?: number }>();
+  private readonly instances = new Map<string, string>();
+
+  /** Writes jobs as the outbox does: one per id, the newest wins, with no lease. */
+  private putJobs(jobs: readonly Job[]) {
+    for (const job of jobs) this.jobsById.set(job.id, copy(job));
+    commitSignals.jobsWritten(jobs);
+  }
+
+  readonly approvals: ApprovalRepository = {
+    create: async (approval, jobs = []) => {
+      const keyName = approval.idempotencyKey && `apr:${approval.integrationId}:${approval.idempotencyKey}`;
+      const earlier = keyName ? this.keys.get(keyName) : undefined;
+      if (earlier) return { created: false, approval: copy(this.approvalsById.get(earlier)!) };
+      if (keyName) this.keys.set(keyName, approval.id);
+      this.approvalsById.set(approval.id, copy(approval));
+      this.putJobs(jobs);
+      return { created: true, approval };
+    },
+    get: async (id) => {
+      const found = this.approvalsById.get(id);
+      return found && copy(found);
+    },
+    byIdempotencyKey: async (integrationId, key) => {
+      const id = this.keys.get(`apr:${integrationId}:${key}`);
+      return id ? copy(this.approvalsById.get(id)) : undefined;
+    },
+    list: async (request: ApprovalListRequest): Promise<Page<ApprovalRecord>> => {
+      const all = [...this.approvalsById.values()]
+        .filter((approval) => (!request.status || approval.status === request.status) && (!request.integrationId || approval.integrationId === request.integrationId))
+        .sort((a, b) => `${a.createdAt}#${a.id}`.localeCompare(`${b.createdAt}#${b.id}`));
+      const start = request.cursor ? Number(request.cursor) : 0;
+      const items = all.slice(start, start + request.limit).map(copy);
+      return start + request.limit < all.length ? { items, nextCursor: String(start + request.limit) } : { items };
+    },
+    update: async (next, previous, jobs = []) => this.writeApproval(next, previous, jobs, false),
+    updateAnyStatus: async (next, previous, jobs = []) => this.writeApproval(next, previous, jobs, true),
+  };
+
+  private writeApproval(next: ApprovalRecord, previous: ApprovalRecord, jobs: readonly Job[], anyStatus: boolean): boolean {
+    const stored = this.approvalsById.get(next.id);
+    if (!stored || stored.version !== previous.version || (!anyStatus && isTerminal(stored.status))) return false;
+    this.approvalsById.set(next.id, copy(next));
+    this.putJobs(jobs);
+    commitSignals.recordChanged(next.id);
+    return true;
+  }
+
+  readonly notifications: NotificationRepository = {
+    create: async (notification, jobs = []) => {
+      const keyName = notification.idempotencyKey && `ntf:${notification.integrationId}:${notification.idempotencyKey}`;
+      const earlier = keyName ? this.keys.get(keyName) : undefined;
+      if (earlier) return { created: false, notification: copy(this.notificationsById.get(earlier)!) };
+      if (keyName) this.keys.set(keyName, notification.id);
+      this.notificationsById.set(notification.id, copy(notification));
+      this.putJobs(jobs);
+      return { created: true, notification };
+    },
+    get: async (id) => {
+      const found = this.notificationsById.get(id);
+      return found && copy(found);
+    },
+    byIdempotencyKey: async (integrationId, key) => {
+      const id = this.keys.get(`ntf:${integrationId}:${key}`);
+      return id ? copy(this.notificationsById.get(id)) : undefined;
+    },
+    save: async (next, previous, jobs = []) => {
+      if (this.notificationsById.get(next.id)?.version !== previous.version) return false;
+      this.notificationsById.set(next.id, copy(next));
+      this.putJobs(jobs);
+      commitSignals.recordChanged(next.id);
+      return true;
+    },
+  };
+
+  readonly callbackEvents: CallbackEventRepository = {
+    claim: async ({ integrationId, eventId, job }) => {
+      const key = `${integrationId}#${eventId}`;
+      if (this.events.has(key)) return false;
+      this.events.add(key);
+      this.putJobs(job ? [job] : []);
+      return true;
+    },
+  };
+
+  readonly index: ApprovalIndexRepository = {
+    definition: async (integrationId, key): Promise<ProvisionedDefinition | undefined> => {
+      const found = this.definitions.get(`${integrationId}#${key}`);
+      return found && (found.code ? { code: found.code, ready: found.ready } : { ready: false });
+    },
+    claimDefinition: async (integrationId, key, now, until) => {
+      const found = this.definitions.get(`${integrationId}#${key}`);
+      if (found && (found.code || (found.leaseUntil ?? 0) >= now.getTime())) return undefined;
+      const attempts = (found?.attempts ?? 0) + 1;
+      this.definitions.set(`${integrationId}#${key}`, { ready: false, attempts, leaseUntil: until.getTime() });
+      return { attempt: attempts };
+    },
+    releaseDefinition: async (integrationId, key) => {
+      const found = this.definitions.get(`${integrationId}#${key}`);
+      if (found && !found.code) delete found.leaseUntil;
+    },
+    recordDefinition: async (integrationId, key, code) => {
+      const found = this.definitions.get(`${integrationId}#${key}`) ?? { ready: false, attempts: 1 };
+      if (found.code) return found.code;
+      this.definitions.set(`${integrationId}#${key}`, { ...found, code, ready: false });
+      return code;
+    },
+    markDefinitionReady: async (integrationId, key) => {
+      const found = this.definitions.get(`${integrationId}#${key}`);
+      if (found) found.ready = true;
+    },
+    linkInstance: async (integrationId, instanceId, approvalId) => void this.instances.set(`${integrationId}#${instanceId}`, approvalId),
+    approvalOfInstance: async (integrationId, instanceId) => this.instances.get(`${integrationId}#${instanceId}`),
+  };
+
+  private readonly rateLogs = new Map<string, number[]>();
+
+  readonly rateLimits: RateLimitStore = {
+    acquire: async (key, windows, now) => {
+      const longest = Math.max(...windows.map((window) => window.windowMs));
+      const log = (this.rateLogs.get(key) ?? []).filter((time) => time > now - longest);
+      const wait = nextAllowedAt(log, windows, now);
+      if (wait === undefined) this.rateLogs.set(key, [...log, now]);
+      return wait;
+    },
+  };
+
+  readonly jobs: JobStore = {
+    due: async (now, limit) =>
+      [...this.jobsById.values()]
+        .filter((job) => !job.dead && job.dueAt <= now.toISOString())
+        .sort((a, b) => `${a.dueAt}#${a.id}`.localeCompare(`${b.dueAt}#${b.id}`))
+        .slice(0, limit)
+        .map(({ leaseToken: _token, dead: _dead, ...job }) => copy(job)),
+    get: async (id) => {
+      const found = this.jobsById.get(id);
+      if (!found) return undefined;
+      const { leaseToken: _token, dead: _dead, ...job } = found;
+      return copy(job);
+    },
+    lease: async (id, now, until): Promise<LeasedJob | undefined> => {
+      const found = this.jobsById.get(id);
+      if (!found || found.dead || found.dueAt > now.toISOString()) return undefined;
+      const { leaseToken: _token, dead: _dead, ...job } = found;
+      const token = randomUUID();
+      this.jobsById.set(id, { ...found, dueAt: until.toISOString(), leaseToken: token });
+      return { ...copy(job), token };
+    },
+    complete: async (job) => {
+      if (this.jobsById.get(job.id)?.leaseToken !== job.token) return false;
+      this.jobsById.delete(job.id);
+      return true;
+    },
+    reschedule: async (job, next) => {
+      if (this.jobsById.get(job.id)?.leaseToken !== job.token) return false;
+      const { token: _token, ...rest } = job;
+      const rescheduled: StoredJob = { ...rest, dueAt: next.dueAt.toISOString(), attempts: next.attempts, ...(next.lastError ? { lastError: next.lastError } : {}), ...(next.dead ? { dead: true } : {}) };
+      this.jobsById.set(job.id, rescheduled);
+      if (!next.dead) commitSignals.jobsWritten([rescheduled]);
+      return true;
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { Integration } from '../../../lib/domain/integration.ts';
+import { JobWorker } from '../../../lib/jobs/worker.ts';
+import { createLogger } from '../../../lib/log.ts';
+import type { ImProvider } from '../../../lib/providers/port.ts';
+import { NotificationService } from '../../../lib/services/notification-service.ts';
+import { MemoryStore } from '../../../lib/store/memory/memory-store.ts';
+
+// Issue 15: the DingTalk burst test measured pacing on a real clock, so a loaded machine failed it.
+// Here time is a fake clock the test moves to each job's due time: the pacing is exact.
+
+const bot: Integration = {
+  id: 'int_bot',
+  provider: 'dingtalk',
+  kind: 'webhook',
+  name: 'releases bot',
+  publicCredentials: {},
+  secretHints: {},
+  sealedSecrets: 'sealed',
+  credentialVersion: 1,
+  version: 1,
+  createdAt: '2026-12-01T00:00:00.000Z',
+  updatedAt: '2026-12-01T00:00:00.000Z',
+};
+
+/** 50 notifications to one DingTalk bot (20 a minute), sent by the request and then by their jobs, on a fake clock. */
+async function burst(count: number) {
+  const start = Date.parse('2026-12-01T08:00:00.000Z');
+  let clock = start;
+  const now = () => new Date(clock);
+  const sentAt: number[] = [];
+  const sentTexts: string[] = [];
+  const provider = {
+    resolveUsers: async () => [],
+    messages: {
+      send: async (_target: unknown, message: { text: string }) => {
+        sentAt.push(clock - start);
+        sentTexts.push(message.text);
+        return {};
+      },
+    },
+  } as unknown as ImProvider;
+  const store = new MemoryStore();
+  const logger = createLogger({ level: 'error' });
+  const notifications = new NotificationService({
+    notifications: store.notifications,
+    rateLimits: store.rateLimits,
+    integrations: { requireReferenced: async () => bot, require: async () => bot } as never,
+    providers: { providerOf: async () => provider } as never,
+    logger,
+    now,
+  });
+  const unused = async () => undefined;
+  const worker = new JobWorker({
+    store: store.jobs,
+    handlers: { 'notification.dispatch': (job) => notifications.dispatchJob(job.subject), 'callback.event': unused, 'approval.check': unused, 'approval.announce': unused, 'approval.webhook': unused },
+    logger,
+    now,
+  });
+  // Act: the burst arrives at once; then time moves to each next due job, as the trigger would wake it
+  for (let index = 0; index < count; index += 1) {
+    await notifications.create({ integrationId: bot.id, message: { title: '', text: `message ${index}`, level: 'info', links: [], mentions: [] } } as never);
+  }
+  for (let round = 0; round < 1000; round += 1) {
+    const next = [...store.jobsById.values()].map((job) => Date.parse(job.dueAt)).sort((a, b) => a - b)[0];
+    if (next === undefined) break;
+    clock = Math.max(clock, next);
+    await worker.runDue();
+  }
+  return { sentAt, sentTexts, statuses: await Promise.all([...store.notificationsById.keys()].map(async (id) => (await notifications.get(id)).status)) };
+}
+
+describe('notification pacing (fake clock)', () => {
+  it('sends a burst of 50 to a 20-a-minute bot in full, never more than 20 in any minute, within 1.1× the least the limit allows', async () => {
+    const { sentAt, sentTexts, statuses } = await burst(50);
+    // Every message once
+    expect(new Set(sentTexts).size).toBe(50);
+    expect(sentTexts).toHaveLength(50);
+    expect(statuses.every((status) => status === 'sent')).toBe(true);
+    // Never 21 within one minute
+    for (let index = 20; index < sentAt.length; index += 1) expect(sentAt[index]! - sentAt[index - 20]!).toBeGreaterThanOrEqual(60_000);
+    // The least the limit allows: 20 now, 20 a minute later, 10 two minutes later (120 s)
+    expect(sentAt.at(-1)!).toBeGreaterThanOrEqual(120_000);
+    expect(sentAt.at(-1)!).toBeLessThanOrEqual(1.1 * 120_000);
+  });
+});
