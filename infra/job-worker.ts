@@ -6,13 +6,14 @@ import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-la
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { tableSchema } from '../lib/store/table-schema.ts';
 import { ApiFunction, type ApiFunctionProps } from './api-function.ts';
 
 /**
  * What marks a job item in the table (`pk = JOB#<id>`, `sk = JOB`): the stream filter lets only these
  * reach the worker, so approvals, tokens and dedupe records written beside them cost no invocation.
  */
-const jobEntity = { attribute: 'entity', value: 'job' } as const;
+const { jobEntity } = tableSchema;
 
 /** The function's timeout: one batch of jobs, each a few platform calls at most. */
 const timeout = Duration.seconds(60);

@@ -16,6 +16,12 @@ export interface JobWorkerOptions {
   now?: () => Date;
 }
 
+/**
+ * Kinds that never die: a pending approval's check is what ends it at its timeout (past the grace,
+ * without a platform read), so it is retried for as long as the approval is pending.
+ */
+const neverDead = new Set<JobKind>(['approval.check']);
+
 const defaultConcurrency: Record<JobKind, number> = {
   'callback.event': 4,
   'approval.check': 4,
@@ -96,13 +102,15 @@ export class JobWorker {
     }
     if (!job) return 'skipped';
     try {
-      const outcome = await this.options.handlers[job.kind](job, deadline);
+      // A run must be over before its lease ends, or another could start it a second time: handlers
+      // bound their waits (a webhook attempt) by this deadline.
+      const outcome = await this.options.handlers[job.kind](job, Math.min(deadline, now.getTime() + this.leaseMs * 0.8));
       if (outcome) await this.options.store.reschedule(job, { dueAt: outcome.dueAt, attempts: job.attempts });
       else await this.options.store.complete(job);
       return 'ran';
     } catch (error) {
       const attempts = job.attempts + 1;
-      const dead = attempts >= maxJobAttempts;
+      const dead = attempts >= maxJobAttempts && !neverDead.has(job.kind);
       const message = error instanceof Error ? error.message : String(error);
       if (dead) this.options.logger.error('job dead: it failed every attempt and will not run again', { jobId: job.id, kind: job.kind, attempts, error });
       else this.options.logger.warn('job failed: it runs again later', { jobId: job.id, kind: job.kind, attempts, error });

@@ -138,14 +138,23 @@ export class NotificationService {
       if (delivery.status !== 'queued' || (delivery.nextAttemptAt && delivery.nextAttemptAt > now.toISOString())) continue;
 
       // Claim the delivery (attempts + 1) before anything else: a concurrent dispatcher's save then fails.
-      const claimed = await this.change(current, index, { ...delivery, attempts: delivery.attempts + 1, nextAttemptAt: new Date(now.getTime() + (this.options.leaseMs ?? 60_000)).toISOString() });
-      if (!claimed) return (await this.options.notifications.get(current.id)) ?? current;
+      const leaseMs = this.options.leaseMs ?? 60_000;
+      const claimed = await this.change(current, index, { ...delivery, attempts: delivery.attempts + 1, nextAttemptAt: new Date(now.getTime() + leaseMs).toISOString() });
+      if (!claimed) {
+        // Another dispatcher changed it meanwhile: it sends what it claimed; this one only makes
+        // sure below that what stays queued has its job.
+        current = (await this.options.notifications.get(current.id)) ?? current;
+        break;
+      }
       current = claimed;
       // The rate window is taken last, right before the send, so the platform sees the send when we counted it.
       const limit = sendRateLimit(integration, delivery.platformTarget, this.options.rateWindowScale ?? 1);
       const waitUntil = limit && (await this.options.rateLimits.acquire(limit.key, limit.windows, this.now().getTime()));
-      if (waitUntil !== undefined) {
-        current = (await this.change(current, index, { ...delivery, nextAttemptAt: new Date(waitUntil).toISOString() })) ?? current;
+      // A claim whose lease is mostly spent (a slow store) is given back unsent: past its end another
+      // dispatcher may send the same delivery, and a group bot cannot tell two sends apart.
+      const claimSpent = this.now().getTime() > now.getTime() + leaseMs / 2;
+      if (waitUntil !== undefined || claimSpent) {
+        current = (await this.change(current, index, { ...delivery, nextAttemptAt: new Date(waitUntil ?? this.now().getTime()).toISOString() })) ?? current;
         continue;
       }
       let outcome: Delivery;
@@ -174,13 +183,24 @@ export class NotificationService {
       const saved = await this.change(current, index, outcome);
       current = saved ?? current;
     }
-    // What stays queued (a closed rate window, a retry) is sent by the job, due when the first of it is.
-    const due = nextDispatchAt(current);
-    if (due) {
+    return this.keepQueuedDue(current);
+  }
+
+  /**
+   * What stays queued (a closed rate window, a retry, a claim another dispatcher holds) is sent by
+   * the notification's job, due when the first of it is. Every dispatch ends here, on the latest
+   * record (re-read after a lost race), so no queued delivery is ever left without its job.
+   */
+  private async keepQueuedDue(record: NotificationRecord): Promise<NotificationRecord> {
+    let current: NotificationRecord | undefined = record;
+    for (let attempt = 0; attempt < 5 && current; attempt += 1) {
+      const due = nextDispatchAt(current);
+      if (!due) return current;
       const next: NotificationRecord = { ...current, version: current.version + 1, updatedAt: this.now().toISOString() };
-      if (await this.options.notifications.save(next, current, [newJob('notification.dispatch', current.id, due, this.now())])) current = next;
+      if (await this.options.notifications.save(next, current, [newJob('notification.dispatch', current.id, due, this.now())])) return next;
+      current = await this.options.notifications.get(record.id);
     }
-    return current;
+    return current ?? record;
   }
 
   private async change(record: NotificationRecord, index: number, delivery: Delivery): Promise<NotificationRecord | undefined> {

@@ -16,10 +16,12 @@
  * | approval idempotency | `APRKEY#<intId>#<key>`  | `APRKEY`  | –             | –                    |
  * | provisioned def/form | `PROV#<intId>#<shape>`  | `PROV`    | –             | –                    |
  * | instance → approval  | `APRINST#<intId>#<iid>` | `APRINST` | –             | –                    |
+ * | job                  | `JOB#<kind>#<subject>`  | `JOB`     | –             | –                    |
  *
- * GSI2 (`gsi2pk`, `gsi2sk`) is sparse: only pending approvals carry `gsi2pk = DUE` and
- * `gsi2sk = <nextCheckAt>#<id>`, so the reconciler reads what is due, and its cost grows with
- * pending approvals, not with time or history. A terminal write removes both attributes.
+ * GSI2 (`gsi2pk`, `gsi2sk`) is sparse: only jobs carry `gsi2pk = JOB` (or `JOBDEAD` once parked)
+ * and `gsi2sk = <dueAt>#<id>`, so the sweep reads what is due, and its cost grows with the work
+ * waiting, not with time or history. Jobs carry `entity = job`, which the stream's filter passes
+ * to the worker; a finished job is deleted.
  *
  * - The name lock makes names unique: it is written in the same transaction as the integration,
  *   under `attribute_not_exists(pk)`, and moved in one transaction on rename.
@@ -34,4 +36,6 @@ export const tableSchema = {
   ttlAttribute: 'expiresAt',
   gsi1: { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
   gsi2: { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  /** The attribute and value that mark a job item (the stream's filter and the worker read it). */
+  jobEntity: { attribute: 'entity', value: 'job' },
 } as const;

@@ -100,9 +100,17 @@ const dataDir = mkdtempSync(join(tmpdir(), 'imhub-reliability-'));
 let env: Record<string, string>;
 const token = 'reliability-admin-token';
 
+/**
+ * How long a pipeline keeps repeating a request that got no answer or a 429/5xx: the restarted server
+ * may take a while to serve again (its DynamoDB Local starts from disk, slowly on a busy 2-core
+ * machine), as a deploy or a crash of a real server would. A minute, as a pipeline's retry step would.
+ */
+const pipelinePatienceMs = 60_000;
+
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   // A pipeline repeats what did not get an answer (the server may be down for a moment), keyed.
-  for (let attempt = 0; ; attempt += 1) {
+  const giveUpAt = Date.now() + pipelinePatienceMs;
+  for (;;) {
     try {
       const response = await fetch(server.url + path, {
         method,
@@ -112,9 +120,9 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
       });
       const answer = { status: response.status, body: await response.json() };
       // Throttled (429: the platform refused, nothing was stored) or unavailable: try again.
-      if ((response.status < 500 && response.status !== 429) || attempt >= 20) return answer;
+      if ((response.status < 500 && response.status !== 429) || Date.now() >= giveUpAt) return answer;
     } catch (error) {
-      if (attempt >= 40) throw error;
+      if (Date.now() >= giveUpAt) throw error;
     }
     await sleep(250);
   }

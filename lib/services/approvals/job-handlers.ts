@@ -53,7 +53,14 @@ export class ApprovalJobs {
   handlers(): Record<'callback.event' | 'approval.check' | 'approval.announce' | 'approval.webhook', JobHandler> {
     return {
       'callback.event': (job) => this.callbackEvent(job),
-      'approval.check': (job) => this.check(job.subject),
+      'approval.check': async (job) => {
+        await this.check(job.subject);
+        // While it is pending the job stays, due at its next look (the write that planned it moved
+        // the job already; this keeps it when that write lost a race or changed nothing).
+        const after = await this.context.options.approvals.get(job.subject);
+        if (!after || isTerminal(after.status)) return undefined;
+        return { dueAt: new Date(Math.max(Date.parse(after.nextCheckAt), this.context.now().getTime() + 1000)) };
+      },
       'approval.announce': (job) => this.announceDue(job.subject),
       'approval.webhook': (job, deadline) => this.deliverWebhook(job.subject, deadline),
     };

@@ -4,6 +4,7 @@ import type { Job } from '../../domain/job.ts';
 import type { JobStore, LeasedJob } from '../../jobs/ports.ts';
 import { commitSignals } from '../../jobs/signals.ts';
 import { failedConditions, isConditionFailure } from './conditions.ts';
+import { tableSchema } from '../table-schema.ts';
 import { queryDue } from './index-queries.ts';
 import { keys, stripKeys } from './keys.ts';
 
@@ -12,7 +13,7 @@ const duePartition = 'JOB';
 const deadPartition = 'JOBDEAD';
 
 /** A job as stored: `entity` lets the stream's filter pass only jobs to the worker. */
-export const jobItem = (job: Job) => ({ ...keys.job(job.id), entity: 'job', gsi2pk: duePartition, gsi2sk: `${job.dueAt}#${job.id}`, ...job });
+export const jobItem = (job: Job) => ({ ...keys.job(job.id), [tableSchema.jobEntity.attribute]: tableSchema.jobEntity.value, gsi2pk: duePartition, gsi2sk: `${job.dueAt}#${job.id}`, ...job });
 
 /**
  * One record's write and the jobs it sets off, in one transaction (the outbox): both happen or
