@@ -101,6 +101,13 @@ export interface HttpClientOptions {
   random?: () => number;
 }
 
+/**
+ * The longest one call can take with the default options: every attempt timing out, and the longest
+ * wait allowed between them. A send is owned at least this long, so that no second sender starts
+ * while the first may still be getting through.
+ */
+export const longestCallMs = 4 * 5000 + 3 * 10_000;
+
 export interface PlatformAnswer<T> {
   status: number;
   headers: Headers;

@@ -11,6 +11,7 @@ import { botLimits, feishuTargetLimits, type RateWindow, scaleWindows } from '..
 import { requestHash, sameRequest } from '../domain/request-hash.ts';
 import { BadRequestError, ConflictError, NotFoundError, ProviderError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { longestCallMs } from '../providers/http-client.ts';
 import type { Person } from '../providers/port.ts';
 import type { NotificationRecord, NotificationRepository, RateLimitStore } from '../store/repository.ts';
 import type { IntegrationService } from './integration-service.ts';
@@ -137,26 +138,26 @@ export class NotificationService {
       const now = this.now();
       if (delivery.status !== 'queued' || (delivery.nextAttemptAt && delivery.nextAttemptAt > now.toISOString())) continue;
 
-      // Claim the delivery (attempts + 1) before anything else: a concurrent dispatcher's save then fails.
-      const leaseMs = this.options.leaseMs ?? 60_000;
-      const claimed = await this.change(current, index, { ...delivery, attempts: delivery.attempts + 1, nextAttemptAt: new Date(now.getTime() + leaseMs).toISOString() });
+      // The rate window first: the platform counts a send when it arrives, so the slot is taken
+      // right before the send. A closed window moves the delivery to when it opens.
+      const limit = sendRateLimit(integration, delivery.platformTarget, this.options.rateWindowScale ?? 1);
+      const waitUntil = limit && (await this.options.rateLimits.acquire(limit.key, limit.windows, this.now().getTime()));
+      // Then the claim (attempts + 1, owned for the lease): a concurrent dispatcher's save then fails,
+      // and the lease covers only the send, so it cannot run out while a slow store is still answering.
+      // Owned at least as long as a send can take: a second sender must not start while the first
+      // may still get through, since a group bot cannot tell two sends apart.
+      const leaseMs = Math.max(this.options.leaseMs ?? 60_000, longestCallMs);
+      const next: Delivery =
+        waitUntil !== undefined ? { ...delivery, nextAttemptAt: new Date(waitUntil).toISOString() } : { ...delivery, attempts: delivery.attempts + 1, nextAttemptAt: new Date(this.now().getTime() + leaseMs).toISOString() };
+      const claimed = await this.change(current, index, next);
       if (!claimed) {
-        // Another dispatcher changed it meanwhile: it sends what it claimed; this one only makes
-        // sure below that what stays queued has its job.
+        // Another dispatcher changed it meanwhile (a slot taken here is left unused): it sends what
+        // it claimed; this one only makes sure below that what stays queued has its job.
         current = (await this.options.notifications.get(current.id)) ?? current;
         break;
       }
       current = claimed;
-      // The rate window is taken last, right before the send, so the platform sees the send when we counted it.
-      const limit = sendRateLimit(integration, delivery.platformTarget, this.options.rateWindowScale ?? 1);
-      const waitUntil = limit && (await this.options.rateLimits.acquire(limit.key, limit.windows, this.now().getTime()));
-      // A claim whose lease is mostly spent (a slow store) is given back unsent: past its end another
-      // dispatcher may send the same delivery, and a group bot cannot tell two sends apart.
-      const claimSpent = this.now().getTime() > now.getTime() + leaseMs / 2;
-      if (waitUntil !== undefined || claimSpent) {
-        current = (await this.change(current, index, { ...delivery, nextAttemptAt: new Date(waitUntil ?? this.now().getTime()).toISOString() })) ?? current;
-        continue;
-      }
+      if (waitUntil !== undefined) continue;
       let outcome: Delivery;
       try {
         // @all belongs in a chat or a bot's group; never in a one-to-one message (a Feishu card with

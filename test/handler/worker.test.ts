@@ -26,7 +26,11 @@ function setup(options: { failingStore?: boolean } = {}) {
 
 /** A DynamoDB stream record as Lambda delivers it: the new image in DynamoDB's attribute-value form. */
 function streamRecord(job: Job, sequence: string, extra: Record<string, { S: string }> = {}) {
-  const image = Object.fromEntries(Object.entries(jobItem(job)).flatMap(([name, value]) => (typeof value === 'string' ? [[name, { S: value }]] : typeof value === 'number' ? [[name, { N: String(value) }]] : [])));
+  const image: Record<string, { S: string } | { N: string }> = {};
+  for (const [name, value] of Object.entries(jobItem(job))) {
+    if (typeof value === 'string') image[name] = { S: value };
+    if (typeof value === 'number') image[name] = { N: String(value) };
+  }
   return { eventID: `evt-${sequence}`, eventName: 'INSERT', eventSource: 'aws:dynamodb', dynamodb: { SequenceNumber: sequence, NewImage: { ...image, ...extra } } };
 }
 const streamEvent = (...records: ReturnType<typeof streamRecord>[]) => ({ Records: records }) as unknown as DynamoDBStreamEvent;
