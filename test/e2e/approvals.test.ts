@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../lib/domain/webhook-signature.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
+import { registerSimApps } from '../support/sim-app.ts';
 import { PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
 
 // The reconciler looks at a new approval after 300 ms (60 s in production), so lost callbacks are found fast.
@@ -51,14 +52,8 @@ beforeAll(async () => {
   api = await startTestApi();
   sim.afterCallback = () => api.runtime.idle();
   sim.addPeople(people);
-  for (const [name, platform] of Object.entries(platforms) as [Name, (typeof platforms)[Name]][]) {
-    const secret = 'appSecret' in platform.credentials ? platform.credentials.appSecret : platform.credentials.secret;
-    sim.addApp(platform.sim, platform.appId, secret);
-    const created = await api.call('POST', '/v1/integrations', { body: { provider: name, name: `e2e ${name}`, apiBaseUrl: sim.url, credentials: platform.credentials } });
-    expect(created.status, created.text).toBe(201);
-    integrationIds[name] = created.body.id;
-    sim.approvals.subscribeIntegration(platform.sim, platform.appId, created.body.callbackUrl, platform.credentials);
-  }
+  Object.assign(integrationIds, await registerSimApps(api, sim, platforms, 'e2e'));
+
 });
 afterAll(async () => {
   receiverServer.closeAllConnections();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
+import { registerSimApps } from '../support/sim-app.ts';
 import { PlatformSimulator, type SimRoute, simUserId } from '../simulators/platform-simulator.ts';
 
 // Production's first look (60 s): no scheduled re-read runs during these tests, only what the callbacks set off.
@@ -23,14 +24,8 @@ beforeAll(async () => {
   api = await startTestApi();
   sim.afterCallback = () => api.runtime.idle();
   sim.addPeople(people);
-  for (const [name, platform] of Object.entries(platforms) as [Name, (typeof platforms)[Name]][]) {
-    const secret = 'appSecret' in platform.credentials ? platform.credentials.appSecret : platform.credentials.secret;
-    sim.addApp(platform.sim, platform.appId, secret);
-    const created = await api.call('POST', '/v1/integrations', { body: { provider: name, name: `order ${name}`, apiBaseUrl: sim.url, credentials: platform.credentials } });
-    expect(created.status, created.text).toBe(201);
-    integrationIds[name] = created.body.id;
-    sim.approvals.subscribeIntegration(platform.sim, platform.appId, created.body.callbackUrl, platform.credentials);
-  }
+  Object.assign(integrationIds, await registerSimApps(api, sim, platforms, 'order'));
+
 });
 afterAll(async () => {
   await api?.stop();

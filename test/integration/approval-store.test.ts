@@ -6,6 +6,7 @@ import { type ApprovalRecord, transition } from '../../lib/domain/approval.ts';
 import { localCredentials, localRegion } from '../../lib/local/embedded-dynamodb.ts';
 import { DynamoApprovalRepository } from '../../lib/store/dynamodb/approvals.ts';
 import { ensureTable } from '../../lib/store/ensure-table.ts';
+import { approvalRecord } from '../support/records.ts';
 
 const raw = new DynamoDBClient({ endpoint: inject('dynamoEndpoint'), region: localRegion, credentials: localCredentials });
 const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
@@ -16,26 +17,7 @@ beforeAll(async () => {
   await ensureTable(raw, tableName);
 });
 
-function approval(overrides: Partial<ApprovalRecord> = {}): ApprovalRecord {
-  const now = new Date().toISOString();
-  return {
-    id: `apr_${randomUUID()}`,
-    integrationId: 'int_1',
-    title: 'Deploy',
-    requester: { userId: 'u0' },
-    stages: [{ mode: 'any', approvers: [{ userId: 'u1' }] }],
-    status: 'pending',
-    decisions: [],
-    timeoutAt: new Date(Date.now() + 3_600_000).toISOString(),
-    onTimeout: 'expire',
-    nextCheckAt: now,
-    checks: 0,
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-    ...overrides,
-  };
-}
+const approval = approvalRecord;
 
 describe('approval store', () => {
   it('creates once per idempotency key and returns the original for a repeat, also under concurrency', async () => {

@@ -9,6 +9,7 @@ import { localCredentials, localRegion } from '../../lib/local/embedded-dynamodb
 import { DynamoApprovalRepository } from '../../lib/store/dynamodb/approvals.ts';
 import { DynamoJobStore } from '../../lib/store/dynamodb/jobs.ts';
 import { ensureTable } from '../../lib/store/ensure-table.ts';
+import { approvalRecord } from '../support/records.ts';
 
 const raw = new DynamoDBClient({ endpoint: inject('dynamoEndpoint'), region: localRegion, credentials: localCredentials });
 const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
@@ -22,26 +23,7 @@ beforeAll(async () => {
 
 const at = (offsetMs: number) => new Date(Date.now() + offsetMs);
 
-function approval(overrides: Partial<ApprovalRecord> = {}): ApprovalRecord {
-  const now = new Date().toISOString();
-  return {
-    id: `apr_${randomUUID()}`,
-    integrationId: 'int_1',
-    title: 'Deploy',
-    requester: { userId: 'u0' },
-    stages: [{ mode: 'any', approvers: [{ userId: 'u1' }] }],
-    status: 'pending',
-    decisions: [],
-    timeoutAt: at(3_600_000).toISOString(),
-    onTimeout: 'expire',
-    nextCheckAt: now,
-    checks: 0,
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-    ...overrides,
-  };
-}
+const approval = approvalRecord;
 
 describe('job store (outbox)', () => {
   it('writes an approval change and the jobs it sets off together, and a lost race writes neither', async () => {

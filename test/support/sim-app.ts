@@ -14,3 +14,27 @@ export async function registerFeishuSimApp(api: TestApi, sim: PlatformSimulator,
   sim.approvals.subscribeIntegration('feishu', credentials.appId, created.body.callbackUrl, credentials);
   return created.body.id as string;
 }
+
+/** An app as a test registers it: the simulated platform, its app id, and the credentials a person would paste. */
+export interface SimAppSpec {
+  sim: 'feishu' | 'dingtalk' | 'wecom';
+  appId: string;
+  credentials: { appSecret: string } | { secret: string };
+}
+
+/**
+ * Registers each app on the simulator and on imhub (as `provider` = its key, with the simulator as
+ * its API base) and subscribes its callbacks, as a person would set up each console. Returns the
+ * integration ids by key.
+ */
+export async function registerSimApps<Name extends string>(api: TestApi, sim: PlatformSimulator, apps: Record<Name, SimAppSpec>, label: string): Promise<Record<Name, string>> {
+  const ids = {} as Record<Name, string>;
+  for (const [name, app] of Object.entries(apps) as [Name, SimAppSpec][]) {
+    sim.addApp(app.sim, app.appId, 'appSecret' in app.credentials ? app.credentials.appSecret : app.credentials.secret);
+    const created = await api.call('POST', '/v1/integrations', { body: { provider: name, name: `${label} ${name}`, apiBaseUrl: sim.url, credentials: app.credentials } });
+    expect(created.status, created.text).toBe(201);
+    ids[name] = created.body.id;
+    sim.approvals.subscribeIntegration(app.sim, app.appId, created.body.callbackUrl, app.credentials as never);
+  }
+  return ids;
+}

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Integration } from '../../../lib/domain/integration.ts';
 import type { JobKind } from '../../../lib/domain/job.ts';
 import type { JobHandler } from '../../../lib/jobs/ports.ts';
 import { JobWorker } from '../../../lib/jobs/worker.ts';
@@ -7,23 +6,12 @@ import { createLogger } from '../../../lib/log.ts';
 import type { ImProvider, InstanceSnapshot } from '../../../lib/providers/port.ts';
 import { ApprovalService } from '../../../lib/services/approvals/approval-service.ts';
 import { MemoryStore } from '../../../lib/store/memory/memory-store.ts';
+import { integrationRecord } from '../../support/records.ts';
 
 // The approval service on the in-memory store with a fake clock and a fake platform: what its jobs
 // do over an hour of time takes no time, and no DynamoDB.
 
-const app: Integration = {
-  id: 'int_app',
-  provider: 'dingtalk',
-  kind: 'app',
-  name: 'approvals',
-  publicCredentials: {},
-  secretHints: {},
-  sealedSecrets: 'sealed',
-  credentialVersion: 1,
-  version: 1,
-  createdAt: '2026-12-01T00:00:00.000Z',
-  updatedAt: '2026-12-01T00:00:00.000Z',
-};
+const app = integrationRecord({ id: 'int_app', provider: 'dingtalk', kind: 'app', name: 'approvals' });
 
 function setup() {
   const start = Date.parse('2026-12-01T08:00:00.000Z');

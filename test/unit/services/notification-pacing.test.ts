@@ -1,27 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { Integration } from '../../../lib/domain/integration.ts';
 import { JobWorker } from '../../../lib/jobs/worker.ts';
 import { createLogger } from '../../../lib/log.ts';
 import type { ImProvider } from '../../../lib/providers/port.ts';
 import { NotificationService } from '../../../lib/services/notification-service.ts';
 import { MemoryStore } from '../../../lib/store/memory/memory-store.ts';
+import { integrationRecord } from '../../support/records.ts';
 
 // Issue 15: the DingTalk burst test measured pacing on a real clock, so a loaded machine failed it.
 // Here time is a fake clock the test moves to each job's due time: the pacing is exact.
 
-const bot: Integration = {
-  id: 'int_bot',
-  provider: 'dingtalk',
-  kind: 'webhook',
-  name: 'releases bot',
-  publicCredentials: {},
-  secretHints: {},
-  sealedSecrets: 'sealed',
-  credentialVersion: 1,
-  version: 1,
-  createdAt: '2026-12-01T00:00:00.000Z',
-  updatedAt: '2026-12-01T00:00:00.000Z',
-};
+const bot = integrationRecord({ id: 'int_bot', provider: 'dingtalk', kind: 'webhook', name: 'releases bot' });
 
 /** 50 notifications to one DingTalk bot (20 a minute), sent by the request and then by their jobs, on a fake clock. */
 async function burst(count: number) {
