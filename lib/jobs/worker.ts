@@ -10,7 +10,7 @@ export interface JobWorkerOptions {
   leaseMs?: number;
   /**
    * Runs at once per kind. Each kind has its own lane, so receivers that never answer hold back
-   * only webhook slots, never a timeout or a queued message. @default webhooks 8, others 4
+   * only webhook slots, never a timeout or a queued message. @default 8 for every kind
    */
   concurrency?: Partial<Record<JobKind, number>>;
   now?: () => Date;
@@ -22,12 +22,12 @@ export interface JobWorkerOptions {
  */
 const neverDead = new Set<JobKind>(['approval.check']);
 
-const defaultConcurrency: Record<JobKind, number> = {
-  'callback.event': 4,
-  'approval.check': 4,
-  'approval.announce': 4,
+export const defaultConcurrency: Record<JobKind, number> = {
+  'callback.event': 8,
+  'approval.check': 8,
+  'approval.announce': 8,
   'approval.webhook': 8,
-  'notification.dispatch': 4,
+  'notification.dispatch': 8,
 };
 
 export interface RunSummary {
@@ -76,7 +76,7 @@ export class JobWorker {
     const summary: RunSummary = { ran: 0, failed: 0 };
     await Promise.all(
       [...lanes].map(async ([kind, queue]) => {
-        const slots = Math.max(1, this.options.concurrency?.[kind] ?? defaultConcurrency[kind]);
+        const slots = this.concurrencyOf(kind);
         const take = async () => {
           for (let job = queue.shift(); job && Date.now() < deadline; job = queue.shift()) {
             const outcome = await this.run(job.id, deadline);
@@ -88,6 +88,11 @@ export class JobWorker {
       }),
     );
     return summary;
+  }
+
+  /** How many jobs of this kind run at once (the width of its lane). */
+  concurrencyOf(kind: JobKind): number {
+    return Math.max(1, this.options.concurrency?.[kind] ?? defaultConcurrency[kind]);
   }
 
   /** Leases, runs and records one job; 'skipped' when another run holds it or it is gone or not due. */

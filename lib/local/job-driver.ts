@@ -1,3 +1,4 @@
+import type { Job, JobKind } from '../domain/job.ts';
 import { commitSignals } from '../jobs/signals.ts';
 import type { JobWorker } from '../jobs/worker.ts';
 import type { Logger } from '../log.ts';
@@ -14,21 +15,39 @@ export function startLocalJobDriver(worker: () => JobWorker, logger: Logger): { 
   /** Each waiting timer and when it fires (epoch ms). */
   const timers = new Map<NodeJS.Timeout, number>();
   const running = new Set<Promise<unknown>>();
+  // Each kind runs in its own lane, as wide as the worker's (in AWS the stream's shards bound it):
+  // a burst of commits queues here instead of flooding the store.
+  const lanes = new Map<JobKind, { waiting: string[]; active: number }>();
   let stopped = false;
-  const run = (id: string) => {
+  const pump = (kind: JobKind) => {
+    const lane = lanes.get(kind)!;
+    while (!stopped && lane.active < worker().concurrencyOf(kind) && lane.waiting.length > 0) {
+      const id = lane.waiting.shift()!;
+      lane.active += 1;
+      const done: Promise<unknown> = worker()
+        .run(id)
+        .catch((error: unknown) => logger.warn('a job run failed', { jobId: id, error }))
+        .finally(() => {
+          running.delete(done);
+          lane.active -= 1;
+          pump(kind);
+        });
+      running.add(done);
+    }
+  };
+  const run = (job: Pick<Job, 'id' | 'kind'>) => {
     if (stopped) return;
-    const done: Promise<unknown> = worker()
-      .run(id)
-      .catch((error: unknown) => logger.warn('a job run failed', { jobId: id, error }))
-      .finally(() => running.delete(done));
-    running.add(done);
+    const lane = lanes.get(job.kind) ?? { waiting: [], active: 0 };
+    lanes.set(job.kind, lane);
+    if (!lane.waiting.includes(job.id)) lane.waiting.push(job.id);
+    pump(job.kind);
   };
   const stopListening = commitSignals.onJobs((jobs) => {
     for (const job of jobs) {
       const delay = Math.min(Math.max(0, new Date(job.dueAt).getTime() - Date.now()), maxTimerMs);
       const timer = setTimeout(() => {
         timers.delete(timer);
-        run(job.id);
+        run(job);
       }, delay);
       timer.unref();
       timers.set(timer, Date.now() + delay);
@@ -39,7 +58,8 @@ export function startLocalJobDriver(worker: () => JobWorker, logger: Logger): { 
     async idle() {
       for (;;) {
         const dueNow = [...timers.values()].some((at) => at <= Date.now() + 10);
-        if (!dueNow && running.size === 0) return;
+        const queued = [...lanes.values()].some((lane) => lane.waiting.length > 0);
+        if (!dueNow && !queued && running.size === 0) return;
         if (running.size > 0) await Promise.allSettled([...running]);
         else await new Promise((resolve) => setTimeout(resolve, 5));
       }
