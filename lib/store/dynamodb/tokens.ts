@@ -58,9 +58,11 @@ export class DynamoTokenStore implements TokenStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...keys.tokenLease(key), leaseUntil: now + ms, expiresAt: Math.ceil((now + ms) / 1000) + 60 },
-          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
-          ExpressionAttributeValues: { ':now': now },
+          // ISO times, as every lease in the table; a lease an older version wrote as epoch ms (a
+          // number) is seconds old by now, so it is taken over.
+          Item: { ...keys.tokenLease(key), leaseUntil: new Date(now + ms).toISOString(), expiresAt: Math.ceil((now + ms) / 1000) + 60 },
+          ConditionExpression: 'attribute_not_exists(pk) OR attribute_type(leaseUntil, :number) OR leaseUntil < :now',
+          ExpressionAttributeValues: { ':now': new Date(now).toISOString(), ':number': 'N' },
         }),
       );
       return true;
