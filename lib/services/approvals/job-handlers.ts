@@ -149,19 +149,24 @@ export class ApprovalJobs {
     const webhook = approval?.webhook;
     if (!approval || !webhook || webhook.state !== 'pending') return;
     const attempt = await this.post(approval, webhook, deadline);
-    const attempts = [...webhook.attempts, attempt];
     const ok = attempt.status >= 200 && attempt.status < 300;
-    const now = this.context.now();
-    const expired = now.getTime() - new Date(approval.endedAt ?? approval.updatedAt).getTime() > webhookRetryWindowMs;
-    const { nextAttemptAt: _previous, ...rest } = webhook;
-    const retryAt = new Date(now.getTime() + webhookBackoffMs(attempts.length, this.context.options.webhookFirstRetryMs));
-    const next: WebhookState = ok
-      ? { ...rest, attempts, state: 'delivered' }
-      : expired
-        ? { ...rest, attempts, state: 'failed' }
-        : { ...rest, attempts, state: 'pending', nextAttemptAt: retryAt.toISOString() };
-    const written = { ...approval, webhook: next, version: approval.version + 1, updatedAt: now.toISOString() };
-    if (!(await this.writer.save(written, approval, true))) throw new Error('the webhook attempt could not be recorded (the approval changed): it is tried again');
+    // Recorded on the latest approval: the end message's job may have written it meanwhile (a lost
+    // race here must not send the webhook again).
+    let current: ApprovalRecord | undefined = approval;
+    let next: WebhookState | undefined;
+    let retryAt = new Date();
+    for (let race = 0; race < 5 && current?.webhook; race += 1) {
+      const now = this.context.now();
+      const attempts = [...current.webhook.attempts, attempt];
+      const expired = now.getTime() - new Date(current.endedAt ?? current.updatedAt).getTime() > webhookRetryWindowMs;
+      const { nextAttemptAt: _previous, ...rest } = current.webhook;
+      retryAt = new Date(now.getTime() + webhookBackoffMs(attempts.length, this.context.options.webhookFirstRetryMs));
+      next = ok ? { ...rest, attempts, state: 'delivered' } : expired ? { ...rest, attempts, state: 'failed' } : { ...rest, attempts, state: 'pending', nextAttemptAt: retryAt.toISOString() };
+      if (await this.writer.save({ ...current, webhook: next, version: current.version + 1, updatedAt: now.toISOString() }, current, true)) break;
+      next = undefined;
+      current = await this.context.options.approvals.get(id);
+    }
+    if (!next) throw new Error('the webhook attempt could not be recorded (the approval kept changing): it is tried again');
     return next.state === 'pending' ? { dueAt: retryAt } : undefined;
   }
 

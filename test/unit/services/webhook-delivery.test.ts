@@ -112,4 +112,23 @@ describe('webhook delivery jobs', () => {
     expect(result).toEqual({ ran: 1, failed: 0 });
     expect(records.get('apr_0')!.webhook).toMatchObject({ state: 'pending', attempts: [{ status: 0, error: 'timeout' }], nextAttemptAt: expect.any(String) });
   });
+
+  it('records a delivered webhook on the approval another job changed meanwhile, and never posts it twice', async () => {
+    // Prepare: while the receiver answers, the end message's job records its hand-over (a new version)
+    const { records, store } = storeOf(1);
+    let posts = 0;
+    const fetch = (async () => {
+      posts += 1;
+      const current = records.get('apr_0')!;
+      records.set('apr_0', { ...current, announced: ['end'], version: current.version + 1 });
+      return new Response(null, { status: 204 });
+    }) as unknown as typeof globalThis.fetch;
+    // Act
+    const result = await workerWith(store, fetch).runDue();
+    // Assess: one post, recorded as delivered on the newer version, the other job's change kept, and no job left
+    expect(result).toEqual({ ran: 1, failed: 0 });
+    expect(posts).toBe(1);
+    expect(records.get('apr_0')).toMatchObject({ announced: ['end'], webhook: { state: 'delivered', attempts: [{ status: 204 }] } });
+    expect(store.jobsById.size).toBe(0);
+  });
 });
