@@ -181,8 +181,7 @@ export class NotificationService {
           };
         }
       }
-      const saved = await this.change(current, index, outcome);
-      current = saved ?? current;
+      current = await this.recordOutcome(current, index, outcome);
     }
     return this.keepQueuedDue(current);
   }
@@ -202,6 +201,24 @@ export class NotificationService {
       current = await this.options.notifications.get(record.id);
     }
     return current ?? record;
+  }
+
+  /**
+   * Records what a claimed send did, on the latest record when another dispatcher wrote it meanwhile
+   * (say, to keep its job due): a send that went out must never stay claimed and go out again when
+   * the claim runs out. The claim is still ours while the delivery has the attempts it set.
+   */
+  private async recordOutcome(claimed: NotificationRecord, index: number, outcome: Delivery): Promise<NotificationRecord> {
+    let current: NotificationRecord | undefined = claimed;
+    for (let race = 0; race < 5 && current; race += 1) {
+      const delivery = current.deliveries[index];
+      if (!delivery || delivery.status !== 'queued' || delivery.attempts !== outcome.attempts) return current;
+      const saved = await this.change(current, index, outcome);
+      if (saved) return saved;
+      current = await this.options.notifications.get(claimed.id);
+    }
+    this.options.logger.warn('a delivery’s outcome could not be recorded: it is sent again when its claim runs out', { notificationId: claimed.id, index });
+    return current ?? claimed;
   }
 
   private async change(record: NotificationRecord, index: number, delivery: Delivery): Promise<NotificationRecord | undefined> {
