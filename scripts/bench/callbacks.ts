@@ -12,7 +12,7 @@ import { wxCryptoDingtalkReceiver, wxCryptoWecomReceiver } from './peers/wx-cryp
 import type { Row, SuiteResult } from './report.ts';
 import type { BenchSettings } from './settings.ts';
 import type { BenchStack } from './stack.ts';
-import { median, percentile } from './stats.ts';
+import { elapsedMs, median, percentile } from './stats.ts';
 
 /**
  * The dedupe both sides get: an event id takes effect once, claimed in memory. The SDKs have no
@@ -188,35 +188,34 @@ export async function benchCallbackHandlers(settings: BenchSettings['callbacks']
 
 /**
  * Row 1j: the whole callback path of the local runtime, over HTTP: API Gateway-like server →
- * callbacks Lambda handler → integration and sealed credentials → verify → DynamoDB claim → the
- * approval index (the instance is unknown, so it is acknowledged) → claim completed. Against
- * `/healthz` on the same server at the same concurrency: the floor of the server and the handler
- * adapter, with no crypto and no DynamoDB.
+ * callbacks Lambda handler → integration and sealed credentials → verify → the event's claim and
+ * its `callback.event` job in one DynamoDB transaction → answer; then the job, which the runtime
+ * runs at once in the same process (the instance is unknown, so it finds nothing to do). A round
+ * is timed until every answer came and every job ran. Against `/healthz` on the same server at
+ * the same concurrency: the floor of the server and the handler adapter, no crypto, no DynamoDB.
  */
 export async function benchCallbackPath(stack: BenchStack, settings: BenchSettings['callbacks']): Promise<SuiteResult> {
   const { callbackUrl } = stack.integrations.feishu;
-  // Each answer is read to its end, so that its connection goes back to the pool.
-  const answeredOk = async (response: Response) => {
-    await response.arrayBuffer();
-    return response.status === 200;
-  };
-  const send = async (signed: SignedRequest) =>
-    answeredOk(await fetch(`${callbackUrl}?${new URLSearchParams(signed.query).toString()}`, { method: signed.method, headers: signed.headers, ...(signed.body === undefined ? {} : { body: signed.body }) }));
   const health = async () => answeredOk(await fetch(`${stack.runtime.url}/healthz`));
 
-  const totals = { ours: { completed: 0, failed: 0, ms: 0, dynamoCalls: 0 }, peer: { completed: 0, failed: 0, ms: 0, dynamoCalls: 0 } };
+  const totals = { ours: { completed: 0, failed: 0, ms: 0, answeredMs: 0, dynamoCalls: 0 }, peer: { completed: 0, failed: 0, ms: 0, answeredMs: 0, dynamoCalls: 0 } };
   let operations: DynamoCounts = {};
   // Round -1 warms up both paths, and DynamoDB Local's JVM with them; it is not counted.
   for (let round = -1; round < settings.httpRounds; round += 1) {
     const payloads = Array.from({ length: settings.httpEventsPerRound }, signFeishu);
     for (const side of round % 2 === 0 ? (['ours', 'peer'] as const) : (['peer', 'ours'] as const)) {
       const dynamo = await stack.dynamo.meter();
-      const result = await closedLoop({ concurrency: settings.httpConcurrency, count: payloads.length, call: (index) => (side === 'ours' ? send(payloads[index]!) : health()) });
+      const start = process.hrtime.bigint();
+      const result = await closedLoop({ concurrency: settings.httpConcurrency, count: payloads.length, call: (index) => (side === 'ours' ? send(callbackUrl, payloads[index]!) : health()) });
+      // The jobs the events set off run in this process too: the round ends when they have.
+      await stack.runtime.idle();
+      const ms = elapsedMs(start);
       if (round < 0) continue;
       const total = totals[side];
       total.completed += result.completed;
       total.failed += result.failed;
-      total.ms += result.elapsedMs;
+      total.ms += ms;
+      total.answeredMs += result.elapsedMs;
       const calls = await dynamo();
       total.dynamoCalls += calls.calls;
       if (side === 'ours') operations = calls.operations;
@@ -228,15 +227,117 @@ export async function benchCallbackPath(stack: BenchStack, settings: BenchSettin
     rows: [
       {
         id: '1j',
-        measure: 'Feishu callback through the local runtime (HTTP → handler → DynamoDB Local claim)',
+        measure: 'Feishu callback through the local runtime (HTTP → handler → claim + job → job run)',
         unit: 'events/s',
         ours: rate(totals.ours),
         peer: rate(totals.peer),
         better: 'higher',
         peerIs: 'GET /healthz, same server',
-        note: `concurrency ${settings.httpConcurrency}, ${totals.ours.completed} events after a warm-up round; ${(totals.ours.dynamoCalls / totals.ours.completed).toFixed(1)} DynamoDB calls per event (integration read, claim, instance-index read, complete; credentials cached), each a few ms on DynamoDB Local`,
+        note: `concurrency ${settings.httpConcurrency}, ${totals.ours.completed} events after a warm-up round, timed until their jobs had run (answers alone: ${rate({ completed: totals.ours.completed, ms: totals.ours.answeredMs }).toFixed(0)}/s); ${(totals.ours.dynamoCalls / totals.ours.completed).toFixed(1)} DynamoDB calls per event (${Object.entries(operations)
+          .map(([operation, count]) => `${operation} ${(count / (settings.httpEventsPerRound || 1)).toFixed(1)}`)
+          .join(', ')}), each a few ms on DynamoDB Local`,
       },
     ],
     details: { ...totals, dynamoOperationsOfLastRound: operations },
   };
+}
+
+// Each answer is read to its end, so that its connection goes back to the pool.
+const answeredOk = async (response: Response) => {
+  await response.arrayBuffer();
+  return response.status === 200;
+};
+
+const send = async (url: string, signed: SignedRequest) =>
+  answeredOk(await fetch(`${url}?${new URLSearchParams(signed.query).toString()}`, { method: signed.method, headers: signed.headers, ...(signed.body === undefined ? {} : { body: signed.body }) }));
+
+/** The two v1 events Feishu posts when an approver approves (task, then instance), as test/simulators/approval-simulator.ts builds them. */
+function feishuDecisionEvents(instanceId: string, definition: string) {
+  const event = (type: string, extra: Record<string, unknown>) => ({
+    uuid: randomUUID(),
+    token: apps.feishu.credentials.verificationToken,
+    ts: String(Date.now() / 1000),
+    type: 'event_callback',
+    event: { app_id: apps.feishu.appId, tenant_key: 'tenant', type, approval_code: definition, instance_code: instanceId, operate_time: String(Date.now()), ...extra },
+  });
+  return [event('approval_task', { open_id: 'ou_alice', status: 'APPROVED', task_id: randomUUID() }), event('approval_instance', { status: 'APPROVED' })];
+}
+
+/**
+ * Rows 1k–1l: how long a platform waits for imhub's answer to a signed approval callback while
+ * the platform itself is slow: every Feishu instance read is answered after `platformDelayMs`.
+ * N pending Feishu approvals are approved in the simulated app without their callbacks; the bench
+ * then posts each one's two signed events itself, one at a time, timing each from the post to the
+ * HTTP answer. Each event's job re-reads the instance (slowly) in the background and ends the
+ * approval. The peer is `GET /healthz` on the same server, timed right after each callback: the
+ * floor of the server at that moment.
+ */
+export async function benchCallbackAnswers(stack: BenchStack, settings: BenchSettings['slowCallbacks']): Promise<SuiteResult> {
+  const { callbackUrl } = stack.integrations.feishu;
+  const pending: { id: string; instanceId: string }[] = [];
+  for (let index = 0; index < settings.approvals; index += 1) {
+    const answer = await stack.call<{ id: string; platformInstanceId: string }>('POST', '/v1/approvals', {
+      integrationId: stack.integrations.feishu.id,
+      title: `Deploy ${index}`,
+      requester: stack.sim.personInput('feishu', 'requester'),
+      stages: [{ mode: 'any', approvers: [stack.sim.personInput('feishu', 'alice')] }],
+    });
+    if (answer.status !== 201) throw new Error(`starting an approval failed: ${answer.status}`);
+    pending.push({ id: answer.body.id, instanceId: answer.body.platformInstanceId });
+  }
+  await stack.runtime.idle();
+  const answersMs: number[] = [];
+  const healthMs: number[] = [];
+  const readsBefore = stack.sim.count('feishu.instance.get');
+  const started = Date.now();
+  let jobsDoneMs = 0;
+  try {
+    // Decided in the app, its callbacks held back: the bench posts them, timing each answer.
+    stack.sim.approvals.dropCallbacks = true;
+    for (const { instanceId } of pending) await stack.sim.approvals.act(instanceId, 'ou_alice', 'approve');
+    // Every Feishu instance read, from now until the jobs are done, is answered after the delay.
+    stack.sim.randomFaults = { rate: 1, random: () => 0, pick: (route) => (route === 'feishu.instance.get' ? { kind: 'slow', ms: settings.platformDelayMs } : undefined) };
+    for (const { instanceId } of pending) {
+      for (const payload of feishuDecisionEvents(instanceId, stack.sim.approvals.instances.get(instanceId)!.definition)) {
+        const signed = feishuSigned({ encryptKey: apps.feishu.credentials.encryptKey, payload });
+        let start = process.hrtime.bigint();
+        if (!(await send(callbackUrl, signed))) throw new Error('a callback was not answered 200');
+        answersMs.push(elapsedMs(start));
+        start = process.hrtime.bigint();
+        await health();
+        healthMs.push(elapsedMs(start));
+      }
+    }
+    await stack.runtime.idle();
+    jobsDoneMs = Date.now() - started;
+  } finally {
+    stack.sim.randomFaults = undefined;
+    stack.sim.approvals.dropCallbacks = false;
+  }
+  const slowReads = stack.sim.count('feishu.instance.get') - readsBefore;
+  let approved = 0;
+  for (const { id } of pending) if ((await stack.call<{ status: string }>('GET', `/v1/approvals/${id}`)).body.status === 'approved') approved += 1;
+  // Not a timing check: answers that came before the jobs could not do their work would mean nothing.
+  if (approved !== pending.length) throw new Error(`only ${approved} of ${pending.length} approvals ended approved after their callbacks`);
+  const peerIs = 'GET /healthz, same server, same moment';
+  return {
+    rows: [
+      {
+        id: '1k',
+        measure: `Signed Feishu callback answered while the platform answers reads after ${settings.platformDelayMs / 1000} s: p50`,
+        unit: 'ms',
+        ours: percentile(answersMs, 50),
+        peer: percentile(healthMs, 50),
+        better: 'lower',
+        peerIs,
+        note: `${answersMs.length} events (task and instance event of ${pending.length} approvals), posted one at a time, each timed from the post to its HTTP answer; slowest ${Math.max(...answersMs).toFixed(0)} ms. Their jobs re-read the instances in the background (${slowReads} reads, each answered after ${settings.platformDelayMs / 1000} s) and all ${approved} approvals ended approved, ${(jobsDoneMs / 1000).toFixed(1)} s after the first post. Feishu wants an answer within 3 s`,
+      },
+      { id: '1l', measure: `Signed Feishu callback answered while the platform answers reads after ${settings.platformDelayMs / 1000} s: p99`, unit: 'ms', ours: percentile(answersMs, 99), peer: percentile(healthMs, 99), better: 'lower', peerIs },
+    ],
+    details: { answersMs, healthMs, slowReads, jobsDoneMs },
+  };
+
+  async function health() {
+    return answeredOk(await fetch(`${stack.runtime.url}/healthz`));
+  }
 }

@@ -1,29 +1,23 @@
-import { logger } from '../../lib/log.ts';
-import { LocalSecretSealer } from '../../lib/secrets/local-sealer.ts';
-import { ApprovalService } from '../../lib/services/approval-service.ts';
-import { services } from '../../lib/services/index.ts';
-import { dynamoDocumentClient } from '../../lib/store/dynamodb-client.ts';
-import { DynamoApprovalIndexRepository, DynamoApprovalRepository } from '../../lib/store/dynamodb/approvals.ts';
+import { clockedWorker } from './clocked-worker.ts';
 
 /**
- * The approvals reconciler of lib/services on the runtime's own table, providers and DynamoDB
- * client (so its calls are counted too), with production's schedule (first look after 60 s,
- * gaps doubling up to 15 min) and a clock the bench moves: an hour of one-minute EventBridge runs
- * takes seconds. Only the clock is the bench's; everything the reconciler does is imhub's.
+ * The minute sweep of functions/reconciler.ts (lib's job worker, `runDue` in rounds until nothing
+ * more is due) on the runtime's own table, with a clock the caller moves: what the bench used
+ * before background work became jobs, kept for tests that run an hour of sweeps in seconds. It
+ * sees every job (the bench's own rows use `clockedWorker`, scoped to the approvals they measure).
  */
-export function clockedReconciler(tableName: string, now: () => Date): ApprovalService {
-  const keyFile = process.env.IMHUB_LOCAL_KEY_FILE;
-  if (!keyFile) throw new Error('start the local runtime first: it sets IMHUB_LOCAL_KEY_FILE');
-  const client = dynamoDocumentClient();
-  return new ApprovalService({
-    approvals: new DynamoApprovalRepository(client, tableName),
-    index: new DynamoApprovalIndexRepository(client, tableName),
-    integrations: services.integrations(),
-    providers: services.providers(),
-    sealer: LocalSecretSealer.fromKeyFile(keyFile),
-    urlPolicy: { allowInsecure: true },
-    logger,
-    firstCheckMs: 60_000,
-    now,
-  });
+export function clockedReconciler(tableName: string, now: () => Date): { reconcile(): Promise<{ ran: number; failed: number }> } {
+  const worker = clockedWorker(tableName, now, () => true);
+  return {
+    async reconcile() {
+      const total = { ran: 0, failed: 0 };
+      for (let round = 0; round < 10; round += 1) {
+        const result = await worker.runDue(100);
+        total.ran += result.ran;
+        total.failed += result.failed;
+        if (result.ran + result.failed === 0) break;
+      }
+      return total;
+    },
+  };
 }

@@ -13,6 +13,10 @@ export interface BenchSettings {
   };
   /** Fresh `node` processes per bundle for the import time. */
   coldStartSamples: number;
+  /** Row 1k–1l: approvals whose two callbacks are posted while every Feishu instance read takes `platformDelayMs`. */
+  slowCallbacks: { approvals: number; platformDelayMs: number };
+  /** Rows 3g–3h: approvals decided one after the other, each timed from the decision to its webhook. */
+  decisions: { approvals: number };
   fanOut: { botMessages: number; chats: number };
   throughput: { concurrency: number; roundMs: number; rounds: number };
   longPoll: { waiters: number; waitSeconds: number; approvals: number };
@@ -22,16 +26,20 @@ export const fullSettings: BenchSettings = {
   quick: false,
   callbacks: { eventsPerRound: 500, rounds: 40, httpEventsPerRound: 200, httpRounds: 2, httpConcurrency: 8 },
   coldStartSamples: 7,
+  slowCallbacks: { approvals: 30, platformDelayMs: 4000 },
+  decisions: { approvals: 100 },
   fanOut: { botMessages: 50, chats: 50 },
   throughput: { concurrency: 16, roundMs: 3000, rounds: 2 },
-  longPoll: { waiters: 500, waitSeconds: 5, approvals: 25 },
+  longPoll: { waiters: 500, waitSeconds: 10, approvals: 25 },
 };
 
 export const quickSettings: BenchSettings = {
   quick: true,
   callbacks: { eventsPerRound: 250, rounds: 16, httpEventsPerRound: 100, httpRounds: 1, httpConcurrency: 8 },
   coldStartSamples: 3,
+  slowCallbacks: { approvals: 10, platformDelayMs: 4000 },
+  decisions: { approvals: 30 },
   fanOut: { botMessages: 50, chats: 50 },
   throughput: { concurrency: 16, roundMs: 1500, rounds: 1 },
-  longPoll: { waiters: 200, waitSeconds: 3, approvals: 10 },
+  longPoll: { waiters: 200, waitSeconds: 5, approvals: 10 },
 };

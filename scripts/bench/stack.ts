@@ -21,6 +21,8 @@ export interface BenchStack {
   /** Calls the simulated platforms have received so far, every route together. */
   platformCalls(): number;
   call<T>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>>;
+  /** Has the simulated platforms post their callbacks through `base` (a proxy in front of the runtime), or straight to the runtime again. */
+  routeCallbacks(base?: string): void;
   stop(): Promise<void>;
 }
 
@@ -74,7 +76,14 @@ export async function startBenchStack(): Promise<BenchStack> {
       sim.approvals.subscribeIntegration(simPlatform[app], appId, created.body.callbackUrl, apps[app].credentials);
     }
     const platformCalls = () => Object.values(sim.calls).reduce((sum, count) => sum + count, 0);
-    return { runtime, sim, dynamo, tableName, integrations, platformCalls, call, stop };
+    const routeCallbacks = (base?: string) => {
+      for (const app of appNames) {
+        const url = new URL(integrations[app].callbackUrl);
+        const routed = base ? new URL(url.pathname + url.search, base).href : url.href;
+        sim.approvals.subscribeIntegration(simPlatform[app], apps[app].appId, routed, apps[app].credentials);
+      }
+    };
+    return { runtime, sim, dynamo, tableName, integrations, platformCalls, call, routeCallbacks, stop };
   } catch (error) {
     await stop();
     throw error;
