@@ -72,7 +72,10 @@ export function createApiHandler(options: ApiHandlerOptions) {
     const status = result.status ?? op.route.success.status;
     return jsonResponse(status, status === 204 ? undefined : result.body, state.requestId, result.headers);
   };
-  return middy<ApiEvent, ApiResponse, Error, Context>()
+  // No early-timeout timer per request: every handler is bounded by its own waits (a long-poll by
+  // its 25 s), well inside each function's timeout, and a timer held by each of hundreds of waiting
+  // long-polls costs memory for nothing.
+  return middy<ApiEvent, ApiResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
     .use(requestLogger({ logger: options.logger }))
     .use(errorMapper({ logger: options.logger }))
     .use(routeResolver({ served: options.operations.map((op) => op.route), all: allRoutes }))

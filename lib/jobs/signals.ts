@@ -28,16 +28,17 @@ class CommitSignals {
     this.emitter.emit(`record:${id}`);
   }
 
-  /** Resolves at the next commit that changes record `id`, or when `signal` aborts. */
-  nextChange(id: string, signal: AbortSignal): Promise<void> {
+  /** Resolves at the next commit that changes record `id`, or after `timeoutMs`: one listener and one timer, nothing else held. */
+  nextChange(id: string, timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
+      const event = `record:${id}`;
       const done = () => {
-        this.emitter.off(`record:${id}`, done);
-        signal.removeEventListener('abort', done);
+        clearTimeout(timer);
+        this.emitter.off(event, done);
         resolve();
       };
-      this.emitter.once(`record:${id}`, done);
-      signal.addEventListener('abort', done, { once: true });
+      const timer = setTimeout(done, timeoutMs);
+      this.emitter.on(event, done);
     });
   }
 

@@ -15,23 +15,31 @@ export interface LocalApiOptions {
   handlers: Record<FunctionGroup, LambdaHttpHandler>;
 }
 
-function lambdaContext(requestId: string): Context {
-  const deadline = Date.now() + 29_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'imhub-local',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:imhub-local',
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: 'local',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+/**
+ * The Lambda context of one local invocation. Its methods live on the class, not in closures per
+ * request: a long-poll holds its context for up to 25 s, and hundreds may be held at once.
+ */
+class LocalLambdaContext implements Context {
+  callbackWaitsForEmptyEventLoop = false;
+  functionName = 'imhub-local';
+  functionVersion = '$LATEST';
+  invokedFunctionArn = 'arn:aws:lambda:local:000000000000:function:imhub-local';
+  memoryLimitInMB = '512';
+  logGroupName = 'local';
+  logStreamName = 'local';
+  private readonly deadline = Date.now() + 29_000;
+
+  constructor(readonly awsRequestId: string) {}
+
+  getRemainingTimeInMillis() {
+    return Math.max(0, this.deadline - Date.now());
+  }
+  done() {}
+  fail() {}
+  succeed() {}
 }
+
+const lambdaContext = (requestId: string): Context => new LocalLambdaContext(requestId);
 
 async function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {
   const chunks: Buffer[] = [];

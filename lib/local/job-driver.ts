@@ -42,16 +42,21 @@ export function startLocalJobDriver(worker: () => JobWorker, logger: Logger): { 
     if (!lane.waiting.includes(job.id)) lane.waiting.push(job.id);
     pump(job.kind);
   };
+  // Node may fire a timer a little before its delay by the wall clock (the lease compares that): a
+  // timer that is early is armed again for the rest, so no job is left for the sweep.
+  const arm = (job: Pick<Job, 'id' | 'kind' | 'dueAt'>) => {
+    const due = Date.parse(job.dueAt);
+    const delay = Math.min(Math.max(0, due - Date.now()), maxTimerMs);
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (Date.now() < due && delay < maxTimerMs) arm(job);
+      else run(job);
+    }, delay);
+    timer.unref();
+    timers.set(timer, Date.now() + delay);
+  };
   const stopListening = commitSignals.onJobs((jobs) => {
-    for (const job of jobs) {
-      const delay = Math.min(Math.max(0, new Date(job.dueAt).getTime() - Date.now()), maxTimerMs);
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        run(job);
-      }, delay);
-      timer.unref();
-      timers.set(timer, Date.now() + delay);
-    }
+    for (const job of jobs) arm(job);
   });
   return {
     /** Resolves once no job runs and none is due now (what a commit just set off has run). */

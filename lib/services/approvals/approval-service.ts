@@ -140,12 +140,19 @@ export class ApprovalService {
     const { options } = this.context;
     const deadline = Date.now() + Math.min(waitSeconds, 25) * 1000;
     for (;;) {
-      const approval = await options.approvals.get(id);
-      if (!approval) throw new NotFoundError(`approval ${id} does not exist`);
+      // The record is not kept across the wait: hundreds of long-polls may be held at once.
+      const ended = await this.viewIfDone(id, deadline);
+      if (ended) return ended;
       const left = deadline - Date.now();
-      if (isTerminal(approval.status) || left <= 0) return toApprovalView(approval);
-      await commitSignals.nextChange(id, AbortSignal.timeout(options.commitsInProcess ? left : Math.min(left, options.pollMs ?? 1000)));
+      await commitSignals.nextChange(id, options.commitsInProcess ? left : Math.min(left, options.pollMs ?? 1000));
     }
+  }
+
+  /** The approval's view once it has ended or the wait is over; undefined while it is pending. */
+  private async viewIfDone(id: string, deadline: number): Promise<ApprovalView | undefined> {
+    const approval = await this.context.options.approvals.get(id);
+    if (!approval) throw new NotFoundError(`approval ${id} does not exist`);
+    return isTerminal(approval.status) || Date.now() >= deadline ? toApprovalView(approval) : undefined;
   }
 
   async list(request: { limit: number; cursor?: string | undefined; status?: ApprovalStatus | undefined; integrationId?: string | undefined }): Promise<Page<ApprovalView>> {

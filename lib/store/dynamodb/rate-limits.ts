@@ -11,9 +11,13 @@ export class DynamoRateLimitStore implements RateLimitStore {
     private readonly tableName: string,
   ) {}
 
-  async acquire(key: string, windows: readonly RateWindow[], now: number): Promise<number | undefined> {
+  async acquire(key: string, windows: readonly RateWindow[], at: number): Promise<number | undefined> {
     const longest = Math.max(...windows.map((window) => window.windowMs));
+    const started = Date.now();
     for (let attempt = 0; attempt < 10; attempt += 1) {
+      // Each attempt counts at its own time: a slot won after lost races is not stamped earlier than
+      // the sends logged before it (the log would let a later burst through too soon).
+      const now = at + (Date.now() - started);
       const current = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.rate(key), ConsistentRead: true }));
       const log = ((current.Item?.log as number[] | undefined) ?? []).filter((time) => time > now - longest);
       const wait = nextAllowedAt(log, windows, now);
@@ -33,6 +37,6 @@ export class DynamoRateLimitStore implements RateLimitStore {
         if (!isConditionFailure(error)) throw error;
       }
     }
-    return now + 100;
+    return at + (Date.now() - started) + 100;
   }
 }
