@@ -41,11 +41,6 @@ class CommitSignals {
       this.emitter.on(event, done);
     });
   }
-
-  /** Whether anything in this process listens for jobs (the local runtime's worker). */
-  get workerListening() {
-    return this.emitter.listenerCount('jobs') > 0;
-  }
 }
 
 export const commitSignals = new CommitSignals();

@@ -113,12 +113,13 @@ export class NotificationService {
     return toNotificationView(notification);
   }
 
-  /** The `notification.dispatch` job: sends what is due of one notification; asks to run again when its next delivery is due. */
-  async dispatchJob(id: string): Promise<{ dueAt: Date } | undefined> {
+  /**
+   * The `notification.dispatch` job: sends what is due of one notification. What stays queued has
+   * its job written again by the dispatch itself (`keepQueuedDue`), due when the first of it is.
+   */
+  async dispatchJob(id: string): Promise<void> {
     const notification = await this.options.notifications.get(id);
-    if (!notification) return undefined;
-    await this.dispatch(notification);
-    return undefined;
+    if (notification) await this.dispatch(notification);
   }
 
   /** Sends every queued delivery that is due and allowed by the rate limits, in order. */
