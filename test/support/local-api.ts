@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { localCredentials, localRegion } from '../../lib/local/embedded-dynamodb.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../lib/local/runtime.ts';
@@ -20,6 +20,11 @@ export interface TestApi {
   call(method: string, path: string, options?: { body?: unknown; rawBody?: string; token?: string | null; headers?: Record<string, string> }): Promise<ApiAnswer>;
   /** Every item in the table, unmarshalled, as stored once what the last commits set off has run. */
   scan(): Promise<Record<string, unknown>[]>;
+  /**
+   * Takes an approval's scheduled look (its `approval.check` job) out, so that a test counting
+   * platform reads sees only what callbacks set off. A write that plans a new look puts it back.
+   */
+  unscheduleCheck(approvalId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -64,6 +69,11 @@ export async function startTestApi(): Promise<TestApi> {
         start = page.LastEvaluatedKey;
       } while (start);
       return items;
+    },
+    async unscheduleCheck(approvalId) {
+      // A look running now may plan the next one: let it finish first.
+      await runtime.idle();
+      await dynamo.send(new DeleteCommand({ TableName: tableName, Key: { pk: `JOB#approval.check#${approvalId}`, sk: 'JOB' } }));
     },
     async stop() {
       dynamo.destroy();
