@@ -12,6 +12,7 @@ beforeAll(async () => {
   sim.pages = sandboxPages(sim);
   await sim.start();
   api = await startTestApi();
+  sim.afterCallback = () => api.runtime.idle();
   sim.addApp('dingtalk', 'dingpagekey0001', 'page-dingtalk-secret-1');
   for (const [name, index] of [['dev', 1], ['lead', 2]] as const) {
     sim.users.push({ name, email: `${name}@example.com`, mobile: `1380000000${index}`, ids: { feishu: `ou_${name}`, dingtalk: `d_${name}`, wecom: name } });
