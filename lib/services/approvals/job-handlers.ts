@@ -54,10 +54,9 @@ export class ApprovalJobs {
     return {
       'callback.event': (job) => this.callbackEvent(job),
       'approval.check': async (job) => {
-        await this.check(job.subject);
+        const after = await this.check(job.subject);
         // While it is pending the job stays, due at its next look (the write that planned it moved
         // the job already; this keeps it when that write lost a race or changed nothing).
-        const after = await this.context.options.approvals.get(job.subject);
         if (!after || isTerminal(after.status)) return undefined;
         return { dueAt: new Date(Math.max(Date.parse(after.nextCheckAt), this.context.now().getTime() + 1000)) };
       },
@@ -90,31 +89,20 @@ export class ApprovalJobs {
    * is re-read. A pending approval's next look is planned by the write (`reschedule`); a failure
    * is the job's, retried with backoff.
    */
-  private async check(id: string): Promise<JobOutcome> {
+  private async check(id: string): Promise<ApprovalRecord | undefined> {
     const { options } = this.context;
     const approval = await options.approvals.get(id);
-    if (!approval || isTerminal(approval.status)) return;
+    if (!approval || isTerminal(approval.status)) return approval;
     const now = this.context.now();
     const integration = await options.integrations.find(approval.integrationId);
-    if (!integration) {
-      // Nothing can read or withdraw its instance any more: end it, so that it is not looked at forever.
-      await this.writer.apply(approval.id, { type: 'failed', at: now.toISOString(), reason: 'its integration was deleted' });
-      return;
-    }
-    if (now.toISOString() >= approval.timeoutAt) {
-      await this.driver.expire(approval, now);
-      return;
-    }
-    if (!approval.platform) {
-      // A start a crash or a throttling platform interrupted.
-      const result = await this.starter.resumeStart(approval);
-      if (result && !isTerminal(result.status)) await this.driver.reschedule(result, integration);
-      return;
-    }
-    // While the platform says the app's call quota is used up, a read would only fail: wait for the reset.
+    // Nothing can read or withdraw its instance any more: end it, so that it is not looked at forever.
+    if (!integration) return this.writer.apply(approval.id, { type: 'failed', at: now.toISOString(), reason: 'its integration was deleted' });
+    if (now.toISOString() >= approval.timeoutAt) return this.driver.expire(approval, now);
+    // A start a crash or a throttling platform interrupted is resumed; otherwise the instance is
+    // re-read, unless the platform says the app's call quota is used up (a read would only fail).
     const quotaPaused = Boolean(integration.platformQuota && integration.platformQuota.resetsAt > now.toISOString());
-    const result = quotaPaused ? approval : await this.driver.refresh(approval.id, integration);
-    if (result && !isTerminal(result.status)) await this.driver.reschedule(result, integration);
+    const result = !approval.platform ? await this.starter.resumeStart(approval) : quotaPaused ? approval : await this.driver.refresh(approval.id, integration);
+    return result && !isTerminal(result.status) ? this.driver.reschedule(result, integration) : result;
   }
 
   /**

@@ -88,13 +88,13 @@ export class ApprovalPlatformDriver {
    * The next look: backing off (1, 2, 4 … 15 minutes on the base plan), never past the timeout. A
    * start not yet made is looked at again when its lease ends, if that is sooner.
    */
-  async reschedule(approval: ApprovalRecord, integration?: Integration) {
+  async reschedule(approval: ApprovalRecord, integration?: Integration): Promise<ApprovalRecord | undefined> {
     const plan = this.checkPlanOf(integration);
     const now = this.context.now().getTime();
     const gap = Math.min(plan.firstMs * 2 ** (approval.checks + 1), plan.maxGapMs);
     const leaseEnd = !approval.platform && approval.startLeaseUntil ? Math.max(new Date(approval.startLeaseUntil).getTime(), now) : Number.POSITIVE_INFINITY;
     const next = new Date(Math.min(now + gap, leaseEnd, new Date(approval.timeoutAt).getTime())).toISOString();
-    await this.writer.write(approval, (current) => ({ ...current, checks: current.checks + 1, nextCheckAt: next }));
+    return this.writer.write(approval, (current) => ({ ...current, checks: current.checks + 1, nextCheckAt: next }));
   }
 
   /** When to re-read an approval of this integration (DingTalk spares its monthly call quota); the base plan without one. */
