@@ -44,24 +44,32 @@ export class MemoryStore {
     commitSignals.jobsWritten(jobs);
   }
 
+  /**
+   * Stores a new record and its jobs, or with an idempotency key already used (per `kind` and
+   * integration) returns what that key made: as `putOnce` does in DynamoDB.
+   */
+  private createOnce<T extends { id: string; integrationId: string; idempotencyKey?: string }>(kind: string, records: Map<string, T>, record: T, jobs: readonly Job[]): { created: boolean; record: T } {
+    const keyName = record.idempotencyKey && `${kind}:${record.integrationId}:${record.idempotencyKey}`;
+    const earlier = keyName ? this.keys.get(keyName) : undefined;
+    if (earlier) return { created: false, record: copy(records.get(earlier)!) };
+    if (keyName) this.keys.set(keyName, record.id);
+    records.set(record.id, copy(record));
+    this.putJobs(jobs);
+    return { created: true, record };
+  }
+
+  private readById<T>(records: Map<string, T>, id: string | undefined): T | undefined {
+    const found = id === undefined ? undefined : records.get(id);
+    return found && copy(found);
+  }
+
   readonly approvals: ApprovalRepository = {
     create: async (approval, jobs = []) => {
-      const keyName = approval.idempotencyKey && `apr:${approval.integrationId}:${approval.idempotencyKey}`;
-      const earlier = keyName ? this.keys.get(keyName) : undefined;
-      if (earlier) return { created: false, approval: copy(this.approvalsById.get(earlier)!) };
-      if (keyName) this.keys.set(keyName, approval.id);
-      this.approvalsById.set(approval.id, copy(approval));
-      this.putJobs(jobs);
-      return { created: true, approval };
+      const { created, record } = this.createOnce('apr', this.approvalsById, approval, jobs);
+      return { created, approval: record };
     },
-    get: async (id) => {
-      const found = this.approvalsById.get(id);
-      return found && copy(found);
-    },
-    byIdempotencyKey: async (integrationId, key) => {
-      const id = this.keys.get(`apr:${integrationId}:${key}`);
-      return id ? copy(this.approvalsById.get(id)) : undefined;
-    },
+    get: async (id) => this.readById(this.approvalsById, id),
+    byIdempotencyKey: async (integrationId, key) => this.readById(this.approvalsById, this.keys.get(`apr:${integrationId}:${key}`)),
     list: async (request: ApprovalListRequest): Promise<Page<ApprovalRecord>> => {
       const all = [...this.approvalsById.values()]
         .filter((approval) => (!request.status || approval.status === request.status) && (!request.integrationId || approval.integrationId === request.integrationId))
@@ -85,22 +93,11 @@ export class MemoryStore {
 
   readonly notifications: NotificationRepository = {
     create: async (notification, jobs = []) => {
-      const keyName = notification.idempotencyKey && `ntf:${notification.integrationId}:${notification.idempotencyKey}`;
-      const earlier = keyName ? this.keys.get(keyName) : undefined;
-      if (earlier) return { created: false, notification: copy(this.notificationsById.get(earlier)!) };
-      if (keyName) this.keys.set(keyName, notification.id);
-      this.notificationsById.set(notification.id, copy(notification));
-      this.putJobs(jobs);
-      return { created: true, notification };
+      const { created, record } = this.createOnce('ntf', this.notificationsById, notification, jobs);
+      return { created, notification: record };
     },
-    get: async (id) => {
-      const found = this.notificationsById.get(id);
-      return found && copy(found);
-    },
-    byIdempotencyKey: async (integrationId, key) => {
-      const id = this.keys.get(`ntf:${integrationId}:${key}`);
-      return id ? copy(this.notificationsById.get(id)) : undefined;
-    },
+    get: async (id) => this.readById(this.notificationsById, id),
+    byIdempotencyKey: async (integrationId, key) => this.readById(this.notificationsById, this.keys.get(`ntf:${integrationId}:${key}`)),
     save: async (next, previous, jobs = []) => {
       if (this.notificationsById.get(next.id)?.version !== previous.version) return false;
       this.notificationsById.set(next.id, copy(next));
