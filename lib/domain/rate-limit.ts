@@ -27,15 +27,35 @@ export const feishuTargetLimits: RateWindow[] = [{ max: 5, windowMs: 1000 }];
 
 /** Given the send times in a log, when the next send may go (undefined: now). Pure. */
 export function nextAllowedAt(log: readonly number[], windows: readonly RateWindow[], now: number): number | undefined {
-  let at: number | undefined;
-  for (const window of windows) {
-    const inWindow = log.filter((time) => time > now - window.windowMs).sort((a, b) => a - b);
-    if (inWindow.length >= window.max) {
-      const free = inWindow[inWindow.length - window.max]! + window.windowMs;
-      at = Math.max(at ?? 0, free);
+  const at = earliestSlot(log, windows, now);
+  return at === now ? undefined : at;
+}
+
+/**
+ * The earliest time at or after `now` that a send can be logged at so that every window still holds:
+ * among the sorted times with it added, any `max + 1` in a row span at least `windowMs`. The times
+ * may lie ahead (places in line given to sends that wait), so that sends waiting together are each
+ * given their own opening, one after the other, instead of all the first one. Pure.
+ */
+export function earliestSlot(log: readonly number[], windows: readonly RateWindow[], now: number): number {
+  const sorted = [...log].sort((a, b) => a - b);
+  const candidates = [now, ...windows.flatMap((window) => sorted.map((time) => time + window.windowMs))].filter((time) => time >= now).sort((a, b) => a - b);
+  for (const candidate of candidates) if (fits(sorted, windows, candidate)) return candidate;
+  // Unreachable: after the last logged time plus the longest window, every window is empty.
+  return Math.max(now, (sorted.at(-1) ?? now) + Math.max(...windows.map((window) => window.windowMs)));
+}
+
+function fits(sorted: readonly number[], windows: readonly RateWindow[], at: number): boolean {
+  let position = sorted.findIndex((time) => time > at);
+  if (position === -1) position = sorted.length;
+  const times = [...sorted.slice(0, position), at, ...sorted.slice(position)];
+  return windows.every((window) => {
+    // Only the runs of max + 1 that hold `at` can have changed.
+    for (let first = Math.max(0, position - window.max); first <= position && first + window.max < times.length; first += 1) {
+      if (times[first + window.max]! - times[first]! < window.windowMs) return false;
     }
-  }
-  return at;
+    return true;
+  });
 }
 
 /**

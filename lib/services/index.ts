@@ -52,13 +52,16 @@ const integrations = once(
     }),
 );
 
+/** One per process: a burst's reservations for one rate window are written together (lib/store/dynamodb/rate-limits.ts). */
+const rateLimits = once(() => new DynamoRateLimitStore(dynamoDocumentClient(), required('TABLE_NAME')));
+
 const providers = once(
   () =>
     new ProviderService({
       integrations: integrations(),
       tokens: new TokenCache({ store: new DynamoTokenStore(dynamoDocumentClient(), required('TABLE_NAME'), sealer()) }),
       // A group bot's verify posts a message: it takes a slot of the bot's window, as notifications do.
-      rateLimits: new DynamoRateLimitStore(dynamoDocumentClient(), required('TABLE_NAME')),
+      rateLimits: rateLimits(),
       rateWindowScale: loadConfig().IMHUB_RATE_WINDOW_SCALE,
       // In AWS every platform and bot call checks the address it connects to.
       http: { fetch: outboundFetch({ allowInsecure: loadConfig().IMHUB_RUNTIME === 'local' }) },
@@ -69,7 +72,7 @@ const notifications = once(
   () =>
     new NotificationService({
       notifications: new DynamoNotificationRepository(dynamoDocumentClient(), required('TABLE_NAME')),
-      rateLimits: new DynamoRateLimitStore(dynamoDocumentClient(), required('TABLE_NAME')),
+      rateLimits: rateLimits(),
       integrations: integrations(),
       providers: providers(),
       logger,

@@ -51,6 +51,8 @@ const maxAttempts = 8;
  */
 export class NotificationService {
   private readonly now: () => Date;
+  /** Records this service wrote together with their job, due when their first queued delivery is. */
+  private readonly savedWithJob = new WeakSet<NotificationRecord>();
 
   constructor(private readonly options: NotificationServiceOptions) {
     this.now = options.now ?? (() => new Date());
@@ -89,22 +91,26 @@ export class NotificationService {
     const mentionUserIds = mentionPeople.length ? await provider.resolveUsers(mentionPeople) : [];
 
     const at = this.now().toISOString();
+    // Created claimed by this request (attempts 1), so that its dispatch below sends without writing
+    // a claim per target first: owned for a claim's lease after the longest send, the time to get to
+    // it (the dispatch sends a target only while a send still fits before the end, `owned`).
+    const claimedUntil = new Date(this.now().getTime() + longestCallMs + this.leaseMs()).toISOString();
     const record: NotificationRecord = {
       id: newNotificationId(),
       integrationId: integration.id,
       message: input.message,
       mentionUserIds,
-      deliveries: deliveries.map((delivery) => ({ ...delivery, nextAttemptAt: at })),
+      deliveries: deliveries.map((delivery) => ({ ...delivery, attempts: 1, nextAttemptAt: claimedUntil })),
       ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey, requestHash: hash } : {}),
       version: 1,
       createdAt: at,
       updatedAt: at,
     };
     // Should the request's own dispatch below be cut short (a crash), its job sends what is left once the claims' lease ends.
-    const fallback = newJob('notification.dispatch', record.id, new Date(this.now().getTime() + (this.options.leaseMs ?? 60_000)), this.now());
+    const fallback = newJob('notification.dispatch', record.id, new Date(claimedUntil), this.now());
     const { created, notification } = await this.options.notifications.create(record, [fallback]);
     if (!created) return { notification: toNotificationView(repeatOf(notification, hash)), created: false };
-    return { notification: toNotificationView(await this.dispatch(notification, integration)), created: true };
+    return { notification: toNotificationView(await this.dispatch(notification, integration, claimedUntil)), created: true };
   }
 
   async get(id: string): Promise<NotificationView> {
@@ -122,8 +128,16 @@ export class NotificationService {
     if (notification) await this.dispatch(notification);
   }
 
-  /** Sends every queued delivery that is due and allowed by the rate limits, in order. */
-  private async dispatch(start: NotificationRecord, known?: Integration): Promise<NotificationRecord> {
+  /** How long a claim owns a delivery: at least as long as a send can take (a second sender must not start while the first may still get through, since a group bot cannot tell two sends apart). */
+  private leaseMs(): number {
+    return Math.max(this.options.leaseMs ?? 60_000, longestCallMs);
+  }
+
+  /**
+   * Sends every queued delivery that is due and allowed by the rate limits, in order. `createdClaim`:
+   * the deliveries were created claimed by this dispatcher until then (`create`).
+   */
+  private async dispatch(start: NotificationRecord, known?: Integration, createdClaim?: string): Promise<NotificationRecord> {
     const integration = known ?? (await this.options.integrations.require(start.integrationId));
     const provider = await this.options.providers.providerOf(integration);
     const message: RenderableMessage = {
@@ -137,28 +151,34 @@ export class NotificationService {
     for (let index = 0; index < current.deliveries.length; index += 1) {
       const delivery = current.deliveries[index]!;
       const now = this.now();
-      if (delivery.status !== 'queued' || (delivery.nextAttemptAt && delivery.nextAttemptAt > now.toISOString())) continue;
+      // Still owned from the create, with a whole lease left for the send: no claim to write.
+      const owned =
+        createdClaim !== undefined && delivery.status === 'queued' && delivery.attempts === 1 && delivery.nextAttemptAt === createdClaim && now.getTime() + this.leaseMs() <= Date.parse(createdClaim);
+      if (!owned && (delivery.status !== 'queued' || (delivery.nextAttemptAt && delivery.nextAttemptAt > now.toISOString()))) continue;
 
-      // The rate window first: the platform counts a send when it arrives, so the slot is taken
-      // right before the send. A closed window moves the delivery to when it opens.
-      const limit = sendRateLimit(integration, delivery.platformTarget, this.options.rateWindowScale ?? 1);
-      const waitUntil = limit && (await this.options.rateLimits.acquire(limit.key, limit.windows, this.now().getTime()));
-      // Then the claim (attempts + 1, owned for the lease): a concurrent dispatcher's save then fails,
-      // and the lease covers only the send, so it cannot run out while a slow store is still answering.
-      // Owned at least as long as a send can take: a second sender must not start while the first
-      // may still get through, since a group bot cannot tell two sends apart.
-      const leaseMs = Math.max(this.options.leaseMs ?? 60_000, longestCallMs);
-      const next: Delivery =
-        waitUntil !== undefined ? { ...delivery, nextAttemptAt: new Date(waitUntil).toISOString() } : { ...delivery, attempts: delivery.attempts + 1, nextAttemptAt: new Date(this.now().getTime() + leaseMs).toISOString() };
-      const claimed = await this.change(current, index, next);
-      if (!claimed) {
-        // Another dispatcher changed it meanwhile (a slot taken here is left unused): it sends what
-        // it claimed; this one only makes sure below that what stays queued has its job.
-        current = (await this.options.notifications.get(current.id)) ?? current;
-        break;
+      // The claim first (attempts + 1, owned for the lease): a concurrent dispatcher's save then fails.
+      if (!owned) {
+        const claimed = await this.change(current, index, { ...delivery, attempts: delivery.attempts + 1, nextAttemptAt: new Date(this.now().getTime() + this.leaseMs()).toISOString() });
+        if (!claimed) {
+          // Another dispatcher changed it meanwhile: it sends what it claimed; this one only makes
+          // sure below that what stays queued has its job.
+          current = (await this.options.notifications.get(current.id)) ?? current;
+          break;
+        }
+        current = claimed;
       }
-      current = claimed;
-      if (waitUntil !== undefined) continue;
+      const claimedAttempts = current.deliveries[index]!.attempts;
+      // Then the rate window, right before the send: the platform counts a send when it arrives, so
+      // nothing but the send itself comes between the time logged and the post. A full window gives
+      // the claim back (the attempt not counted) and the delivery its place in line: it waits until
+      // then, and the sends waiting with it each wake at their own opening.
+      const limit = sendRateLimit(integration, delivery.platformTarget, this.options.rateWindowScale ?? 1);
+      const taken = limit && (await this.options.rateLimits.take(limit.key, limit.windows, this.now().getTime(), { queue: true }));
+      if (taken && !taken.taken) {
+        const place = new Date(taken.retryAt).toISOString();
+        current = await this.recordOutcome(current, index, { ...current.deliveries[index]!, attempts: claimedAttempts - 1, nextAttemptAt: place }, claimedAttempts);
+        continue;
+      }
       let outcome: Delivery;
       try {
         // @all belongs in a chat or a bot's group; never in a one-to-one message (a Feishu card with
@@ -193,6 +213,7 @@ export class NotificationService {
    * record (re-read after a lost race), so no queued delivery is ever left without its job.
    */
   private async keepQueuedDue(record: NotificationRecord): Promise<NotificationRecord> {
+    if (this.savedWithJob.has(record)) return record;
     let current: NotificationRecord | undefined = record;
     for (let attempt = 0; attempt < 5 && current; attempt += 1) {
       const due = nextDispatchAt(current);
@@ -205,16 +226,18 @@ export class NotificationService {
   }
 
   /**
-   * Records what a claimed send did, on the latest record when another dispatcher wrote it meanwhile
+   * Records what a claimed send did (or gives the claim back), on the latest record when another dispatcher wrote it meanwhile
    * (say, to keep its job due): a send that went out must never stay claimed and go out again when
    * the claim runs out. The claim is still ours while the delivery has the attempts it set.
    */
-  private async recordOutcome(claimed: NotificationRecord, index: number, outcome: Delivery): Promise<NotificationRecord> {
+  private async recordOutcome(claimed: NotificationRecord, index: number, outcome: Delivery, claimedAttempts = outcome.attempts): Promise<NotificationRecord> {
+    // What stays queued is sent later by the job, written along.
+    const withJob = outcome.status === 'queued';
     let current: NotificationRecord | undefined = claimed;
     for (let race = 0; race < 5 && current; race += 1) {
       const delivery = current.deliveries[index];
-      if (!delivery || delivery.status !== 'queued' || delivery.attempts !== outcome.attempts) return current;
-      const saved = await this.change(current, index, outcome);
+      if (!delivery || delivery.status !== 'queued' || delivery.attempts !== claimedAttempts) return current;
+      const saved = await this.change(current, index, outcome, withJob);
       if (saved) return saved;
       current = await this.options.notifications.get(claimed.id);
     }
@@ -222,14 +245,22 @@ export class NotificationService {
     return current ?? claimed;
   }
 
-  private async change(record: NotificationRecord, index: number, delivery: Delivery): Promise<NotificationRecord | undefined> {
+  /**
+   * Writes one delivery's change. With `withJob` (the delivery stays queued for later: a place in
+   * line, a retry), the notification's job goes along, due when the first queued delivery is, so
+   * that the dispatch need not write it again at its end (`keepQueuedDue`).
+   */
+  private async change(record: NotificationRecord, index: number, delivery: Delivery, withJob = false): Promise<NotificationRecord | undefined> {
     const next: NotificationRecord = {
       ...record,
       deliveries: record.deliveries.map((existing, position) => (position === index ? delivery : existing)),
       version: record.version + 1,
       updatedAt: this.now().toISOString(),
     };
-    return (await this.options.notifications.save(next, record)) ? next : undefined;
+    const due = withJob ? nextDispatchAt(next) : undefined;
+    if (!(await this.options.notifications.save(next, record, due ? [newJob('notification.dispatch', record.id, due, this.now())] : undefined))) return undefined;
+    if (due) this.savedWithJob.add(next);
+    return next;
   }
 }
 

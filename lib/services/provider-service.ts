@@ -61,8 +61,9 @@ export class ProviderService {
     const limit = sendRateLimit(integration, { group: true }, this.options.rateWindowScale ?? 1);
     if (!limit) return;
     const now = Date.now();
-    const freeAt = await this.options.rateLimits.acquire(limit.key, limit.windows, now);
-    if (freeAt === undefined) return;
+    const taken = await this.options.rateLimits.take(limit.key, limit.windows, now);
+    if (taken.taken) return;
+    const freeAt = taken.retryAt;
     const seconds = Math.max(1, Math.ceil((freeAt - now) / 1000));
     throw new TooManyRequestsError(`this group bot has sent as many messages as the platform allows for now; it can take one (and a verify) again in ${seconds} s`, {
       headers: { 'retry-after': String(seconds) },

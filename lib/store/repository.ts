@@ -139,8 +139,16 @@ export interface NotificationRepository {
   save(next: NotificationRecord, previous: NotificationRecord, jobs?: readonly Job[]): Promise<boolean>;
 }
 
+export type RateTake = { taken: true } | { taken: false; retryAt: number };
+
 /** Sliding-window send logs shared by every instance. */
 export interface RateLimitStore {
-  /** Records a send under `key` if every window has room and returns undefined; else when to try again (ms). */
-  acquire(key: string, windows: readonly RateWindow[], now: number): Promise<number | undefined>;
+  /**
+   * Logs a send under `key` at `now` if every window has room (`taken`); otherwise says when to try
+   * again. With `queue` (a send that will wait for it), that time is a place in line: the places
+   * given to sends already waiting count as sends, so a burst's waiting sends are each woken at
+   * their own opening (`earliestSlot`) instead of all at the first. Places are only wake-up times:
+   * a send is logged when it is taken, right before it leaves.
+   */
+  take(key: string, windows: readonly RateWindow[], now: number, options?: { queue?: boolean }): Promise<RateTake>;
 }

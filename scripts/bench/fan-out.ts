@@ -27,7 +27,7 @@ const message = (text: string) => ({ message: { title: 'Deploy finished', text, 
 async function botBurst(stack: BenchStack, count: number) {
   const secret = 'SECbenchbotsecret0001';
   const { url, bot } = stack.sim.addBot('dingtalk', secret);
-  const created = await stack.call<{ id: string }>('POST', '/v1/integrations', { provider: 'dingtalk', kind: 'webhook', name: 'bench dingtalk bot', credentials: { url, secret } });
+  const created = await stack.call<{ id: string }>('POST', '/v1/integrations', { provider: 'dingtalk', kind: 'webhook', name: `bench dingtalk bot ${Date.now()}`, credentials: { url, secret } });
   if (created.status !== 201) throw new Error(`registering the bot failed: ${created.status}`);
   const windowMs = 60_000 * rateWindowScale;
   // What imhub waits for a window, its safety margin included (lib/domain/rate-limit.ts).

@@ -1,42 +1,115 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { nextAllowedAt, type RateWindow } from '../../domain/rate-limit.ts';
-import type { RateLimitStore } from '../repository.ts';
+import { earliestSlot, type RateWindow } from '../../domain/rate-limit.ts';
+import type { RateLimitStore, RateTake } from '../repository.ts';
 import { isConditionFailure } from './conditions.ts';
 import { keys } from './keys.ts';
 
-/** One item per key holding the recent send times; updated under a version condition, so instances never oversend. */
+interface Request {
+  windows: readonly RateWindow[];
+  /** The caller's now, and when (this process's clock) it asked: each try counts at its own time. */
+  at: number;
+  asked: number;
+  queue: boolean;
+  resolve: (taken: RateTake) => void;
+  reject: (error: unknown) => void;
+}
+
+const maxTries = 20;
+const nowOf = (request: Request) => request.at + (Date.now() - request.asked);
+
+/**
+ * One item per key: `log`, the times of recent sends, and `ahead`, the places in line given to
+ * sends that wait; written under a version condition, so instances never oversend. A burst in one
+ * process (the local runtime, a worker's batch of jobs) is written together: takes for a key that
+ * arrive while a write for it is in flight wait for it and go in the next write, instead of each
+ * losing the race for the item again and again.
+ */
 export class DynamoRateLimitStore implements RateLimitStore {
+  private readonly waiting = new Map<string, Request[]>();
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  async acquire(key: string, windows: readonly RateWindow[], at: number): Promise<number | undefined> {
-    const longest = Math.max(...windows.map((window) => window.windowMs));
-    const started = Date.now();
-    for (let attempt = 0; attempt < 10; attempt += 1) {
-      // Each attempt counts at its own time: a slot won after lost races is not stamped earlier than
-      // the sends logged before it (the log would let a later burst through too soon).
-      const now = at + (Date.now() - started);
+  take(key: string, windows: readonly RateWindow[], at: number, options?: { queue?: boolean }): Promise<RateTake> {
+    return new Promise((resolve, reject) => {
+      const request: Request = { windows, at, asked: Date.now(), queue: options?.queue ?? false, resolve, reject };
+      const queue = this.waiting.get(key);
+      if (queue) {
+        queue.push(request);
+        return;
+      }
+      this.waiting.set(key, [request]);
+      void this.drain(key);
+    });
+  }
+
+  /** Writes what waits for `key`, one batch at a time, until nothing does. */
+  private async drain(key: string): Promise<void> {
+    for (;;) {
+      const batch = this.waiting.get(key)!;
+      if (batch.length === 0) {
+        this.waiting.delete(key);
+        return;
+      }
+      this.waiting.set(key, []);
+      try {
+        const taken = await this.write(key, batch);
+        batch.forEach((request, index) => request.resolve(taken[index]!));
+      } catch (error) {
+        for (const request of batch) request.reject(error);
+      }
+    }
+  }
+
+  private async write(key: string, batch: readonly Request[]): Promise<RateTake[]> {
+    const longest = Math.max(...batch.flatMap((request) => request.windows.map((window) => window.windowMs)));
+    for (let attempt = 0; attempt < maxTries; attempt += 1) {
       const current = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.rate(key), ConsistentRead: true }));
-      const log = ((current.Item?.log as number[] | undefined) ?? []).filter((time) => time > now - longest);
-      const wait = nextAllowedAt(log, windows, now);
-      if (wait !== undefined) return wait;
+      // Each try counts at its own time: a send logged after lost races is not stamped earlier than
+      // the sends logged before it (the log would let a later burst through too soon).
+      const earliest = Math.min(...batch.map(nowOf));
+      // Sends that left a window ago no longer count, nor places whose time has come.
+      const log = ((current.Item?.log as number[] | undefined) ?? []).filter((time) => time > earliest - longest);
+      const ahead = ((current.Item?.ahead as number[] | undefined) ?? []).filter((time) => time > earliest);
+      let changed = false;
+      const taken = batch.map((request): RateTake => {
+        const now = nowOf(request);
+        if (earliestSlot(log, request.windows, now) === now) {
+          log.push(now);
+          changed = true;
+          return { taken: true };
+        }
+        const place = earliestSlot([...log, ...ahead], request.windows, now);
+        if (request.queue) {
+          ahead.push(place);
+          changed = true;
+        }
+        return { taken: false, retryAt: place };
+      });
+      if (!changed) return taken;
       const version = (current.Item?.version as number | undefined) ?? 0;
+      const last = Math.max(0, ...log, ...ahead);
       try {
         await this.client.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { ...keys.rate(key), log: [...log, now], version: version + 1, expiresAt: Math.ceil((now + longest) / 1000) + 60 },
+            Item: { ...keys.rate(key), log, ahead, version: version + 1, expiresAt: Math.ceil((last + longest) / 1000) + 60 },
             ConditionExpression: version === 0 ? 'attribute_not_exists(pk)' : '#version = :version',
             ...(version === 0 ? {} : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': version } }),
           }),
         );
-        return undefined;
+        return taken;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
+      // Another process wrote the item meanwhile: back off a random while (up to 5, 10, 20, 40 ms …,
+      // at most 100) so that senders in several processes spread out instead of colliding again.
+      await sleep(Math.random() * Math.min(100, 5 * 2 ** attempt));
     }
-    return at + (Date.now() - started) + 100;
+    // Too contended to write: nothing is logged; the caller tries again in a moment.
+    return batch.map((request) => ({ taken: false, retryAt: nowOf(request) + 100 }));
   }
 }

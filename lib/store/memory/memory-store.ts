@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ApprovalRecord, isTerminal } from '../../domain/approval.ts';
 import type { Job } from '../../domain/job.ts';
-import { nextAllowedAt } from '../../domain/rate-limit.ts';
+import { earliestSlot } from '../../domain/rate-limit.ts';
 import type { JobStore, LeasedJob } from '../../jobs/ports.ts';
 import { commitSignals } from '../../jobs/signals.ts';
 import type {
@@ -148,14 +148,22 @@ export class MemoryStore {
   };
 
   private readonly rateLogs = new Map<string, number[]>();
+  /** Places in line given to sends that wait (wake-up times, not sends). */
+  private readonly ratePlaces = new Map<string, number[]>();
 
   readonly rateLimits: RateLimitStore = {
-    acquire: async (key, windows, now) => {
+    take: async (key, windows, now, options) => {
       const longest = Math.max(...windows.map((window) => window.windowMs));
       const log = (this.rateLogs.get(key) ?? []).filter((time) => time > now - longest);
-      const wait = nextAllowedAt(log, windows, now);
-      if (wait === undefined) this.rateLogs.set(key, [...log, now]);
-      return wait;
+      const ahead = (this.ratePlaces.get(key) ?? []).filter((time) => time > now);
+      this.rateLogs.set(key, log);
+      if (earliestSlot(log, windows, now) === now) {
+        this.rateLogs.set(key, [...log, now]);
+        return { taken: true };
+      }
+      const place = earliestSlot([...log, ...ahead], windows, now);
+      if (options?.queue) this.ratePlaces.set(key, [...ahead, place]);
+      return { taken: false, retryAt: place };
     },
   };
 

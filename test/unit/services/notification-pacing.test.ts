@@ -12,7 +12,7 @@ import { integrationRecord } from '../../support/records.ts';
 const bot = integrationRecord({ id: 'int_bot', provider: 'dingtalk', kind: 'webhook', name: 'releases bot' });
 
 /** 50 notifications to one DingTalk bot (20 a minute), sent by the request and then by their jobs, on a fake clock. */
-async function burst(count: number) {
+async function burst(count: number, arrivalGapMs: number) {
   const start = Date.parse('2026-12-01T08:00:00.000Z');
   let clock = start;
   const now = () => new Date(clock);
@@ -30,9 +30,16 @@ async function burst(count: number) {
   } as unknown as ImProvider;
   const store = new MemoryStore();
   const logger = createLogger({ level: 'error' });
+  const takes = { taken: 0, refused: 0 };
   const notifications = new NotificationService({
     notifications: store.notifications,
-    rateLimits: store.rateLimits,
+    rateLimits: {
+      take: async (...args) => {
+        const taken = await store.rateLimits.take(...args);
+        takes[taken.taken ? 'taken' : 'refused'] += 1;
+        return taken;
+      },
+    },
     integrations: { requireReferenced: async () => bot, require: async () => bot } as never,
     providers: { providerOf: async () => provider } as never,
     logger,
@@ -45,8 +52,18 @@ async function burst(count: number) {
     logger,
     now,
   });
-  // Act: the burst arrives at once; then time moves to each next due job, as the trigger would wake it
+  // Time moves to each job's due time, as the trigger would wake it
+  const runDue = async () => {
+    for (let round = 0; round < 1000; round += 1) {
+      const next = [...store.jobsById.values()].map((job) => Date.parse(job.dueAt)).sort((a, b) => a - b)[0];
+      if (next === undefined || next > clock) return;
+      await worker.runDue();
+    }
+  };
+  // Act: the notifications arrive `arrivalGapMs` apart, jobs run as they come due in between; then time moves to each next due job
   for (let index = 0; index < count; index += 1) {
+    clock = start + index * arrivalGapMs;
+    await runDue();
     await notifications.create({ integrationId: bot.id, message: { title: '', text: `message ${index}`, level: 'info', links: [], mentions: [] } } as never);
   }
   for (let round = 0; round < 1000; round += 1) {
@@ -55,12 +72,12 @@ async function burst(count: number) {
     clock = Math.max(clock, next);
     await worker.runDue();
   }
-  return { sentAt, sentTexts, statuses: await Promise.all([...store.notificationsById.keys()].map(async (id) => (await notifications.get(id)).status)) };
+  return { sentAt, takes, sentTexts, statuses: await Promise.all([...store.notificationsById.keys()].map(async (id) => (await notifications.get(id)).status)) };
 }
 
 describe('notification pacing (fake clock)', () => {
   it('sends a burst of 50 to a 20-a-minute bot in full, never more than 20 in any minute, within 1.1× the least the limit allows', async () => {
-    const { sentAt, sentTexts, statuses } = await burst(50);
+    const { sentAt, sentTexts, statuses } = await burst(50, 0);
     // Every message once
     expect(new Set(sentTexts).size).toBe(50);
     expect(sentTexts).toHaveLength(50);
@@ -70,5 +87,17 @@ describe('notification pacing (fake clock)', () => {
     // The least the limit allows: 20 now, 20 a minute later, 10 two minutes later (120 s)
     expect(sentAt.at(-1)!).toBeGreaterThanOrEqual(120_000);
     expect(sentAt.at(-1)!).toBeLessThanOrEqual(1.1 * 120_000);
+  });
+
+  it('gives each waiting send its own place in line: 50 arriving a second apart are each refused once, then sent at their opening', async () => {
+    const { sentAt, takes, sentTexts } = await burst(50, 1000);
+    expect(new Set(sentTexts).size).toBe(50);
+    for (let index = 20; index < sentAt.length; index += 1) expect(sentAt[index]! - sentAt[index - 20]!).toBeGreaterThanOrEqual(60_000);
+    // The 30 beyond the window's room waited once each, woken at their own opening (not all at the first one, to be refused again)
+    expect(takes).toEqual({ taken: 50, refused: 30 });
+    // The least the limit allows: message k leaves when it arrives or a minute after message k − 20, whichever is later
+    const least: number[] = [];
+    for (let index = 0; index < 50; index += 1) least.push(Math.max(index * 1000, index >= 20 ? least[index - 20]! + 60_000 : 0));
+    expect(sentAt.at(-1)!).toBeLessThanOrEqual(1.1 * least.at(-1)!);
   });
 });

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { localCredentials, localRegion } from '../../lib/local/embedded-dynamodb.ts';
+import { keys } from '../../lib/store/dynamodb/keys.ts';
+import { DynamoRateLimitStore } from '../../lib/store/dynamodb/rate-limits.ts';
+import { ensureTable } from '../../lib/store/ensure-table.ts';
+import type { RateTake } from '../../lib/store/repository.ts';
+
+const raw = new DynamoDBClient({ endpoint: inject('dynamoEndpoint'), region: localRegion, credentials: localCredentials });
+const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+const tableName = `rates-${randomUUID()}`;
+// A 20-a-minute bot: the store answers with times and never waits for them, so nothing here waits a minute.
+const windows = [{ max: 20, windowMs: 60_000 }];
+const stored = async (key: string) => (await client.send(new GetCommand({ TableName: tableName, Key: keys.rate(key), ConsistentRead: true }))).Item as { log: number[]; ahead: number[] };
+
+beforeAll(async () => {
+  await ensureTable(raw, tableName);
+});
+
+describe('rate log on DynamoDB', () => {
+  it('lets 20 of 30 sends racing for a 20-a-minute bot go, and gives the other 10 each its own place, a minute after its own one of the first 10', async () => {
+    const key = `bot:int_${randomUUID()}`;
+    const now = Date.now();
+    // Two stores: two processes (Lambda instances) racing for one item, besides the takes each process writes together.
+    const stores = [new DynamoRateLimitStore(client, tableName), new DynamoRateLimitStore(client, tableName)];
+    const takes: RateTake[] = await Promise.all(Array.from({ length: 30 }, (_, index) => stores[index % 2]!.take(key, windows, now, { queue: true })));
+    const item = await stored(key);
+    const taken = takes.filter((take) => take.taken).length;
+    const places = takes.flatMap((take) => (take.taken ? [] : [take.retryAt]));
+    // Too contended to write, a take says so with a retry a moment away and logs nothing: each is counted where it landed.
+    expect(item.log).toHaveLength(taken);
+    expect(taken).toBe(20);
+    expect(item.ahead.sort((a, b) => a - b)).toEqual([...places].sort((a, b) => a - b));
+    const log = [...item.log].sort((a, b) => a - b);
+    // Each waiting send is woken at its own opening: a minute after its own one of the first 10 of the 20
+    expect([...places].sort((a, b) => a - b)).toEqual(log.slice(0, 10).map((time) => time + 60_000));
+  });
+
+  it('logs nothing for a take that will not wait (a verify) while the window is full', async () => {
+    const key = `bot:int_${randomUUID()}`;
+    const store = new DynamoRateLimitStore(client, tableName);
+    const now = Date.now();
+    for (let send = 0; send < 20; send += 1) expect(await store.take(key, windows, now + send)).toEqual({ taken: true });
+    const refused = await store.take(key, windows, now + 100);
+    expect(refused.taken).toBe(false);
+    expect(!refused.taken && refused.retryAt).toBeGreaterThanOrEqual(now + 60_000);
+    expect(await stored(key)).toMatchObject({ log: expect.any(Array), ahead: [] });
+    expect((await stored(key)).log).toHaveLength(20);
+  });
+});
