@@ -100,7 +100,10 @@ function census(file: string): Census {
   for (let node = 0; node < count; node += 1) {
     const type = typeOf(node);
     const owned = ['array', 'hidden', 'string', 'concatenated string', 'sliced string', 'number', 'object shape'].includes(type);
-    const key = owned ? `${type} ← ${retainer[node]! >= 0 ? `${plain(retainer[node]!)}.${retainedAs[node]}` : '?'}` : plain(node);
+    // A rope's parts are held by the rope: name what holds its outermost part instead.
+    let holder = node;
+    while (type.endsWith('string') && retainer[holder]! >= 0 && typeOf(retainer[holder]!).endsWith('string')) holder = retainer[holder]!;
+    const key = owned ? `${type} ← ${retainer[holder]! >= 0 ? `${plain(retainer[holder]!)}.${retainedAs[holder]}` : '?'}` : plain(node);
     const entry = result.get(key) ?? { count: 0, bytes: 0 };
     entry.count += 1;
     entry.bytes += snapshot.nodes[node * nodeFields + sizeAt]!;

@@ -32,13 +32,17 @@ async function holdRequests(urls: string[], count: number, headers: Record<strin
   }
 }
 
+/** Requests each side answers before the count (held 1 s on ours, answered at once by the peer). */
+const warmUpRequests = 50;
+
 /**
  * Rows 5b and 5c: `waiters` long-polls (`GET /v1/approvals/{id}?waitSeconds=N`) opened at once
  * on pending approvals, from a separate process. A waiter counts as held when it got its 200
  * after the full wait. Memory is the live heap after a full collection, while all are held,
  * minus the same before: what held waiters keep alive (RSS is in the notes, but this process
  * also hosts the simulator and every earlier suite, so its RSS says little). The peer is a bare
- * node:http server, in a process of its own, holding the same number of requests as long.
+ * node:http server, in a process of its own, holding the same number of requests as long. Both
+ * sides first answer a warm-up round, so that compiling the code a request runs is not counted.
  */
 export async function benchLongPolls(stack: BenchStack, settings: BenchSettings['longPoll']): Promise<SuiteResult> {
   const ids: string[] = [];
@@ -54,6 +58,10 @@ export async function benchLongPolls(stack: BenchStack, settings: BenchSettings[
   }
   const waitMs = settings.waitSeconds * 1000;
   const settleMs = Math.min(1000, waitMs / 3);
+
+  // A warm-up round on both sides first: what the first held request compiles (the handler chain's
+  // code, its inline caches) is paid once per process, not per waiter, and is not counted.
+  await Promise.all(Array.from({ length: warmUpRequests }, (_, index) => stack.call('GET', `/v1/approvals/${ids[index % ids.length]}?waitSeconds=1`)));
 
   const dynamo = await stack.dynamo.record();
   let readsAtMeasure = 0;
@@ -88,7 +96,10 @@ export async function benchLongPolls(stack: BenchStack, settings: BenchSettings[
   let peerBefore: Memory & { port: number };
   let peer: Awaited<ReturnType<typeof holdRequests>>;
   try {
-    peerBefore = JSON.parse(await server.nextLine()) as typeof peerBefore;
+    const listening = JSON.parse(await server.nextLine()) as typeof peerBefore;
+    await Promise.all(Array.from({ length: warmUpRequests }, () => fetch(`http://127.0.0.1:${listening.port}/warm`).then((response) => response.text())));
+    server.child.stdin!.write('measure\n');
+    peerBefore = { ...(JSON.parse(await server.nextLine()) as Memory), port: listening.port };
     peer = await holdRequests([`http://127.0.0.1:${peerBefore.port}/`], settings.waiters, {}, settleMs, async () => {
       server.child.stdin!.write('measure\n');
       return JSON.parse(await server.nextLine()) as Memory;

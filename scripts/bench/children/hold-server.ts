@@ -1,6 +1,6 @@
 /**
  * Child process, the peer of the long-poll bench: a bare node:http server that holds every
- * request for `holdMs` and then answers as a long-poll that timed out would: the least a held
+ * request for `holdMs` (`/warm`: none) and then answers as a long-poll that timed out would: the least a held
  * request costs in Node. Prints `{port, heapUsed, rss}` once listening; for each line on stdin
  * prints `{heapUsed, rss}` again; exits when its parent closes stdin (or dies).
  */
@@ -10,11 +10,13 @@ import { createInterface } from 'node:readline';
 import { liveMemory } from '../gc.ts';
 
 const holdMs = Number(process.argv[2]);
-const server = createServer((_request, response) => {
+const server = createServer((request, response) => {
+  // The bench's warm-up round, answered at once: the code a held request runs is compiled before the count.
+  const wait = request.url === '/warm' ? 0 : holdMs;
   setTimeout(() => {
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end('{"status":"pending"}');
-  }, holdMs);
+  }, wait);
 });
 
 await new Promise<void>((ready) => server.listen(0, '127.0.0.1', () => ready()));
