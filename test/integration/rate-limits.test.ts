@@ -49,4 +49,24 @@ describe('rate log on DynamoDB', () => {
     expect(await stored(key)).toMatchObject({ log: expect.any(Array), ahead: [] });
     expect((await stored(key)).log).toHaveLength(20);
   });
+
+  it('writes the next take of a process without reading the item again, and reads it afresh when another process wrote since', async () => {
+    const key = `bot:int_${randomUUID()}`;
+    const calls: string[] = [];
+    const counted = { send: (command: { constructor: { name: string } }) => (calls.push(command.constructor.name), client.send(command as never)) } as unknown as DynamoDBDocumentClient;
+    const mine = new DynamoRateLimitStore(counted, tableName);
+    const other = new DynamoRateLimitStore(client, tableName);
+    const now = Date.now();
+    expect(await mine.take(key, windows, now)).toEqual({ taken: true });
+    expect(calls).toEqual(['GetCommand', 'PutCommand']);
+    calls.length = 0;
+    expect(await mine.take(key, windows, now + 1)).toEqual({ taken: true });
+    expect(calls).toEqual(['PutCommand']);
+    // Another process logs a send: this one's next write finds the item changed, reads it, and keeps both
+    expect(await other.take(key, windows, now + 2)).toEqual({ taken: true });
+    calls.length = 0;
+    expect(await mine.take(key, windows, now + 3)).toEqual({ taken: true });
+    expect(calls).toEqual(['PutCommand', 'GetCommand', 'PutCommand']);
+    expect((await stored(key)).log).toHaveLength(4);
+  });
 });

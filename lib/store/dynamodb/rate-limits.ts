@@ -15,7 +15,15 @@ interface Request {
   reject: (error: unknown) => void;
 }
 
+interface Logged {
+  log: number[];
+  ahead: number[];
+  version: number;
+}
+
 const maxTries = 20;
+/** Rate keys (bots, chats) whose item this process keeps as it last wrote it. */
+const rememberedKeys = 1000;
 const nowOf = (request: Request) => request.at + (Date.now() - request.asked);
 
 /**
@@ -27,6 +35,8 @@ const nowOf = (request: Request) => request.at + (Date.now() - request.asked);
  */
 export class DynamoRateLimitStore implements RateLimitStore {
   private readonly waiting = new Map<string, Request[]>();
+  /** The item as this process last wrote it, by key (at most `rememberedKeys`). */
+  private readonly lastWritten = new Map<string, Logged>();
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -44,6 +54,12 @@ export class DynamoRateLimitStore implements RateLimitStore {
       this.waiting.set(key, [request]);
       void this.drain(key);
     });
+  }
+
+  private remember(key: string, logged: Logged) {
+    this.lastWritten.delete(key);
+    if (this.lastWritten.size >= rememberedKeys) this.lastWritten.delete(this.lastWritten.keys().next().value!);
+    this.lastWritten.set(key, logged);
   }
 
   /** Writes what waits for `key`, one batch at a time, until nothing does. */
@@ -66,14 +82,20 @@ export class DynamoRateLimitStore implements RateLimitStore {
 
   private async write(key: string, batch: readonly Request[]): Promise<RateTake[]> {
     const longest = Math.max(...batch.flatMap((request) => request.windows.map((window) => window.windowMs)));
+    // What this process wrote last is where it starts: one conditional write, no read, unless
+    // another process wrote since (the condition fails, and the item is read).
+    let current = this.lastWritten.get(key);
     for (let attempt = 0; attempt < maxTries; attempt += 1) {
-      const current = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.rate(key), ConsistentRead: true }));
+      if (!current) {
+        const read = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.rate(key), ConsistentRead: true }));
+        current = { log: (read.Item?.log as number[] | undefined) ?? [], ahead: (read.Item?.ahead as number[] | undefined) ?? [], version: (read.Item?.version as number | undefined) ?? 0 };
+      }
       // Each try counts at its own time: a send logged after lost races is not stamped earlier than
       // the sends logged before it (the log would let a later burst through too soon).
       const earliest = Math.min(...batch.map(nowOf));
       // Sends that left a window ago no longer count, nor places whose time has come.
-      const log = ((current.Item?.log as number[] | undefined) ?? []).filter((time) => time > earliest - longest);
-      const ahead = ((current.Item?.ahead as number[] | undefined) ?? []).filter((time) => time > earliest);
+      const log = current.log.filter((time) => time > earliest - longest);
+      const ahead = current.ahead.filter((time) => time > earliest);
       let changed = false;
       const taken = batch.map((request): RateTake => {
         const now = nowOf(request);
@@ -90,7 +112,7 @@ export class DynamoRateLimitStore implements RateLimitStore {
         return { taken: false, retryAt: place };
       });
       if (!changed) return taken;
-      const version = (current.Item?.version as number | undefined) ?? 0;
+      const { version } = current;
       const last = Math.max(0, ...log, ...ahead);
       try {
         await this.client.send(
@@ -101,9 +123,14 @@ export class DynamoRateLimitStore implements RateLimitStore {
             ...(version === 0 ? {} : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': version } }),
           }),
         );
+        this.remember(key, { log, ahead, version: version + 1 });
         return taken;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
+        this.lastWritten.delete(key);
+        current = undefined;
+        // Written by another process since: read it afresh at once the first time, then back off.
+        if (attempt === 0) continue;
       }
       // Another process wrote the item meanwhile: back off a random while (up to 5, 10, 20, 40 ms …,
       // at most 100) so that senders in several processes spread out instead of colliding again.
