@@ -91,7 +91,7 @@ export async function benchFanOut(stack: BenchStack, settings: BenchSettings['fa
       peer: app.floorSeconds,
       better: 'lower',
       peerIs: `${app.chats} messages at the app's 50/s`,
-      note: 'one delivery after the other, each claimed and recorded in DynamoDB; below 1× means the platform, not imhub, would be the bottleneck',
+      note: 'one delivery after the other, claimed when the notification is written and each outcome recorded in DynamoDB; below 1× means the platform, not imhub, would be the bottleneck',
     },
   ];
   return { rows, details: { bot, app } };
