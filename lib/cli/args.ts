@@ -25,6 +25,7 @@ export interface ApprovalStartOptions {
   json: boolean;
   quiet: boolean;
   idempotencyKey?: string;
+  allowSelfApproval: boolean;
 }
 
 /**
@@ -52,6 +53,7 @@ export function parseApprovalStart(argv: string[]): ApprovalStartOptions {
         json: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         'idempotency-key': { type: 'string' },
+        'allow-self-approval': { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -92,5 +94,6 @@ export function parseApprovalStart(argv: string[]): ApprovalStartOptions {
     json: values.json ?? false,
     quiet: values.quiet ?? false,
     ...(values['idempotency-key'] ? { idempotencyKey: values['idempotency-key'] } : {}),
+    allowSelfApproval: values['allow-self-approval'] ?? false,
   };
 }

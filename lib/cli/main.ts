@@ -12,6 +12,7 @@ const usage = `usage:
   imhub approval start --integration <id|name> --title <text> --requester <person>
         [--content <text> | --content-file <path|->] [--stage] [--mode any|all] --approver <person>...
         [--timeout 30m] [--wait] [--json] [--quiet] [--idempotency-key <key> (default: new per run)]
+        [--allow-self-approval (the requester may be an approver)]
   imhub notify --integration <id|name> --text <text> [--title <t>] [--level info|success|warning|error]
         [--chat <id>]... [--user <id>]... [--email <e>]... [--mobile <m>]... [--json]
   imhub integrations list | verify <id|name>
@@ -91,6 +92,7 @@ async function approvalStart(call: Call, argv: string[], out: NodeJS.WritableStr
     requester: options.requester,
     stages: options.stages,
     ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
+    ...(options.allowSelfApproval ? { allowSelfApproval: true } : {}),
     // Always keyed, so a start repeated after a lost answer is the same approval.
     idempotencyKey: options.idempotencyKey ?? `cli-${randomUUID()}`,
   });

@@ -47,8 +47,21 @@ export const createApprovalBody = z.strictObject({
   /** Post a message when the approval starts and when it ends (another integration, e.g. a group bot, may carry it). */
   notify: z.strictObject({ integrationId: z.string().min(1).max(128).optional(), to: notificationTargets.optional() }).optional(),
   idempotencyKey: z.string().min(1).max(128).optional(),
+  /** Let the requester be one of the approvers (off by default: nobody approves their own request). */
+  allowSelfApproval: z.boolean({ error: 'allowSelfApproval must be true or false' }).default(false),
 });
 export type CreateApprovalInput = z.output<typeof createApprovalBody>;
+
+/** Where an approver is the requester: `{ stage, approver }` indexes, in order. Pure. */
+export function selfApprovers<T>(requester: T, stages: readonly { approvers: readonly T[] }[], same: (a: T, b: T) => boolean): { stage: number; approver: number }[] {
+  return stages.flatMap((stage, index) => stage.approvers.flatMap((approver, position) => (same(approver, requester) ? [{ stage: index, approver: position }] : [])));
+}
+
+/** Two people as given are the same person: the same userId, mobile (normalised by the schema) or email (in any case). */
+export const samePersonInput = (a: PersonInput, b: PersonInput): boolean =>
+  ('userId' in a && 'userId' in b && a.userId === b.userId) ||
+  ('mobile' in a && 'mobile' in b && a.mobile === b.mobile) ||
+  ('email' in a && 'email' in b && a.email.toLowerCase() === b.email.toLowerCase());
 
 /** One approver's act, as read from the platform. */
 export interface Decision {
@@ -215,6 +228,8 @@ export interface ApprovalRecord extends ApprovalState {
   requestHash?: string;
   /** Where start and end messages go. */
   notify?: { integrationId: string; to?: NotificationTargets };
+  /** The request allowed the requester among the approvers (checked again once people are resolved). */
+  allowSelfApproval?: true;
   /** The messages of `notify` already handed to the notifications outbox. */
   announced?: ('start' | 'end')[];
   /**

@@ -13,7 +13,13 @@ describe('imhub approval start flags', () => {
       { mode: 'any', approvers: [{ email: 'lead@example.com' }, { mobile: '+8613800000000' }] },
       { mode: 'all', approvers: [{ userId: 'ou_sre1' }, { userId: '42' }] },
     ]);
-    expect(options).toMatchObject({ timeoutSeconds: 7200, wait: true, requester: { email: 'dev@example.com' } });
+    expect(options).toMatchObject({ timeoutSeconds: 7200, wait: true, requester: { email: 'dev@example.com' }, allowSelfApproval: false });
+  });
+
+  it('lets the requester be an approver only with --allow-self-approval', () => {
+    const argv = ['--integration', 'prod', '--title', 'Deploy', '--requester', 'dev@example.com', '--approver', 'dev@example.com'];
+    expect(parseApprovalStart(argv).allowSelfApproval).toBe(false);
+    expect(parseApprovalStart([...argv, '--allow-self-approval']).allowSelfApproval).toBe(true);
   });
 
   it.each([

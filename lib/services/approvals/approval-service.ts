@@ -12,7 +12,7 @@ import { type ApprovalContext, type ApprovalServiceOptions, approvalContext } fr
 import { ApprovalJobs } from './job-handlers.ts';
 import { ApprovalPlatformDriver } from './platform-driver.ts';
 import { ApprovalStarter } from './starter.ts';
-import { type ApprovalView, newApprovalId, peopleOf, toApprovalView, withPlatformIds } from './view.ts';
+import { type ApprovalView, newApprovalId, peopleOf, selfApprovalProblem, toApprovalView, withPlatformIds } from './view.ts';
 import { ApprovalWriter } from './writer.ts';
 
 export type { ApprovalServiceOptions } from './context.ts';
@@ -67,7 +67,9 @@ export class ApprovalService {
     // A repeated request returns what the first one made, without asking the platform again; the
     // same key with another request is a conflict, never the first request's approval.
     // The webhook's secret stays out of the hash: nothing derived from a secret is stored in the clear.
-    const hash = requestHash(input.webhook ? { ...input, webhook: { url: input.webhook.url } } : input);
+    // allowSelfApproval left at its default stays out too, so a request repeated across an upgrade hashes the same.
+    const { allowSelfApproval, webhook, ...rest } = input;
+    const hash = requestHash({ ...rest, ...(webhook ? { webhook: { url: webhook.url } } : {}), ...(allowSelfApproval ? { allowSelfApproval } : {}) });
     if (input.idempotencyKey) {
       const earlier = await this.context.options.approvals.byIdempotencyKey(integration.id, input.idempotencyKey);
       if (earlier) return { approval: toApprovalView(repeatOf(earlier, hash)), created: false };
@@ -78,6 +80,9 @@ export class ApprovalService {
     if (webhookProblem) throw invalidInput('request body', [{ path: 'webhook.url', message: `webhook.url ${webhookProblem}` }]);
 
     const notify = input.notify && (await this.checkNotify(integration, input.notify));
+    const allowSelf = allowSelfApproval ? ({ allowSelfApproval: true } as const) : {};
+    const asGiven = selfApprovalProblem({ requester: input.requester, stages: input.stages, ...allowSelf });
+    if (asGiven) throw asGiven;
 
     // People first: an unknown approver is a 422 and nothing is stored. A lookup the platform
     // throttles or cannot answer now does not lose the start: the approval is kept unresolved, and
@@ -89,6 +94,9 @@ export class ApprovalService {
       if (!(error instanceof ProviderError && error.repeatable)) throw error;
       this.context.options.logger.warn('the platform is throttling people lookups: the reconciler will resolve and start this approval', { integrationId: integration.id, platformCode: error.platformCode });
     }
+    // The same person may be named two ways (an email for the requester, a userId in a stage).
+    const resolvedProblem = resolved && selfApprovalProblem({ requester: input.requester, ...resolved, ...allowSelf });
+    if (resolvedProblem) throw resolvedProblem;
     const stages = resolved?.stages ?? input.stages.map((stage) => ({ mode: stage.mode, approvers: stage.approvers }));
     const requester = resolved?.requesterPlatformId;
 
@@ -107,6 +115,7 @@ export class ApprovalService {
       onTimeout: input.onTimeout,
       ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey, requestHash: hash } : {}),
       ...(notify ? { notify } : {}),
+      ...allowSelf,
       ...(input.webhook
         ? {
             webhook: {

@@ -5,7 +5,7 @@ import { AppError, ProviderError } from '../../errors.ts';
 import type { ApprovalOperations, ApprovalSpec } from '../../providers/port.ts';
 import type { ApprovalContext } from './context.ts';
 import type { ApprovalPlatformDriver } from './platform-driver.ts';
-import { definitionName, peopleOf, specOf, withPlatformIds } from './view.ts';
+import { definitionName, peopleOf, selfApprovalProblem, specOf, withPlatformIds } from './view.ts';
 import type { ApprovalWriter } from './writer.ts';
 
 /** How much earlier than imhub's first attempt a resumed start looks: DingTalk dates instances to the minute, and the platform's clock is not ours. */
@@ -56,6 +56,9 @@ export class ApprovalStarter {
         throw error;
       }
       if (isTerminal(approval.status) || approval.requesterPlatformId === undefined) return approval;
+      // Looked up only now: a requester who is also an approver under another name ends it failed, saying where.
+      const selfApproval = selfApprovalProblem(approval);
+      if (selfApproval) return (await this.writer.apply(approval.id, { type: 'failed', at: this.context.now().toISOString(), reason: selfApproval.message })) ?? approval;
     }
     const spec = specOf(approval);
     let created: { definition: string; instanceId: string; url?: string | undefined };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ApprovalRecord, PersonInput, StageMode } from '../../domain/approval.ts';
+import { type ApprovalRecord, type PersonInput, type StageMode, samePersonInput, selfApprovers } from '../../domain/approval.ts';
+import { BadRequestError } from '../../errors.ts';
 import type { Integration } from '../../domain/integration.ts';
 import type { ApprovalSpec } from '../../providers/port.ts';
 
@@ -31,6 +32,31 @@ export function withPlatformIds(requester: PersonInput, stages: readonly { mode:
       return { mode: stage.mode, approvers: stage.approvers, platformUserIds };
     }),
   };
+}
+
+/**
+ * Why a start may not go on when its requester is also one of its approvers, compared as given and
+ * then by platform identity (an email and a userId can name one person); undefined when none is,
+ * or when the request allowed it.
+ */
+export function selfApprovalProblem(approval: Pick<ApprovalRecord, 'requester' | 'requesterPlatformId' | 'stages' | 'allowSelfApproval'>): BadRequestError | undefined {
+  if (approval.allowSelfApproval) return undefined;
+  const found = [
+    ...selfApprovers(approval.requester, approval.stages, samePersonInput),
+    ...(approval.requesterPlatformId === undefined
+      ? []
+      : selfApprovers(
+          approval.requesterPlatformId,
+          approval.stages.map((stage) => ({ approvers: stage.platformUserIds ?? [] })),
+          (a, b) => a === b,
+        )),
+  ].filter((place, index, all) => all.findIndex((other) => other.stage === place.stage && other.approver === place.approver) === index);
+  if (found.length === 0) return undefined;
+  const paths = found.map((place) => `stages.${place.stage}.approvers.${place.approver}`);
+  return new BadRequestError(
+    `the requester is also an approver (${paths.join(', ')}), and nobody approves their own request: name someone else there, or send "allowSelfApproval": true if the requester may decide`,
+    { code: 'self_approval', details: paths.map((path) => ({ path, message: 'is the requester' })) },
+  );
 }
 
 export function specOf(approval: ApprovalRecord): ApprovalSpec {
