@@ -26,6 +26,7 @@ export interface ApprovalStartOptions {
   quiet: boolean;
   idempotencyKey?: string;
   allowSelfApproval: boolean;
+  keepOnExit: boolean;
 }
 
 /**
@@ -54,6 +55,7 @@ export function parseApprovalStart(argv: string[]): ApprovalStartOptions {
         quiet: { type: 'boolean', default: false },
         'idempotency-key': { type: 'string' },
         'allow-self-approval': { type: 'boolean', default: false },
+        'keep-on-exit': { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -95,5 +97,6 @@ export function parseApprovalStart(argv: string[]): ApprovalStartOptions {
     quiet: values.quiet ?? false,
     ...(values['idempotency-key'] ? { idempotencyKey: values['idempotency-key'] } : {}),
     allowSelfApproval: values['allow-self-approval'] ?? false,
+    keepOnExit: values['keep-on-exit'] ?? false,
   };
 }

@@ -4,15 +4,17 @@ import { parseArgs } from 'node:util';
 import { parseApprovalStart, UsageError } from './args.ts';
 
 /**
- * `imhub`: the command line for pipelines. Exit codes: 0 approved (or done), 1 rejected,
- * 2 expired or canceled, 3 error (bad flags, API or platform failure). Configured by IMHUB_URL
- * and IMHUB_TOKEN, or --url and --token.
+ * `imhub`: the command line for pipelines. Configured by IMHUB_URL and IMHUB_TOKEN, or --url and
+ * --token. Exit codes (`exit` below, listed in the usage and the README): 0 approved (or done),
+ * 1 rejected, 2 expired or canceled, 3 failed or another error, 64 usage, 65 the platform refused,
+ * 69 imhub unreachable, 77 authentication, 130/143 interrupted (SIGINT/SIGTERM) during --wait.
  */
 const usage = `usage:
   imhub approval start --integration <id|name> --title <text> --requester <person>
         [--content <text> | --content-file <path|->] [--stage] [--mode any|all] --approver <person>...
         [--timeout 30m] [--wait] [--json] [--quiet] [--idempotency-key <key> (default: new per run)]
         [--allow-self-approval (the requester may be an approver)]
+        [--keep-on-exit (Ctrl-C or SIGTERM during --wait leaves the approval pending; default: cancel it)]
   imhub notify --integration <id|name> --text <text> [--title <t>] [--level info|success|warning|error]
         [--chat <id>]... [--user <id>]... [--email <e>]... [--mobile <m>]... [--json]
   imhub integrations list | verify <id|name>
@@ -21,11 +23,33 @@ const usage = `usage:
         (credentials as a JSON object, from a file or stdin: never on the command line, where ps and
         shell history would keep them)
   a <person> is an email, a mobile, or a platform user id (or email:/mobile:/userId: to say which)
-  configuration: IMHUB_URL and IMHUB_TOKEN, or --url and --token before the command`;
+  configuration: IMHUB_URL and IMHUB_TOKEN, or --url and --token before the command
+exit codes: 0 approved or done, 1 rejected, 2 expired or canceled, 3 failed or another error,
+  64 usage, 65 the platform refused (an unknown person, credentials it turned down), 69 imhub
+  unreachable, 77 authentication (the token is wrong or lacks the scope), 130/143 interrupted`;
 
-const exitCodes = { approved: 0, rejected: 1, expired: 2, canceled: 2, failed: 3 } as Record<string, number>;
+/** Exit codes: an approval's end, then errors by what the caller would do about them (sysexits where one fits). */
+export const exit = { approved: 0, rejected: 1, expired: 2, canceled: 2, failed: 3, error: 3, usage: 64, platformRefused: 65, unreachable: 69, authentication: 77, SIGINT: 130, SIGTERM: 143 } as const;
+const exitOfStatus = (status: string): number => (status in exit ? exit[status as keyof typeof exit] : exit.error);
 
-class ApiError extends Error {}
+class ApiError extends Error {
+  constructor(
+    message: string,
+    /** The HTTP status imhub answered, or undefined when it could not be reached. */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** What a failed call means to the shell. */
+function exitOfError(error: ApiError): number {
+  if (error.status === undefined) return exit.unreachable;
+  if (error.status === 401 || error.status === 403) return exit.authentication;
+  // 422 is the platform's refusal (platform_refused) or its refusal of the credentials (verification_failed).
+  if (error.status === 422) return exit.platformRefused;
+  return exit.error;
+}
 
 /** Answers worth another try: throttled, or imhub or the platform briefly unavailable. */
 const retryableStatus = new Set([429, 502, 503, 504]);
@@ -37,7 +61,7 @@ const maxAttempts = 5;
  * attempts, honouring Retry-After: a long `--wait` does not die on one blip.
  */
 function client(url: string, token: string, err: NodeJS.WritableStream, sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))) {
-  return async (method: string, path: string, body?: unknown) => {
+  return async (method: string, path: string, body?: unknown, signal?: AbortSignal) => {
     const repeatable = method === 'GET' || Boolean((body as { idempotencyKey?: string } | undefined)?.idempotencyKey);
     for (let attempt = 1; ; attempt += 1) {
       let response: Response;
@@ -46,8 +70,10 @@ function client(url: string, token: string, err: NodeJS.WritableStream, sleep = 
           method,
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          ...(signal ? { signal } : {}),
         });
       } catch (error) {
+        if (signal?.aborted) throw error;
         if (!repeatable || attempt >= maxAttempts) throw new ApiError(`cannot reach imhub at ${url}: ${(error as Error).message}`);
         err.write(`imhub: cannot reach ${url}; trying again\n`);
         await sleep(1000 * 2 ** (attempt - 1));
@@ -61,7 +87,7 @@ function client(url: string, token: string, err: NodeJS.WritableStream, sleep = 
         await sleep(Math.max(Number(response.headers.get('retry-after') ?? 0) * 1000, 1000 * 2 ** (attempt - 1)));
         continue;
       }
-      throw new ApiError(`${response.status} ${parsed?.error?.code ?? ''}: ${parsed?.error?.message ?? text}`);
+      throw new ApiError(`${response.status} ${parsed?.error?.code ?? ''}: ${parsed?.error?.message ?? text}`, response.status);
     }
   };
 }
@@ -102,19 +128,69 @@ async function approvalStart(call: Call, argv: string[], out: NodeJS.WritableStr
   }
   const since = Date.now();
   let approval = started;
-  while (approval.status === 'pending') {
-    if (!options.quiet) {
-      const decided = approval.decisions.map((decision: { decision: string; approver: string }) => `${decision.approver} ${decision.decision}d`).join(', ');
-      err.write(`waiting ${elapsed(Date.now() - since)} for ${approval.id}${decided ? `: ${decided}` : ''}\n`);
+  // Ctrl-C or SIGTERM (a pipeline canceled) while waiting: the approval is canceled, so that nobody
+  // approves a deploy that no longer waits for it, unless --keep-on-exit.
+  const stop = new AbortController();
+  let interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => () => {
+    interruptedBy = signal;
+    stop.abort();
+  };
+  const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
+  process.once('SIGINT', handlers.SIGINT).once('SIGTERM', handlers.SIGTERM);
+  try {
+    while (approval.status === 'pending' && !interruptedBy) {
+      if (!options.quiet) {
+        const decided = approval.decisions.map((decision: Decision) => `${who(decision)} ${decision.decision}d`).join(', ');
+        err.write(`waiting ${elapsed(Date.now() - since)} for ${approval.id}${decided ? `: ${decided}` : ''}\n`);
+      }
+      try {
+        approval = await call('GET', `/v1/approvals/${approval.id}?waitSeconds=20`, undefined, stop.signal);
+      } catch (error) {
+        if (!interruptedBy) throw error;
+      }
     }
-    approval = await call('GET', `/v1/approvals/${approval.id}?waitSeconds=20`);
+  } finally {
+    process.off('SIGINT', handlers.SIGINT).off('SIGTERM', handlers.SIGTERM);
+  }
+  if (interruptedBy) {
+    if (options.keepOnExit) {
+      err.write(`imhub: ${interruptedBy}: approval ${approval.id} left pending (--keep-on-exit)\n`);
+      return exit[interruptedBy];
+    }
+    try {
+      const canceled = await call('POST', `/v1/approvals/${approval.id}/cancel`);
+      err.write(`imhub: ${interruptedBy}: approval ${approval.id} ${canceled.status}\n`);
+    } catch (error) {
+      // Decided meanwhile (409 already_decided), or imhub unreachable: say so; the exit says interrupted.
+      err.write(`imhub: ${interruptedBy}: approval ${approval.id} not canceled: ${(error as Error).message}\n`);
+    }
+    return exit[interruptedBy];
   }
   if (options.json) out.write(`${JSON.stringify(approval)}\n`);
-  const code = exitCodes[approval.status] ?? 3;
-  if (code !== 0) err.write(`approval ${approval.id} ${approval.status}${approval.endReason ? `: ${approval.endReason}` : ''}\n`);
-  else if (!options.quiet && !options.json) out.write(`approved\n`);
+  const code = exitOfStatus(approval.status);
+  const decider = deciderOf(approval);
+  const line = `approval ${approval.id} ${approval.status}${decider ? ` by ${who(decider)}${decider.comment ? `: "${decider.comment}"` : ''}` : approval.endReason ? `: ${approval.endReason}` : ''}`;
+  if (code !== 0) err.write(`${line}\n`);
+  else if (!options.quiet && !options.json) out.write(`${line}\n`);
   return code;
 }
+
+interface Decision {
+  decision: 'approve' | 'reject';
+  approver: string;
+  person?: { email?: string; mobile?: string; userId?: string } | null;
+  comment?: string | null;
+}
+
+/** The decision that ended an approval, when a person's did: the last one, which agrees with its status. */
+function deciderOf(approval: { status: string; decisions: Decision[] }): Decision | undefined {
+  const wanted = approval.status === 'approved' ? 'approve' : approval.status === 'rejected' ? 'reject' : undefined;
+  return wanted ? approval.decisions.findLast((decision) => decision.decision === wanted) : undefined;
+}
+
+/** A person as the request named them, else their platform id. */
+const who = (decision: Decision) => decision.person?.email ?? decision.person?.mobile ?? decision.person?.userId ?? decision.approver;
 
 async function notify(call: Call, argv: string[], out: NodeJS.WritableStream): Promise<number> {
   const { values } = parseArgs({
@@ -141,7 +217,7 @@ async function notify(call: Call, argv: string[], out: NodeJS.WritableStream): P
     idempotencyKey: `cli-${randomUUID()}`,
   });
   out.write(values.json ? `${JSON.stringify(result)}\n` : `${result.id} ${result.status}\n`);
-  return result.status === 'failed' ? 3 : 0;
+  return result.status === 'failed' ? exit.failed : 0;
 }
 
 async function createIntegration(call: Call, argv: string[], out: NodeJS.WritableStream): Promise<number> {
@@ -197,7 +273,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, out: NodeJS.Wr
     const global = parseArgs({ args: argv, options: { url: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean' } }, strict: false, allowPositionals: true, tokens: true });
     if (global.values.help || argv.length === 0) {
       out.write(`${usage}\n`);
-      return argv.length === 0 ? 3 : 0;
+      return argv.length === 0 ? exit.usage : 0;
     }
     // Global flags stand before the command; everything from the command on is the command's.
     const first = (global.tokens ?? []).find((token) => token.kind === 'positional');
@@ -214,9 +290,9 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, out: NodeJS.Wr
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       err.write(`imhub: ${(error as Error).message}\n${usage}\n`);
-      return 3;
+      return exit.usage;
     }
     err.write(`imhub: ${(error as Error).message}\n`);
-    return 3;
+    return error instanceof ApiError ? exitOfError(error) : exit.error;
   }
 }

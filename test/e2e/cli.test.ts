@@ -13,9 +13,13 @@ const aesKey = 'f'.repeat(43);
 const root = join(import.meta.dirname, '..', '..');
 
 /** Runs the real `imhub` command (bin/imhub.mjs) against the local runtime. */
-function imhub(args: string[], stdin?: string, url = api.runtime.url) {
+function imhub(args: string[], stdin?: string, url = api.runtime.url, token = api.adminToken) {
+  return spawnImhub(args, stdin, url, token).done;
+}
+
+function spawnImhub(args: string[], stdin?: string, url = api.runtime.url, token = api.adminToken) {
   const child = spawn(process.execPath, [join(root, 'bin', 'imhub.mjs'), ...args], {
-    env: { ...process.env, IMHUB_URL: url, IMHUB_TOKEN: api.adminToken },
+    env: { ...process.env, IMHUB_URL: url, IMHUB_TOKEN: token },
     stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   if (stdin !== undefined) child.stdin!.end(stdin);
@@ -24,7 +28,7 @@ function imhub(args: string[], stdin?: string, url = api.runtime.url) {
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-  return done;
+  return { child, done, stderr: () => stderr };
 }
 
 beforeAll(async () => {
@@ -45,17 +49,22 @@ afterAll(async () => {
   await sim?.stop();
 });
 
+/** The platform instance of the approval titled `title`, once imhub has made it. */
+async function instanceOf(title: string): Promise<string> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const list = await api.call('GET', '/v1/approvals?limit=100');
+    const instance = list.body.items.find((item: { title: string }) => item.title === title)?.platformInstanceId;
+    if (instance) return instance;
+    await sleep(100);
+  }
+  throw new Error(`no instance for ${title}`);
+}
+
 /** Starts `approval start --wait`, then acts on the platform instance once it exists. */
 async function startAndDecide(decision: 'approve' | 'reject', url?: string) {
   const title = `CLI ${decision} ${Date.now()}`;
   const running = imhub(['approval', 'start', '--integration', 'cli wecom', '--title', title, '--requester', 'dev@example.com', '--approver', 'lead@example.com', '--wait', '--json'], undefined, url);
-  let instance: string | undefined;
-  for (let attempt = 0; attempt < 100 && !instance; attempt += 1) {
-    await sleep(100);
-    const list = await api.call('GET', '/v1/approvals?limit=100');
-    instance = list.body.items.find((item: { title: string }) => item.title === title)?.platformInstanceId ?? undefined;
-  }
-  await sim.approvals.act(instance!, 'lead', decision);
+  await sim.approvals.act(await instanceOf(title), 'lead', decision, `${decision === 'approve' ? 'approved' : 'rejected'}, ship it`);
   return running;
 }
 
@@ -66,10 +75,37 @@ describe('imhub approval start --wait', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ status: 'approved' });
   }, 60_000);
 
-  it('exits 1 when it is rejected, with a one-line reason on stderr', async () => {
+  it('exits 1 when it is rejected, with a line on stderr saying who rejected it and their comment', async () => {
     const result = await startAndDecide('reject');
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/approval apr_\w+ rejected: rejected on the platform/);
+    expect(result.stderr).toMatch(/^approval apr_\w+ rejected by lead@example\.com: "rejected, ship it"$/m);
+  }, 60_000);
+
+  it('says who approved it and their comment', async () => {
+    const title = `CLI who ${Date.now()}`;
+    const running = imhub(['approval', 'start', '--integration', 'cli wecom', '--title', title, '--requester', 'dev@example.com', '--approver', 'lead@example.com', '--wait']);
+    const instance = await instanceOf(title);
+    await sim.approvals.act(instance, 'lead', 'approve', 'looks good');
+    const result = await running;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^approval apr_\w+ approved by lead@example\.com: "looks good"\n$/);
+  }, 60_000);
+
+  it.each([
+    ['SIGTERM', 143, false],
+    ['SIGINT', 130, false],
+    ['SIGTERM', 143, true],
+  ] as const)('on %s while waiting exits %i, canceling the approval unless --keep-on-exit (%s)', async (signal, code, keep) => {
+    const title = `CLI ${signal} ${keep} ${Date.now()}`;
+    const running = spawnImhub(['approval', 'start', '--integration', 'cli wecom', '--title', title, '--requester', 'dev@example.com', '--approver', 'lead@example.com', '--wait', ...(keep ? ['--keep-on-exit'] : [])]);
+    await instanceOf(title);
+    for (let attempt = 0; attempt < 100 && !running.stderr().includes('waiting'); attempt += 1) await sleep(50);
+    running.child.kill(signal);
+    const result = await running.done;
+    expect(result.code, result.stderr).toBe(code);
+    const approval = (await api.call('GET', '/v1/approvals?limit=100')).body.items.find((item: { title: string }) => item.title === title);
+    expect(approval.status).toBe(keep ? 'pending' : 'canceled');
+    expect(result.stderr).toContain(keep ? `${signal}: approval ${approval.id} left pending (--keep-on-exit)` : `${signal}: approval ${approval.id} canceled`);
   }, 60_000);
 
   it('repeats a start answered 429 (API Gateway throttling the route), keyed so the repeat is the same approval, and still exits 0', async () => {
@@ -103,17 +139,37 @@ describe('imhub approval start --wait', () => {
     }
   }, 60_000);
 
-  it('exits 3 with a usage error for bad flags', async () => {
+  it('exits 64 with a usage error for bad flags', async () => {
     const result = await imhub(['approval', 'start', '--title', 'x', '--bogus']);
-    expect(result.code).toBe(3);
+    expect(result.code).toBe(64);
     expect(result.stderr).toContain("imhub: Unknown option '--bogus'");
     expect(result.stderr).toContain('usage:');
   });
 
-  it('exits 3 with the API error when the integration is unknown', async () => {
+  it('exits 64 when the integration named does not exist', async () => {
     const result = await imhub(['approval', 'start', '--integration', 'nope', '--title', 'x', '--requester', 'dev@example.com', '--approver', 'lead@example.com']);
-    expect(result.code).toBe(3);
+    expect(result.code).toBe(64);
     expect(result.stderr).toContain('no integration named "nope"');
+  });
+
+  it('exits 65 when the platform refuses the request (a person it does not know)', async () => {
+    const result = await imhub(['approval', 'start', '--integration', 'cli wecom', '--title', 'x', '--requester', 'dev@example.com', '--approver', 'ghost@example.com']);
+    expect(result.code, result.stderr).toBe(65);
+    expect(result.stderr).toMatch(/^imhub: 422 /m);
+  });
+
+  it('exits 77 when the token is wrong, and 69 when imhub cannot be reached', async () => {
+    const wrongToken = await imhub(['integrations', 'list'], undefined, api.runtime.url, 'not-the-token');
+    expect(wrongToken.code).toBe(77);
+    expect(wrongToken.stderr).toMatch(/^imhub: 401 /m);
+    // A port nobody listens on; a create is not repeated, so the answer is immediate
+    const closed = createServer();
+    await new Promise<void>((ready) => closed.listen(0, '127.0.0.1', () => ready()));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((done) => closed.close(done));
+    const unreachable = await imhub(['integrations', 'create', '--provider', 'feishu', '--name', 'z', '--credentials-file', '-'], '{}', `http://127.0.0.1:${port}`);
+    expect(unreachable.code).toBe(69);
+    expect(unreachable.stderr).toContain(`cannot reach imhub at http://127.0.0.1:${port}`);
   });
 });
 
@@ -143,9 +199,9 @@ describe('imhub integrations create', () => {
     expect(created.stdout + created.stderr).not.toContain(secret);
   });
 
-  it('refuses credentials that are not JSON, or that the API rejects, with exit 3 and no secret echoed', async () => {
+  it('refuses credentials that are not JSON (64), or that the API rejects (3), with no secret echoed', async () => {
     const notJson = await imhub(['integrations', 'create', '--provider', 'feishu', '--name', 'x', '--credentials-file', '-'], 'appSecret=hunter2-secret');
-    expect(notJson.code).toBe(3);
+    expect(notJson.code).toBe(64);
     expect(notJson.stderr).toContain('--credentials-file (stdin) must hold a JSON object');
     expect(notJson.stderr).not.toContain('hunter2');
     const rejected = await imhub(['integrations', 'create', '--provider', 'feishu', '--name', 'y', '--credentials-file', '-'], JSON.stringify({ appSecret: 'hunter2-secret' }));
@@ -153,7 +209,7 @@ describe('imhub integrations create', () => {
     expect(rejected.stderr).toMatch(/400 validation_failed: .*appId/);
     expect(rejected.stderr).not.toContain('hunter2');
     const missing = await imhub(['integrations', 'create', '--provider', 'feishu']);
-    expect(missing.code).toBe(3);
+    expect(missing.code).toBe(64);
     expect(missing.stderr).toContain('integrations create needs --provider, --name and --credentials-file');
   });
 });

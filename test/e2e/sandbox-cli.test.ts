@@ -63,7 +63,7 @@ describe('imhub approval start --wait against the sandbox', () => {
     await decideOnPage(title, decision);
     const result = await waiting;
     expect(result.code, result.stderr).toBe(code);
-    if (decision === 'reject') expect(result.stderr).toMatch(/^approval apr_\w+ rejected: rejected on the platform$/m);
-    else expect(result.stdout).toBe('approved\n');
+    if (decision === 'reject') expect(result.stderr).toMatch(/^approval apr_\w+ rejected by alice@example\.com/m);
+    else expect(result.stdout).toMatch(/^approval apr_\w+ approved by alice@example\.com/);
   });
 });
