@@ -7,7 +7,8 @@ import { type Job, newJob } from './job.ts';
  * - while pending, its next look (`approval.check`) at `nextCheckAt`: resume a start, re-read the
  *   instance, or end it at its timeout; a later write that moves `nextCheckAt` moves the job;
  * - with `notify`, the start message once the instance exists and the end message once it ends;
- * - with a webhook, its delivery the moment it ends.
+ * - with a webhook, its delivery the moment it ends;
+ * - with `remind`, the next reminder to the approvers still pending, while any is left.
  * A terminal state is reached once, so an approval's announcement and delivery are born once.
  */
 export function approvalJobs(previous: ApprovalRecord | undefined, next: ApprovalRecord, now: Date): Job[] {
@@ -17,5 +18,6 @@ export function approvalJobs(previous: ApprovalRecord | undefined, next: Approva
   if (!isTerminal(next.status) && next.nextCheckAt !== previous?.nextCheckAt) jobs.push(newJob('approval.check', next.id, next.nextCheckAt, now));
   if (next.notify && (ended || (started && !next.announced?.includes('start')))) jobs.push(newJob('approval.announce', next.id, now, now));
   if (ended && next.webhook) jobs.push(newJob('approval.webhook', next.id, now, now));
+  if (!isTerminal(next.status) && next.remind && next.remind.sent < next.remind.times && next.remind.nextAt !== previous?.remind?.nextAt) jobs.push(newJob('approval.remind', next.id, next.remind.nextAt, now));
   return jobs;
 }

@@ -47,10 +47,33 @@ export const createApprovalBody = z.strictObject({
   /** Post a message when the approval starts and when it ends (another integration, e.g. a group bot, may carry it). */
   notify: z.strictObject({ integrationId: z.string().min(1).max(128).optional(), to: notificationTargets.optional() }).optional(),
   idempotencyKey: z.string().min(1).max(128).optional(),
+  /** Remind the approvers still pending in the current stage every `everySeconds`, at most `times` times. */
+  remind: z
+    .strictObject({
+      everySeconds: z.int('remind.everySeconds must be a whole number').min(60, 'remind.everySeconds must be at least 60').max(7 * 24 * 3600, 'remind.everySeconds must be at most 604800 (7 days)'),
+      times: z.int('remind.times must be a whole number').min(1, 'remind.times must be at least 1').max(20, 'remind.times must be at most 20'),
+    })
+    .optional(),
   /** Let the requester be one of the approvers (off by default: nobody approves their own request). */
   allowSelfApproval: z.boolean({ error: 'allowSelfApproval must be true or false' }).default(false),
 });
 export type CreateApprovalInput = z.output<typeof createApprovalBody>;
+
+/**
+ * The platform ids of the approvers a pending approval waits for: those of its current stage (the
+ * first an approval has not passed: an `any` stage passes on one approval, an `all` stage on every
+ * approver's) who have not decided there. Pure.
+ */
+export function pendingApprovers(approval: Pick<ApprovalRecord, 'stages' | 'decisions'>): string[] {
+  for (const [index, stage] of approval.stages.entries()) {
+    const ids = stage.platformUserIds ?? [];
+    const decided = new Set(approval.decisions.filter((decision) => decision.stage === index).map((decision) => decision.approver));
+    const approved = approval.decisions.filter((decision) => decision.stage === index && decision.decision === 'approve').map((decision) => decision.approver);
+    const passed = stage.mode === 'any' ? approved.length > 0 : ids.length > 0 && ids.every((id) => approved.includes(id));
+    if (!passed) return ids.filter((id) => !decided.has(id));
+  }
+  return [];
+}
 
 /** Where an approver is the requester: `{ stage, approver }` indexes, in order. Pure. */
 export function selfApprovers<T>(requester: T, stages: readonly { approvers: readonly T[] }[], same: (a: T, b: T) => boolean): { stage: number; approver: number }[] {
@@ -230,6 +253,8 @@ export interface ApprovalRecord extends ApprovalState {
   notify?: { integrationId: string; to?: NotificationTargets };
   /** The request allowed the requester among the approvers (checked again once people are resolved). */
   allowSelfApproval?: true;
+  /** Reminders to the approvers still pending: how often, how many, how many went, when the next is due. */
+  remind?: { everySeconds: number; times: number; sent: number; nextAt: string };
   /** The messages of `notify` already handed to the notifications outbox. */
   announced?: ('start' | 'end')[];
   /**

@@ -48,7 +48,7 @@ export class ApprovalService {
   }
 
   /** What the worker runs for approvals. */
-  jobHandlers(): Record<'callback.event' | 'approval.check' | 'approval.announce' | 'approval.webhook', JobHandler> {
+  jobHandlers(): Record<'callback.event' | 'approval.check' | 'approval.announce' | 'approval.webhook' | 'approval.remind', JobHandler> {
     return this.jobs.handlers();
   }
 
@@ -116,6 +116,7 @@ export class ApprovalService {
       ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey, requestHash: hash } : {}),
       ...(notify ? { notify } : {}),
       ...allowSelf,
+      ...(input.remind ? { remind: { ...input.remind, sent: 0, nextAt: new Date(now.getTime() + input.remind.everySeconds * 1000).toISOString() } } : {}),
       ...(input.webhook
         ? {
             webhook: {

@@ -1,6 +1,7 @@
 import {
   type ApprovalRecord,
   isTerminal,
+  pendingApprovers,
   type PersonInput,
   type WebhookAttempt,
   type WebhookState,
@@ -50,7 +51,7 @@ export class ApprovalJobs {
     private readonly starter: ApprovalStarter,
   ) {}
 
-  handlers(): Record<'callback.event' | 'approval.check' | 'approval.announce' | 'approval.webhook', JobHandler> {
+  handlers(): Record<'callback.event' | 'approval.check' | 'approval.announce' | 'approval.webhook' | 'approval.remind', JobHandler> {
     return {
       'callback.event': (job) => this.callbackEvent(job),
       'approval.check': async (job) => {
@@ -62,7 +63,43 @@ export class ApprovalJobs {
       },
       'approval.announce': (job) => this.announceDue(job.subject),
       'approval.webhook': (job, deadline) => this.deliverWebhook(job.subject, deadline),
+      'approval.remind': (job) => this.remind(job.subject),
     };
+  }
+
+  /**
+   * One reminder: a direct message through the approval's own app to each approver of the current
+   * stage who has not decided, then the next one planned (its job moves with the write). Before the
+   * platform instance exists there is nothing to open: the reminder waits a round, uncounted. The
+   * message's idempotency key is the approval and the reminder's number, so a run repeated after a
+   * lost write sends it once.
+   */
+  private async remind(id: string): Promise<JobOutcome> {
+    const approval = await this.context.options.approvals.get(id);
+    const plan = approval?.remind;
+    if (!approval || !plan || isTerminal(approval.status) || plan.sent >= plan.times) return undefined;
+    const now = this.context.now();
+    const next = new Date(now.getTime() + plan.everySeconds * 1000).toISOString();
+    const pending = pendingApprovers(approval);
+    const ready = Boolean(approval.platform) && pending.length > 0 && this.context.options.notifications;
+    if (ready) {
+      const number = plan.sent + 1;
+      await this.context.options.notifications!.create({
+        integrationId: approval.integrationId,
+        to: { chatIds: [], userIds: pending, emails: [], mobiles: [] },
+        message: {
+          title: `Reminder: ${approval.title}`.slice(0, 200),
+          text: `Waiting for your approval since ${approval.createdAt} (reminder ${number} of ${plan.times}).`,
+          level: 'warning',
+          links: approval.platform?.url ? [{ title: 'Open', url: approval.platform.url }] : [],
+          mentions: [],
+        },
+        idempotencyKey: `${approval.id}-remind-${number}`,
+      });
+    }
+    const sent = ready ? plan.sent + 1 : plan.sent;
+    await this.writer.write(approval, (current) => (current.remind ? { ...current, remind: { ...current.remind, sent, nextAt: next } } : current));
+    return undefined;
   }
 
   /** A verified platform event: re-read the instance it names and apply what the platform says. */

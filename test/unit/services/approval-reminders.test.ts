@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import type { Decision } from '../../../lib/domain/approval.ts';
+import { pendingApprovers } from '../../../lib/domain/approval.ts';
+import type { JobKind } from '../../../lib/domain/job.ts';
+import type { CreateNotificationInput } from '../../../lib/domain/message.ts';
+import type { JobHandler } from '../../../lib/jobs/ports.ts';
+import { JobWorker } from '../../../lib/jobs/worker.ts';
+import { createLogger } from '../../../lib/log.ts';
+import type { ImProvider } from '../../../lib/providers/port.ts';
+import { ApprovalService } from '../../../lib/services/approvals/approval-service.ts';
+import { MemoryStore } from '../../../lib/store/memory/memory-store.ts';
+import { integrationRecord } from '../../support/records.ts';
+
+// Issue 16, item 4: `remind: { everySeconds, times }` nudges the approvers still pending, at their
+// times. The approval service on the in-memory store, a fake platform and a fake clock.
+
+const app = integrationRecord({ id: 'int_app', provider: 'feishu', kind: 'app', name: 'approvals' });
+
+function setup() {
+  const start = Date.parse('2026-12-01T08:00:00.000Z');
+  const clock = { now: start };
+  const now = () => new Date(clock.now);
+  const platform = { decisions: [] as Decision[], status: 'pending' as 'pending' | 'approved' };
+  const provider = {
+    provider: 'feishu',
+    kind: 'app',
+    // Requester, then the approvers in order: u_requester, u_alice, u_bob, u_carol
+    resolveUsers: async (people: readonly { userId: string }[]) => people.map((person) => `u_${person.userId}`),
+    approvals: {
+      definitionKey: () => 'shape',
+      provision: async () => 'definition-1',
+      activate: async () => undefined,
+      createInstance: async () => ({ instanceId: 'inst-1', url: 'https://applink.feishu.cn/inst-1' }),
+      getInstance: async () => ({ status: platform.status, decisions: platform.decisions }),
+      withdraw: async () => 'withdrawn' as const,
+    },
+    messages: { send: async () => ({}) },
+  } as unknown as ImProvider;
+  const store = new MemoryStore();
+  const logger = createLogger({ level: 'error', write: () => undefined });
+  const reminders: { at: number; to: string[]; title: string; key: string }[] = [];
+  const approvals = new ApprovalService({
+    approvals: store.approvals,
+    index: store.index,
+    integrations: { requireReferenced: async () => app, require: async () => app, find: async () => app } as never,
+    providers: { providerOf: async () => provider } as never,
+    sealer: { seal: async (value: string) => value, open: async (value: string) => value },
+    urlPolicy: { allowInsecure: true },
+    notifications: {
+      create: async (input: CreateNotificationInput) => {
+        reminders.push({ at: (clock.now - start) / 1000, to: input.to?.userIds ?? [], title: input.message.title ?? '', key: input.idempotencyKey ?? '' });
+        return {};
+      },
+    },
+    logger,
+    now,
+  });
+  const unused: JobHandler = async () => undefined;
+  const worker = new JobWorker({ store: store.jobs, handlers: { ...approvals.jobHandlers(), 'notification.dispatch': unused } as Record<JobKind, JobHandler>, logger, now });
+  /** Moves the clock job by job, as the trigger wakes each at its due time, until `until` (seconds from the start). */
+  const runUntil = async (until: number) => {
+    for (;;) {
+      const next = [...store.jobsById.values()].map((job) => Date.parse(job.dueAt)).sort((a, b) => a - b)[0];
+      if (next === undefined || next > start + until * 1000) break;
+      clock.now = Math.max(clock.now, next);
+      await worker.runDue();
+    }
+    clock.now = start + until * 1000;
+  };
+  const create = (remind?: { everySeconds: number; times: number }) =>
+    approvals.create(
+      {
+        integrationId: app.id,
+        title: 'Deploy api',
+        requester: { userId: 'requester' },
+        stages: [
+          { mode: 'any', approvers: [{ userId: 'alice' }] },
+          { mode: 'all', approvers: [{ userId: 'bob' }, { userId: 'carol' }] },
+        ],
+        timeoutSeconds: 86_400,
+        onTimeout: 'expire',
+        ...(remind ? { remind } : {}),
+      } as never,
+      undefined,
+    );
+  return { start, clock, platform, approvals, reminders, runUntil, create };
+}
+
+describe('approval reminders (in-memory store, fake clock)', () => {
+  it('reminds the approvers still pending in the current stage at each time, as many times as asked, and no more', async () => {
+    const { platform, reminders, runUntil, create } = setup();
+    const { approval } = await create({ everySeconds: 600, times: 3 });
+    await runUntil(599);
+    expect(reminders).toEqual([]);
+    await runUntil(600);
+    expect(reminders).toEqual([{ at: 600, to: ['u_alice'], title: 'Reminder: Deploy api', key: `${approval.id}-remind-1` }]);
+    // Alice approves: stage 2 ("all") is current; Bob approves there, Carol is the one left
+    platform.decisions = [
+      { stage: 0, approver: 'u_alice', decision: 'approve', at: '2026-12-01T08:11:00.000Z' },
+      { stage: 1, approver: 'u_bob', decision: 'approve', at: '2026-12-01T08:12:00.000Z' },
+    ];
+    await runUntil(1100);
+    await runUntil(1200);
+    expect(reminders.map((reminder) => [reminder.at, reminder.to])).toEqual([
+      [600, ['u_alice']],
+      [1200, ['u_carol']],
+    ]);
+    await runUntil(5000);
+    expect(reminders.map((reminder) => reminder.at)).toEqual([600, 1200, 1800]);
+  });
+
+  it('stops reminding once the approval ends, and sends none without `remind`', async () => {
+    const { platform, reminders, runUntil, create, approvals } = setup();
+    const { approval } = await create({ everySeconds: 600, times: 5 });
+    await runUntil(700);
+    platform.status = 'approved';
+    platform.decisions = [
+      { stage: 0, approver: 'u_alice', decision: 'approve', at: '2026-12-01T08:11:00.000Z' },
+      { stage: 1, approver: 'u_bob', decision: 'approve', at: '2026-12-01T08:12:00.000Z' },
+      { stage: 1, approver: 'u_carol', decision: 'approve', at: '2026-12-01T08:12:00.000Z' },
+    ];
+    await runUntil(4000);
+    expect((await approvals.get(approval.id)).status).toBe('approved');
+    expect(reminders.map((reminder) => reminder.at)).toEqual([600]);
+
+    const quiet = setup();
+    await quiet.create();
+    await quiet.runUntil(4000);
+    expect(quiet.reminders).toEqual([]);
+  });
+
+  it('finds who a stage waits for: an "any" stage passes on one approval, an "all" stage on every approver’s', () => {
+    const stages = [
+      { mode: 'any' as const, approvers: [], platformUserIds: ['a', 'b'] },
+      { mode: 'all' as const, approvers: [], platformUserIds: ['c', 'd'] },
+    ];
+    const decided = (stage: number, approver: string, decision: 'approve' | 'reject' = 'approve'): Decision => ({ stage, approver, decision, at: '2026-12-01T08:00:00.000Z' });
+    expect(pendingApprovers({ stages, decisions: [] })).toEqual(['a', 'b']);
+    expect(pendingApprovers({ stages, decisions: [decided(0, 'b')] })).toEqual(['c', 'd']);
+    expect(pendingApprovers({ stages, decisions: [decided(0, 'b'), decided(1, 'd')] })).toEqual(['c']);
+    expect(pendingApprovers({ stages, decisions: [decided(0, 'b'), decided(1, 'd'), decided(1, 'c')] })).toEqual([]);
+  });
+});
