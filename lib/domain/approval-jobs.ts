@@ -1,4 +1,4 @@
-import { type ApprovalRecord, isTerminal } from './approval.ts';
+import { type ApprovalRecord, isTerminal, nextNudgeAt } from './approval.ts';
 import { type Job, newJob } from './job.ts';
 
 /**
@@ -8,7 +8,8 @@ import { type Job, newJob } from './job.ts';
  *   instance, or end it at its timeout; a later write that moves `nextCheckAt` moves the job;
  * - with `notify`, the start message once the instance exists and the end message once it ends;
  * - with a webhook, its delivery the moment it ends;
- * - with `remind`, the next reminder to the approvers still pending, while any is left.
+ * - with `remind` or `escalate`, the next nudge (a reminder to the approvers still pending, or the
+ *   escalation), while one is left.
  * A terminal state is reached once, so an approval's announcement and delivery are born once.
  */
 export function approvalJobs(previous: ApprovalRecord | undefined, next: ApprovalRecord, now: Date): Job[] {
@@ -18,6 +19,7 @@ export function approvalJobs(previous: ApprovalRecord | undefined, next: Approva
   if (!isTerminal(next.status) && next.nextCheckAt !== previous?.nextCheckAt) jobs.push(newJob('approval.check', next.id, next.nextCheckAt, now));
   if (next.notify && (ended || (started && !next.announced?.includes('start')))) jobs.push(newJob('approval.announce', next.id, now, now));
   if (ended && next.webhook) jobs.push(newJob('approval.webhook', next.id, now, now));
-  if (!isTerminal(next.status) && next.remind && next.remind.sent < next.remind.times && next.remind.nextAt !== previous?.remind?.nextAt) jobs.push(newJob('approval.remind', next.id, next.remind.nextAt, now));
+  const nudgeAt = nextNudgeAt(next);
+  if (nudgeAt && nudgeAt !== (previous && nextNudgeAt(previous))) jobs.push(newJob('approval.nudge', next.id, nudgeAt, now));
   return jobs;
 }

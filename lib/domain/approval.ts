@@ -54,6 +54,13 @@ export const createApprovalBody = z.strictObject({
       times: z.int('remind.times must be a whole number').min(1, 'remind.times must be at least 1').max(20, 'remind.times must be at most 20'),
     })
     .optional(),
+  /** Tell other people (a lead, an on-call) if it is still pending `afterSeconds` after the start. */
+  escalate: z
+    .strictObject({
+      afterSeconds: z.int('escalate.afterSeconds must be a whole number').min(60, 'escalate.afterSeconds must be at least 60').max(maxTimeoutSeconds, 'escalate.afterSeconds must be at most 2592000 (30 days)'),
+      approvers: z.array(personSchema).min(1, 'escalate.approvers needs at least one person').max(20, 'escalate.approvers has at most 20 people'),
+    })
+    .optional(),
   /** Let the requester be one of the approvers (off by default: nobody approves their own request). */
   allowSelfApproval: z.boolean({ error: 'allowSelfApproval must be true or false' }).default(false),
 });
@@ -73,6 +80,16 @@ export function pendingApprovers(approval: Pick<ApprovalRecord, 'stages' | 'deci
     if (!passed) return ids.filter((id) => !decided.has(id));
   }
   return [];
+}
+
+/** When a pending approval is next to be nudged (a reminder or its escalation), if it ever is. Pure. */
+export function nextNudgeAt(approval: Pick<ApprovalRecord, 'status' | 'remind' | 'escalate'>): string | undefined {
+  if (isTerminal(approval.status)) return undefined;
+  const times = [
+    ...(approval.remind && approval.remind.sent < approval.remind.times ? [approval.remind.nextAt] : []),
+    ...(approval.escalate && !approval.escalate.sent ? [approval.escalate.at] : []),
+  ];
+  return times.sort()[0];
 }
 
 /** Where an approver is the requester: `{ stage, approver }` indexes, in order. Pure. */
@@ -255,6 +272,8 @@ export interface ApprovalRecord extends ApprovalState {
   allowSelfApproval?: true;
   /** Reminders to the approvers still pending: how often, how many, how many went, when the next is due. */
   remind?: { everySeconds: number; times: number; sent: number; nextAt: string };
+  /** Whom to tell if it is still pending at `at`; `sent` once they were told. */
+  escalate?: { approvers: PersonInput[]; at: string; sent?: true };
   /** The messages of `notify` already handed to the notifications outbox. */
   announced?: ('start' | 'end')[];
   /**

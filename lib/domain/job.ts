@@ -13,8 +13,8 @@ export const jobKinds = [
   'approval.announce',
   /** Deliver an ended approval's signed webhook (one attempt per run; retries are new due times). */
   'approval.webhook',
-  /** Remind the approvers of a pending approval's current stage who have not decided yet. */
-  'approval.remind',
+  /** Nudge a pending approval along: remind its undecided approvers, or escalate to others, when due. */
+  'approval.nudge',
   /** Send a notification's queued deliveries whose rate window has opened. */
   'notification.dispatch',
 ] as const;

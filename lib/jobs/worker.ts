@@ -23,7 +23,7 @@ export interface JobWorkerOptions {
 const neverDead = new Set<JobKind>(['approval.check']);
 
 export const defaultConcurrency: Record<JobKind, number> = {
-  'approval.remind': 8,
+  'approval.nudge': 8,
   'callback.event': 8,
   'approval.check': 8,
   'approval.announce': 8,

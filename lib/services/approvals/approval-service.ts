@@ -48,7 +48,7 @@ export class ApprovalService {
   }
 
   /** What the worker runs for approvals. */
-  jobHandlers(): Record<'callback.event' | 'approval.check' | 'approval.announce' | 'approval.webhook' | 'approval.remind', JobHandler> {
+  jobHandlers(): Record<'callback.event' | 'approval.check' | 'approval.announce' | 'approval.webhook' | 'approval.nudge', JobHandler> {
     return this.jobs.handlers();
   }
 
@@ -117,6 +117,7 @@ export class ApprovalService {
       ...(notify ? { notify } : {}),
       ...allowSelf,
       ...(input.remind ? { remind: { ...input.remind, sent: 0, nextAt: new Date(now.getTime() + input.remind.everySeconds * 1000).toISOString() } } : {}),
+      ...(input.escalate ? { escalate: { approvers: input.escalate.approvers, at: new Date(now.getTime() + input.escalate.afterSeconds * 1000).toISOString() } } : {}),
       ...(input.webhook
         ? {
             webhook: {

@@ -1,6 +1,7 @@
 import {
   type ApprovalRecord,
   isTerminal,
+  nextNudgeAt,
   pendingApprovers,
   type PersonInput,
   type WebhookAttempt,
@@ -51,7 +52,7 @@ export class ApprovalJobs {
     private readonly starter: ApprovalStarter,
   ) {}
 
-  handlers(): Record<'callback.event' | 'approval.check' | 'approval.announce' | 'approval.webhook' | 'approval.remind', JobHandler> {
+  handlers(): Record<'callback.event' | 'approval.check' | 'approval.announce' | 'approval.webhook' | 'approval.nudge', JobHandler> {
     return {
       'callback.event': (job) => this.callbackEvent(job),
       'approval.check': async (job) => {
@@ -63,42 +64,75 @@ export class ApprovalJobs {
       },
       'approval.announce': (job) => this.announceDue(job.subject),
       'approval.webhook': (job, deadline) => this.deliverWebhook(job.subject, deadline),
-      'approval.remind': (job) => this.remind(job.subject),
+      'approval.nudge': (job) => this.nudge(job.subject),
     };
   }
 
   /**
-   * One reminder: a direct message through the approval's own app to each approver of the current
-   * stage who has not decided, then the next one planned (its job moves with the write). Before the
+   * A nudge, whichever is due. A reminder: a direct message through the approval's own app to each
+   * approver of the current stage who has not decided, and the next one planned. Before the
    * platform instance exists there is nothing to open: the reminder waits a round, uncounted. The
-   * message's idempotency key is the approval and the reminder's number, so a run repeated after a
-   * lost write sends it once.
+   * escalation: one message to the people of `escalate` (looked up by the notification as any
+   * recipient) saying whom the approval waits for. Each message's idempotency key is the approval
+   * and what it is, so a run repeated after a lost write sends it once; the write that records it
+   * moves the job to the next nudge, if one is left.
    */
-  private async remind(id: string): Promise<JobOutcome> {
+  private async nudge(id: string): Promise<JobOutcome> {
     const approval = await this.context.options.approvals.get(id);
-    const plan = approval?.remind;
-    if (!approval || !plan || isTerminal(approval.status) || plan.sent >= plan.times) return undefined;
+    const notifications = this.context.options.notifications;
+    if (!approval || isTerminal(approval.status) || !notifications) return undefined;
     const now = this.context.now();
-    const next = new Date(now.getTime() + plan.everySeconds * 1000).toISOString();
+    const due = (at: string) => at <= now.toISOString();
     const pending = pendingApprovers(approval);
-    const ready = Boolean(approval.platform) && pending.length > 0 && this.context.options.notifications;
-    if (ready) {
-      const number = plan.sent + 1;
-      await this.context.options.notifications!.create({
-        integrationId: approval.integrationId,
-        to: { chatIds: [], userIds: pending, emails: [], mobiles: [] },
-        message: {
-          title: `Reminder: ${approval.title}`.slice(0, 200),
-          text: `Waiting for your approval since ${approval.createdAt} (reminder ${number} of ${plan.times}).`,
-          level: 'warning',
-          links: approval.platform?.url ? [{ title: 'Open', url: approval.platform.url }] : [],
-          mentions: [],
-        },
-        idempotencyKey: `${approval.id}-remind-${number}`,
-      });
+    const links = approval.platform?.url ? [{ title: 'Open', url: approval.platform.url }] : [];
+    const { remind, escalate } = approval;
+    let reminded: NonNullable<ApprovalRecord['remind']> | undefined;
+    if (remind && remind.sent < remind.times && due(remind.nextAt)) {
+      const ready = Boolean(approval.platform) && pending.length > 0;
+      if (ready) {
+        const number = remind.sent + 1;
+        await notifications.create({
+          integrationId: approval.integrationId,
+          to: { chatIds: [], userIds: pending, emails: [], mobiles: [] },
+          message: { title: `Reminder: ${approval.title}`.slice(0, 200), text: `Waiting for your approval since ${approval.createdAt} (reminder ${number} of ${remind.times}).`, level: 'warning', links, mentions: [] },
+          idempotencyKey: `${approval.id}-remind-${number}`,
+        });
+      }
+      reminded = { ...remind, sent: ready ? remind.sent + 1 : remind.sent, nextAt: new Date(now.getTime() + remind.everySeconds * 1000).toISOString() };
     }
-    const sent = ready ? plan.sent + 1 : plan.sent;
-    await this.writer.write(approval, (current) => (current.remind ? { ...current, remind: { ...current.remind, sent, nextAt: next } } : current));
+    let escalated = false;
+    if (escalate && !escalate.sent && due(escalate.at)) {
+      const by = (kind: 'userId' | 'email' | 'mobile') => escalate.approvers.flatMap((person) => (kind in person ? [(person as Record<string, string>)[kind]!] : []));
+      try {
+        await notifications.create({
+          integrationId: approval.integrationId,
+          to: { chatIds: [], userIds: by('userId'), emails: by('email'), mobiles: by('mobile') },
+          message: {
+            title: `Escalated: ${approval.title}`.slice(0, 200),
+            text: `Pending since ${approval.createdAt}${pending.length ? `, waiting for ${pending.join(', ')}` : ''}.`,
+            level: 'warning',
+            links,
+            mentions: [],
+          },
+          idempotencyKey: `${approval.id}-escalate`,
+        });
+      } catch (error) {
+        // A person the platform does not know is not found by trying again: logged, and the escalation counts as done.
+        if (!isCallerError(error)) throw error;
+        this.context.options.logger.warn('an approval’s escalation could not be sent', { approvalId: approval.id, error });
+      }
+      escalated = true;
+    }
+    if (!reminded && !escalated) {
+      // Woken before its time (another process's clock): run again when the next nudge is due.
+      const next = nextNudgeAt(approval);
+      return next ? { dueAt: new Date(next) } : undefined;
+    }
+    await this.writer.write(approval, (current) => ({
+      ...current,
+      ...(reminded && current.remind ? { remind: reminded } : {}),
+      ...(escalated && current.escalate ? { escalate: { ...current.escalate, sent: true as const } } : {}),
+    }));
     return undefined;
   }
 

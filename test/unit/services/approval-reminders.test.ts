@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../../lib/domain/approval.ts';
-import { pendingApprovers } from '../../../lib/domain/approval.ts';
+import { createApprovalBody, pendingApprovers } from '../../../lib/domain/approval.ts';
 import type { JobKind } from '../../../lib/domain/job.ts';
 import type { CreateNotificationInput } from '../../../lib/domain/message.ts';
 import type { JobHandler } from '../../../lib/jobs/ports.ts';
@@ -38,7 +38,7 @@ function setup() {
   } as unknown as ImProvider;
   const store = new MemoryStore();
   const logger = createLogger({ level: 'error', write: () => undefined });
-  const reminders: { at: number; to: string[]; title: string; key: string }[] = [];
+  const reminders: { at: number; to: string[]; title: string; key: string; emails?: string[]; text?: string }[] = [];
   const approvals = new ApprovalService({
     approvals: store.approvals,
     index: store.index,
@@ -48,7 +48,8 @@ function setup() {
     urlPolicy: { allowInsecure: true },
     notifications: {
       create: async (input: CreateNotificationInput) => {
-        reminders.push({ at: (clock.now - start) / 1000, to: input.to?.userIds ?? [], title: input.message.title ?? '', key: input.idempotencyKey ?? '' });
+        const entry = { at: (clock.now - start) / 1000, to: input.to?.userIds ?? [], title: input.message.title ?? '', key: input.idempotencyKey ?? '' };
+        reminders.push(input.to?.emails.length ? { ...entry, emails: input.to.emails, text: input.message.text } : entry);
         return {};
       },
     },
@@ -67,7 +68,7 @@ function setup() {
     }
     clock.now = start + until * 1000;
   };
-  const create = (remind?: { everySeconds: number; times: number }) =>
+  const create = (remind?: { everySeconds: number; times: number }, escalate?: { afterSeconds: number; approvers: unknown[] }) =>
     approvals.create(
       {
         integrationId: app.id,
@@ -80,6 +81,7 @@ function setup() {
         timeoutSeconds: 86_400,
         onTimeout: 'expire',
         ...(remind ? { remind } : {}),
+        ...(escalate ? { escalate } : {}),
       } as never,
       undefined,
     );
@@ -129,6 +131,17 @@ describe('approval reminders (in-memory store, fake clock)', () => {
     expect(quiet.reminders).toEqual([]);
   });
 
+  it('escalates once, at its time, to the people named, saying whom the approval waits for, beside the reminders', async () => {
+    const { reminders, runUntil, create } = setup();
+    const { approval } = await create({ everySeconds: 600, times: 2 }, { afterSeconds: 900, approvers: [{ email: 'lead@example.com' }, { userId: 'oncall' }] });
+    await runUntil(7200);
+    expect(reminders).toEqual([
+      { at: 600, to: ['u_alice'], title: 'Reminder: Deploy api', key: `${approval.id}-remind-1` },
+      { at: 900, to: ['oncall'], emails: ['lead@example.com'], title: 'Escalated: Deploy api', key: `${approval.id}-escalate`, text: expect.stringContaining('waiting for u_alice') },
+      { at: 1200, to: ['u_alice'], title: 'Reminder: Deploy api', key: `${approval.id}-remind-2` },
+    ]);
+  });
+
   it('finds who a stage waits for: an "any" stage passes on one approval, an "all" stage on every approver’s', () => {
     const stages = [
       { mode: 'any' as const, approvers: [], platformUserIds: ['a', 'b'] },
@@ -139,5 +152,17 @@ describe('approval reminders (in-memory store, fake clock)', () => {
     expect(pendingApprovers({ stages, decisions: [decided(0, 'b')] })).toEqual(['c', 'd']);
     expect(pendingApprovers({ stages, decisions: [decided(0, 'b'), decided(1, 'd')] })).toEqual(['c']);
     expect(pendingApprovers({ stages, decisions: [decided(0, 'b'), decided(1, 'd'), decided(1, 'c')] })).toEqual([]);
+  });
+
+  it('refuses reminders and escalations it cannot keep, saying what to write', () => {
+    const base = { integrationId: 'int_app', title: 'Deploy', requester: { userId: 'r' }, stages: [{ approvers: [{ userId: 'a' }] }] };
+    const messages = (extra: Record<string, unknown>) => {
+      const parsed = createApprovalBody.safeParse({ ...base, ...extra });
+      return parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
+    };
+    expect(messages({ remind: { everySeconds: 10, times: 3 } })).toEqual(['remind.everySeconds must be at least 60']);
+    expect(messages({ remind: { everySeconds: 600, times: 50 } })).toEqual(['remind.times must be at most 20']);
+    expect(messages({ escalate: { afterSeconds: 600, approvers: [] } })).toEqual(['escalate.approvers needs at least one person']);
+    expect(messages({ remind: { everySeconds: 600, times: 3 }, escalate: { afterSeconds: 3600, approvers: [{ email: 'lead@example.com' }] } })).toEqual([]);
   });
 });
