@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { JobKind } from '../../../lib/domain/job.ts';
-import type { JobHandler } from '../../../lib/jobs/ports.ts';
-import { JobWorker } from '../../../lib/jobs/worker.ts';
-import { createLogger } from '../../../lib/log.ts';
 import type { ImProvider, InstanceSnapshot } from '../../../lib/providers/port.ts';
-import { ApprovalService } from '../../../lib/services/approvals/approval-service.ts';
 import { MemoryStore } from '../../../lib/store/memory/memory-store.ts';
+import { memoryApprovals } from '../../support/memory-approvals.ts';
 import { integrationRecord } from '../../support/records.ts';
 
 // The approval service on the in-memory store with a fake clock and a fake platform: what its jobs
@@ -40,20 +36,7 @@ function setup() {
     messages: { send: async () => ({}) },
   } as unknown as ImProvider;
   const store = new MemoryStore();
-  const logger = createLogger({ level: 'error', write: () => undefined });
-  const approvals = new ApprovalService({
-    approvals: store.approvals,
-    index: store.index,
-    integrations: { requireReferenced: async () => app, require: async () => app, find: async () => app } as never,
-    providers: { providerOf: async () => provider } as never,
-    sealer: { seal: async (value: string) => value, open: async (value: string) => value },
-    urlPolicy: { allowInsecure: true },
-    logger,
-    now,
-    dingtalkPolling: 'normal',
-  });
-  const unused: JobHandler = async () => undefined;
-  const worker = new JobWorker({ store: store.jobs, handlers: { ...approvals.jobHandlers(), 'notification.dispatch': unused } as Record<JobKind, JobHandler>, logger, now });
+  const { approvals, worker } = memoryApprovals(store, app, provider, now, { dingtalkPolling: 'normal' });
   /** Moves the clock job by job (as the trigger wakes each at its due time) until `until`; returns the check times. */
   const runUntil = async (until: number) => {
     const checks: number[] = [];

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../../lib/domain/approval.ts';
 import { createApprovalBody, pendingApprovers } from '../../../lib/domain/approval.ts';
-import type { JobKind } from '../../../lib/domain/job.ts';
 import type { CreateNotificationInput } from '../../../lib/domain/message.ts';
-import type { JobHandler } from '../../../lib/jobs/ports.ts';
-import { JobWorker } from '../../../lib/jobs/worker.ts';
-import { createLogger } from '../../../lib/log.ts';
 import type { ImProvider } from '../../../lib/providers/port.ts';
-import { ApprovalService } from '../../../lib/services/approvals/approval-service.ts';
 import { MemoryStore } from '../../../lib/store/memory/memory-store.ts';
+import { memoryApprovals } from '../../support/memory-approvals.ts';
 import { integrationRecord } from '../../support/records.ts';
 
 // Issue 16, item 4: `remind: { everySeconds, times }` nudges the approvers still pending, at their
@@ -37,15 +33,8 @@ function setup() {
     messages: { send: async () => ({}) },
   } as unknown as ImProvider;
   const store = new MemoryStore();
-  const logger = createLogger({ level: 'error', write: () => undefined });
   const reminders: { at: number; to: string[]; title: string; key: string; emails?: string[]; text?: string }[] = [];
-  const approvals = new ApprovalService({
-    approvals: store.approvals,
-    index: store.index,
-    integrations: { requireReferenced: async () => app, require: async () => app, find: async () => app } as never,
-    providers: { providerOf: async () => provider } as never,
-    sealer: { seal: async (value: string) => value, open: async (value: string) => value },
-    urlPolicy: { allowInsecure: true },
+  const { approvals, worker } = memoryApprovals(store, app, provider, now, {
     notifications: {
       create: async (input: CreateNotificationInput) => {
         const entry = { at: (clock.now - start) / 1000, to: input.to?.userIds ?? [], title: input.message.title ?? '', key: input.idempotencyKey ?? '' };
@@ -53,11 +42,7 @@ function setup() {
         return {};
       },
     },
-    logger,
-    now,
   });
-  const unused: JobHandler = async () => undefined;
-  const worker = new JobWorker({ store: store.jobs, handlers: { ...approvals.jobHandlers(), 'notification.dispatch': unused } as Record<JobKind, JobHandler>, logger, now });
   /** Moves the clock job by job, as the trigger wakes each at its due time, until `until` (seconds from the start). */
   const runUntil = async (until: number) => {
     for (;;) {
