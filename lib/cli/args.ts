@@ -27,6 +27,14 @@ export interface ApprovalStartOptions {
   idempotencyKey?: string;
   allowSelfApproval: boolean;
   keepOnExit: boolean;
+  remind?: { everySeconds: number; times: number };
+  escalate?: { afterSeconds: number; approvers: PersonInput[] };
+}
+
+/** Seconds from `90`, `30m`, `2h` or `1d`; undefined for anything else. */
+function seconds(value: string): number | undefined {
+  const match = /^(\d+)(s|m|h|d)?$/.exec(value);
+  return match ? Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(match[2] ?? 's') as 's' | 'm' | 'h' | 'd'] : undefined;
 }
 
 /**
@@ -56,6 +64,10 @@ export function parseApprovalStart(argv: string[]): ApprovalStartOptions {
         'idempotency-key': { type: 'string' },
         'allow-self-approval': { type: 'boolean', default: false },
         'keep-on-exit': { type: 'boolean', default: false },
+        'remind-every': { type: 'string' },
+        'remind-times': { type: 'string' },
+        'escalate-after': { type: 'string' },
+        'escalate-to': { type: 'string', multiple: true },
       },
     });
   } catch (error) {
@@ -80,9 +92,22 @@ export function parseApprovalStart(argv: string[]): ApprovalStartOptions {
   if (filled.length === 0) throw new UsageError('give at least one --approver');
   let timeoutSeconds: number | undefined;
   if (values.timeout !== undefined) {
-    const match = /^(\d+)(s|m|h|d)?$/.exec(values.timeout);
-    if (!match) throw new UsageError('--timeout takes seconds or a duration such as 30m, 2h, 1d');
-    timeoutSeconds = Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(match[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+    timeoutSeconds = seconds(values.timeout);
+    if (timeoutSeconds === undefined) throw new UsageError('--timeout takes seconds or a duration such as 30m, 2h, 1d');
+  }
+  let remind: ApprovalStartOptions['remind'];
+  if (values['remind-every'] !== undefined || values['remind-times'] !== undefined) {
+    const everySeconds = values['remind-every'] === undefined ? undefined : seconds(values['remind-every']);
+    if (everySeconds === undefined) throw new UsageError('--remind-every takes a duration such as 30m or 1h (with --remind-times, default 3)');
+    const times = Number(values['remind-times'] ?? 3);
+    if (!Number.isInteger(times) || times < 1) throw new UsageError('--remind-times takes a whole number of reminders, such as 3');
+    remind = { everySeconds, times };
+  }
+  let escalate: ApprovalStartOptions['escalate'];
+  if (values['escalate-after'] !== undefined || values['escalate-to'] !== undefined) {
+    const afterSeconds = values['escalate-after'] === undefined ? undefined : seconds(values['escalate-after']);
+    if (afterSeconds === undefined || !values['escalate-to']?.length) throw new UsageError('--escalate-after <duration> and --escalate-to <person> go together, such as --escalate-after 2h --escalate-to lead@example.com');
+    escalate = { afterSeconds, approvers: values['escalate-to'].map(parsePerson) };
   }
   return {
     integration: values.integration,
@@ -98,5 +123,7 @@ export function parseApprovalStart(argv: string[]): ApprovalStartOptions {
     ...(values['idempotency-key'] ? { idempotencyKey: values['idempotency-key'] } : {}),
     allowSelfApproval: values['allow-self-approval'] ?? false,
     keepOnExit: values['keep-on-exit'] ?? false,
+    ...(remind ? { remind } : {}),
+    ...(escalate ? { escalate } : {}),
   };
 }

@@ -15,6 +15,7 @@ const usage = `usage:
         [--timeout 30m] [--wait] [--json] [--quiet] [--idempotency-key <key> (default: new per run)]
         [--allow-self-approval (the requester may be an approver)]
         [--keep-on-exit (Ctrl-C or SIGTERM during --wait leaves the approval pending; default: cancel it)]
+        [--remind-every 1h [--remind-times 3]] [--escalate-after 2h --escalate-to <person>...]
   imhub notify --integration <id|name> --text <text> [--title <t>] [--level info|success|warning|error]
         [--chat <id>]... [--user <id>]... [--email <e>]... [--mobile <m>]... [--json]
   imhub integrations list | verify <id|name>
@@ -119,6 +120,8 @@ async function approvalStart(call: Call, argv: string[], out: NodeJS.WritableStr
     stages: options.stages,
     ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
     ...(options.allowSelfApproval ? { allowSelfApproval: true } : {}),
+    ...(options.remind ? { remind: options.remind } : {}),
+    ...(options.escalate ? { escalate: options.escalate } : {}),
     // Always keyed, so a start repeated after a lost answer is the same approval.
     idempotencyKey: options.idempotencyKey ?? `cli-${randomUUID()}`,
   });

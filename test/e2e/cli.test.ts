@@ -139,6 +139,14 @@ describe('imhub approval start --wait', () => {
     }
   }, 60_000);
 
+  it('passes reminders, an escalation and --allow-self-approval on to the approval', async () => {
+    const title = `CLI nudges ${Date.now()}`;
+    const result = await imhub(['approval', 'start', '--integration', 'cli wecom', '--title', title, '--requester', 'dev@example.com', '--approver', 'lead@example.com', '--approver', 'dev@example.com', '--allow-self-approval', '--remind-every', '1h', '--remind-times', '2', '--escalate-after', '2h', '--escalate-to', 'lead@example.com']);
+    expect(result.code, result.stderr).toBe(0);
+    const stored = (await api.scan()).find((item) => item.title === title);
+    expect(stored).toMatchObject({ allowSelfApproval: true, remind: { everySeconds: 3600, times: 2, sent: 0 }, escalate: { approvers: [{ email: 'lead@example.com' }] } });
+  });
+
   it('exits 64 with a usage error for bad flags', async () => {
     const result = await imhub(['approval', 'start', '--title', 'x', '--bogus']);
     expect(result.code).toBe(64);

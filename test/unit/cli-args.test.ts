@@ -16,6 +16,18 @@ describe('imhub approval start flags', () => {
     expect(options).toMatchObject({ timeoutSeconds: 7200, wait: true, requester: { email: 'dev@example.com' }, allowSelfApproval: false });
   });
 
+  it('reads reminders and an escalation, and says what to write when half of one is given', () => {
+    const argv = ['--integration', 'prod', '--title', 'Deploy', '--requester', 'dev@example.com', '--approver', 'lead@example.com'];
+    expect(parseApprovalStart([...argv, '--remind-every', '30m', '--escalate-after', '2h', '--escalate-to', 'cto@example.com', '--escalate-to', 'ou_oncall'])).toMatchObject({
+      remind: { everySeconds: 1800, times: 3 },
+      escalate: { afterSeconds: 7200, approvers: [{ email: 'cto@example.com' }, { userId: 'ou_oncall' }] },
+    });
+    expect(parseApprovalStart([...argv, '--remind-every', '1h', '--remind-times', '5']).remind).toEqual({ everySeconds: 3600, times: 5 });
+    expect(parseApprovalStart(argv)).not.toHaveProperty('remind');
+    expect(() => parseApprovalStart([...argv, '--remind-times', '2'])).toThrow('--remind-every takes a duration');
+    expect(() => parseApprovalStart([...argv, '--escalate-after', '2h'])).toThrow('--escalate-after <duration> and --escalate-to <person> go together');
+  });
+
   it('lets the requester be an approver only with --allow-self-approval', () => {
     const argv = ['--integration', 'prod', '--title', 'Deploy', '--requester', 'dev@example.com', '--approver', 'dev@example.com'];
     expect(parseApprovalStart(argv).allowSelfApproval).toBe(false);
