@@ -25,10 +25,29 @@ export const botLimits: Record<string, RateWindow[]> = {
 /** Feishu/Lark: 5 messages/s per chat and per user, shared by all bots. */
 export const feishuTargetLimits: RateWindow[] = [{ max: 5, windowMs: 1000 }];
 
-/** Given the send times in a log, when the next send may go (undefined: now). Pure. */
-export function nextAllowedAt(log: readonly number[], windows: readonly RateWindow[], now: number): number | undefined {
-  const at = earliestSlot(log, windows, now);
-  return at === now ? undefined : at;
+/** What a take answers: the send may go now (and is logged), or when to try again. */
+export type RateTake = { taken: true } | { taken: false; retryAt: number };
+
+/** A rate key's state: the times of recent sends, and the places in line given to sends that wait. */
+export interface RateLog {
+  log: number[];
+  ahead: number[];
+}
+
+/**
+ * One take against `state`, which it changes: a send at `now` is logged when every window has room
+ * for it. Otherwise the answer is its place in line, the earliest time the windows allow counting
+ * the places already given; with `queue` (the send will wait for it) the place is added to them.
+ * The one rule both rate stores apply; nothing else is touched.
+ */
+export function takeSlot(state: RateLog, windows: readonly RateWindow[], now: number, queue: boolean): RateTake {
+  if (earliestSlot(state.log, windows, now) === now) {
+    state.log.push(now);
+    return { taken: true };
+  }
+  const place = earliestSlot([...state.log, ...state.ahead], windows, now);
+  if (queue) state.ahead.push(place);
+  return { taken: false, retryAt: place };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { ApiKeyRecord } from '../domain/api-key.ts';
 import type { ApprovalRecord, ApprovalStatus } from '../domain/approval.ts';
 import type { Job } from '../domain/job.ts';
 import type { Delivery, Message } from '../domain/message.ts';
-import type { RateWindow } from '../domain/rate-limit.ts';
+import type { RateTake, RateWindow } from '../domain/rate-limit.ts';
 import type { Integration } from '../domain/integration.ts';
 
 /** One page of a listing; `nextCursor` is opaque and absent on the last page. */
@@ -139,7 +139,7 @@ export interface NotificationRepository {
   save(next: NotificationRecord, previous: NotificationRecord, jobs?: readonly Job[]): Promise<boolean>;
 }
 
-export type RateTake = { taken: true } | { taken: false; retryAt: number };
+export type { RateTake };
 
 /** Sliding-window send logs shared by every instance. */
 export interface RateLimitStore {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { earliestSlot, type RateWindow } from '../../domain/rate-limit.ts';
+import { type RateLog, type RateWindow, takeSlot } from '../../domain/rate-limit.ts';
 import type { RateLimitStore, RateTake } from '../repository.ts';
 import { isConditionFailure } from './conditions.ts';
 import { keys } from './keys.ts';
@@ -15,9 +15,7 @@ interface Request {
   reject: (error: unknown) => void;
 }
 
-interface Logged {
-  log: number[];
-  ahead: number[];
+interface Logged extends RateLog {
   version: number;
 }
 
@@ -94,24 +92,11 @@ export class DynamoRateLimitStore implements RateLimitStore {
       // the sends logged before it (the log would let a later burst through too soon).
       const earliest = Math.min(...batch.map(nowOf));
       // Sends that left a window ago no longer count, nor places whose time has come.
-      const log = current.log.filter((time) => time > earliest - longest);
-      const ahead = current.ahead.filter((time) => time > earliest);
-      let changed = false;
-      const taken = batch.map((request): RateTake => {
-        const now = nowOf(request);
-        if (earliestSlot(log, request.windows, now) === now) {
-          log.push(now);
-          changed = true;
-          return { taken: true };
-        }
-        const place = earliestSlot([...log, ...ahead], request.windows, now);
-        if (request.queue) {
-          ahead.push(place);
-          changed = true;
-        }
-        return { taken: false, retryAt: place };
-      });
-      if (!changed) return taken;
+      const state: RateLog = { log: current.log.filter((time) => time > earliest - longest), ahead: current.ahead.filter((time) => time > earliest) };
+      const taken = batch.map((request) => takeSlot(state, request.windows, nowOf(request), request.queue));
+      // Nothing logged and no place given (a verify refused): nothing to write.
+      if (!taken.some((take, index) => take.taken || batch[index]!.queue)) return taken;
+      const { log, ahead } = state;
       const { version } = current;
       const last = Math.max(0, ...log, ...ahead);
       try {

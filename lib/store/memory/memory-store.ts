@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ApprovalRecord, isTerminal } from '../../domain/approval.ts';
 import type { Job } from '../../domain/job.ts';
-import { earliestSlot } from '../../domain/rate-limit.ts';
+import { type RateLog, takeSlot } from '../../domain/rate-limit.ts';
 import type { JobStore, LeasedJob } from '../../jobs/ports.ts';
 import { commitSignals } from '../../jobs/signals.ts';
 import type {
@@ -147,23 +147,17 @@ export class MemoryStore {
     approvalOfInstance: async (integrationId, instanceId) => this.instances.get(`${integrationId}#${instanceId}`),
   };
 
-  private readonly rateLogs = new Map<string, number[]>();
-  /** Places in line given to sends that wait (wake-up times, not sends). */
-  private readonly ratePlaces = new Map<string, number[]>();
+  /** Per key, the recent sends and the places in line given to sends that wait. */
+  private readonly rateLogs = new Map<string, RateLog>();
 
   readonly rateLimits: RateLimitStore = {
     take: async (key, windows, now, options) => {
       const longest = Math.max(...windows.map((window) => window.windowMs));
-      const log = (this.rateLogs.get(key) ?? []).filter((time) => time > now - longest);
-      const ahead = (this.ratePlaces.get(key) ?? []).filter((time) => time > now);
-      this.rateLogs.set(key, log);
-      if (earliestSlot(log, windows, now) === now) {
-        this.rateLogs.set(key, [...log, now]);
-        return { taken: true };
-      }
-      const place = earliestSlot([...log, ...ahead], windows, now);
-      if (options?.queue) this.ratePlaces.set(key, [...ahead, place]);
-      return { taken: false, retryAt: place };
+      const stored = this.rateLogs.get(key);
+      // Sends that left a window ago no longer count, nor places whose time has come.
+      const state: RateLog = { log: (stored?.log ?? []).filter((time) => time > now - longest), ahead: (stored?.ahead ?? []).filter((time) => time > now) };
+      this.rateLogs.set(key, state);
+      return takeSlot(state, windows, now, options?.queue ?? false);
     },
   };
 

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { earliestSlot, nextAllowedAt, scaleWindows } from '../../../lib/domain/rate-limit.ts';
+import { earliestSlot, scaleWindows, takeSlot } from '../../../lib/domain/rate-limit.ts';
 
-describe('nextAllowedAt', () => {
+describe('earliestSlot, past sends only', () => {
   const perMinute = [{ max: 3, windowMs: 60_000 }];
 
   it('allows a send while the window has room', () => {
-    expect(nextAllowedAt([1000, 2000], perMinute, 3000)).toBeUndefined();
+    expect(earliestSlot([1000, 2000], perMinute, 3000)).toBe(3000);
   });
 
   it('waits until the oldest send of a full window leaves it', () => {
-    expect(nextAllowedAt([1000, 2000, 3000], perMinute, 4000)).toBe(61_000);
-    expect(nextAllowedAt([1000, 2000, 3000, 40_000], perMinute, 41_000)).toBe(62_000);
+    expect(earliestSlot([1000, 2000, 3000], perMinute, 4000)).toBe(61_000);
+    expect(earliestSlot([1000, 2000, 3000, 40_000], perMinute, 41_000)).toBe(62_000);
   });
 
   it('honours every window (Feishu bots: 5/s and 100/min)', () => {
@@ -18,7 +18,7 @@ describe('nextAllowedAt', () => {
       { max: 5, windowMs: 1000 },
       { max: 100, windowMs: 60_000 },
     ];
-    expect(nextAllowedAt([100, 200, 300, 400, 500], windows, 600)).toBe(1100);
+    expect(earliestSlot([100, 200, 300, 400, 500], windows, 600)).toBe(1100);
   });
 
   it('keeps scaled windows 5% longer than documented, at least 100 ms', () => {
@@ -66,5 +66,22 @@ describe('earliestSlot', () => {
     for (let index = 100; index < sorted.length; index += 1) expect(sorted[index]! - sorted[index - 100]!).toBeGreaterThanOrEqual(60_000);
     expect(sorted[99]).toBe(19_000);
     expect(sorted[100]).toBe(60_000);
+  });
+});
+
+describe('takeSlot', () => {
+  const perMinute = [{ max: 2, windowMs: 60_000 }];
+
+  it('logs a send while there is room, then gives places in line only to sends that will wait', () => {
+    const state = { log: [] as number[], ahead: [] as number[] };
+    expect(takeSlot(state, perMinute, 0, true)).toEqual({ taken: true });
+    expect(takeSlot(state, perMinute, 10, true)).toEqual({ taken: true });
+    // A verify (no queue) hears when, and nothing is kept for it
+    expect(takeSlot(state, perMinute, 20, false)).toEqual({ taken: false, retryAt: 60_000 });
+    expect(state).toEqual({ log: [0, 10], ahead: [] });
+    // Two sends that wait get the two openings, one each
+    expect(takeSlot(state, perMinute, 30, true)).toEqual({ taken: false, retryAt: 60_000 });
+    expect(takeSlot(state, perMinute, 40, true)).toEqual({ taken: false, retryAt: 60_010 });
+    expect(state).toEqual({ log: [0, 10], ahead: [60_000, 60_010] });
   });
 });
