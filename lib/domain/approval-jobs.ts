@@ -1,4 +1,5 @@
-import { type ApprovalRecord, isTerminal, nextNudgeAt } from './approval.ts';
+import { type ApprovalRecord, isStarted, isTerminal, nextNudgeAt } from './approval.ts';
+import { cardRecipients, cardStamp, cardsDue } from './approval-cards.ts';
 import { type Job, newJob } from './job.ts';
 
 /**
@@ -10,16 +11,23 @@ import { type Job, newJob } from './job.ts';
  * - with a webhook, its delivery the moment it ends;
  * - with `remind` or `escalate`, the next nudge (a reminder to the approvers still pending, or the
  *   escalation), while one is left.
+ * - with `via: "card"`, bringing its cards up to date whenever what they show or who gets one
+ *   changes (a decision, the end, a stage reached), never for imhub's own bookkeeping.
  * A terminal state is reached once, so an approval's announcement and delivery are born once.
  */
 export function approvalJobs(previous: ApprovalRecord | undefined, next: ApprovalRecord, now: Date): Job[] {
   const jobs: Job[] = [];
   const ended = isTerminal(next.status) && !(previous && isTerminal(previous.status));
-  const started = Boolean(next.platform) && !previous?.platform;
+  const started = isStarted(next) && !(previous && isStarted(previous));
   if (!isTerminal(next.status) && next.nextCheckAt !== previous?.nextCheckAt) jobs.push(newJob('approval.check', next.id, next.nextCheckAt, now));
   if (next.notify && (ended || (started && !next.announced?.includes('start')))) jobs.push(newJob('approval.announce', next.id, now, now));
   if (ended && next.webhook) jobs.push(newJob('approval.webhook', next.id, now, now));
   const nudgeAt = nextNudgeAt(next);
   if (nudgeAt && nudgeAt !== (previous && nextNudgeAt(previous))) jobs.push(newJob('approval.nudge', next.id, nudgeAt, now));
+  if (next.via === 'card') {
+    const moved = !previous || cardStamp(previous) !== cardStamp(next) || cardRecipients(previous).length !== cardRecipients(next).length;
+    const due = cardsDue(next);
+    if (moved && due.send.length + due.update.length > 0) jobs.push(newJob('approval.cards', next.id, now, now));
+  }
   return jobs;
 }

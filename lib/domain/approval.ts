@@ -16,6 +16,9 @@ export const isTerminal = (status: ApprovalStatus) => status !== 'pending';
 const maxTimeoutSeconds = 30 * 24 * 3600;
 
 export const stageModes = ['any', 'all'] as const;
+
+export const approvalChannels = ['app', 'card'] as const;
+export type ApprovalChannel = (typeof approvalChannels)[number];
 export type StageMode = (typeof stageModes)[number];
 
 export const createApprovalBody = z.strictObject({
@@ -63,6 +66,18 @@ export const createApprovalBody = z.strictObject({
     .optional(),
   /** Let the requester be one of the approvers (off by default: nobody approves their own request). */
   allowSelfApproval: z.boolean({ error: 'allowSelfApproval must be true or false' }).default(false),
+  /**
+   * Where approvers decide: `app`, the platform's approval app (an instance there is the source of
+   * truth), or `card`, an interactive card in the chat with Approve and Reject (imhub keeps the
+   * decisions, taken from the platform's signed click events).
+   */
+  via: z.enum(approvalChannels, { error: 'via must be "app" or "card"' }).default('app'),
+  /** With `via: "card"`: chats that get the card too, besides each approver of the current stage. */
+  cardTo: z
+    .strictObject({ chatIds: z.array(z.string().min(1).max(128)).min(1, 'cardTo.chatIds needs at least one chat').max(20, 'cardTo.chatIds has at most 20 chats') })
+    .optional(),
+}).superRefine((input, context) => {
+  if (input.cardTo && input.via !== 'card') context.addIssue({ code: 'custom', path: ['cardTo'], message: 'cardTo is for "via": "card"; leave it out, or send "via": "card"' });
 });
 export type CreateApprovalInput = z.output<typeof createApprovalBody>;
 
@@ -80,6 +95,34 @@ export function pendingApprovers(approval: Pick<ApprovalRecord, 'stages' | 'deci
     if (!passed) return ids.filter((id) => !decided.has(id));
   }
   return [];
+}
+
+/**
+ * Whether an approval has started where its approvers decide: its platform instance exists (the
+ * approval app), or its people are resolved so that cards can go out (`via: "card"`). Pure.
+ */
+export const isStarted = (approval: Pick<ApprovalRecord, 'via' | 'platform' | 'requesterPlatformId'>): boolean =>
+  approval.via === 'card' ? approval.requesterPlatformId !== undefined : Boolean(approval.platform);
+
+/** Who gets one card: an approver (platform user id) or a chat. */
+export type CardTarget = { userId: string } | { chatId: string };
+
+/** One card of an approval, as sent and updated. */
+export interface ApprovalCard {
+  to: CardTarget;
+  /** What updates it on the platform (Feishu message id, WeCom response_code); absent until sent, and once a single-use one is spent. */
+  handle?: string;
+  /** The platform's id of the card, where that is not the handle (WeCom task_id): what a click names. */
+  ref?: string;
+  /** Its handles update it once each (WeCom): it is updated only with a click's fresh handle, and for the outcome. */
+  once?: true;
+  /** The handle came from a click on it, to show that click. */
+  fresh?: true;
+  /** The approval's `cardStamp` this card shows. */
+  shown?: string;
+  sentAt?: string;
+  /** Why it could not be sent (a refusal not worth repeating, with the platform's code); not tried again. */
+  error?: string;
 }
 
 /** When a pending approval is next to be nudged (a reminder or its escalation), if it ever is. Pure. */
@@ -172,6 +215,8 @@ export type ApprovalEvent =
   | { type: 'observed'; platformStatus: PlatformStatus; decisions: Decision[]; at: string }
   | { type: 'timeout'; at: string }
   | { type: 'cancel'; at: string }
+  /** An approver's click on a card (`via: "card"`), already checked to be one of the current stage's pending approvers. */
+  | { type: 'decided'; decision: Decision; stages: readonly ResolvedStage[] }
   | { type: 'failed'; at: string; reason: string };
 
 const decisionKey = (decision: Decision) => `${decision.stage}\u0000${decision.approver}\u0000${decision.decision}\u0000${decision.at}`;
@@ -223,7 +268,13 @@ function mergeDecisions(state: ApprovalState, seen: readonly Decision[]): Pick<A
 }
 
 /** Why imhub itself ended an approval (the platform's reasons read "… on the platform"). */
-export const endReasons = { timedOut: 'timed out', approvedByTimeout: 'approved by timeout policy', canceled: 'canceled through the API' } as const;
+export const endReasons = {
+  timedOut: 'timed out',
+  approvedByTimeout: 'approved by timeout policy',
+  canceled: 'canceled through the API',
+  approvedByCard: 'approved on the card',
+  rejectedByCard: 'rejected on the card',
+} as const;
 
 const end = (state: ApprovalState, status: ApprovalStatus, at: string, reason: string): ApprovalState => ({ ...state, status, endedAt: at, endReason: reason });
 
@@ -246,6 +297,13 @@ export function transition(state: ApprovalState, event: ApprovalEvent): Approval
       return state.onTimeout === 'approve' ? end(state, 'approved', event.at, endReasons.approvedByTimeout) : end(state, 'expired', event.at, endReasons.timedOut);
     case 'cancel':
       return end(state, 'canceled', event.at, endReasons.canceled);
+    case 'decided': {
+      const next = { ...state, ...mergeDecisions(state, [event.decision]) };
+      const { outcome } = evaluateStages(event.stages, next.decisions);
+      if (outcome === 'approved') return end(next, 'approved', event.decision.at, endReasons.approvedByCard);
+      if (outcome === 'rejected') return end(next, 'rejected', event.decision.at, endReasons.rejectedByCard);
+      return next;
+    }
     case 'failed':
       return end(state, 'failed', event.at, event.reason);
   }
@@ -270,6 +328,12 @@ export interface ApprovalRecord extends ApprovalState {
   notify?: { integrationId: string; to?: NotificationTargets };
   /** The request allowed the requester among the approvers (checked again once people are resolved). */
   allowSelfApproval?: true;
+  /** Decided on cards in the chat (absent: in the platform's approval app). */
+  via?: 'card';
+  /** Chats that get the card besides the approvers (`via: "card"`). */
+  cardTo?: { chatIds: string[] };
+  /** The cards sent for this approval, one per recipient, each updated in place (`via: "card"`). */
+  cards?: ApprovalCard[];
   /** Reminders to the approvers still pending: how often, how many, how many went, when the next is due. */
   remind?: { everySeconds: number; times: number; sent: number; nextAt: string };
   /** Whom to tell if it is still pending at `at`; `sent` once they were told. */

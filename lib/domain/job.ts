@@ -15,6 +15,8 @@ export const jobKinds = [
   'approval.webhook',
   /** Nudge a pending approval along: remind its undecided approvers, or escalate to others, when due. */
   'approval.nudge',
+  /** Bring an approval's cards (`via: "card"`) up to date: send those not sent, update those that show an older state. */
+  'approval.cards',
   /** Send a notification's queued deliveries whose rate window has opened. */
   'notification.dispatch',
 ] as const;

@@ -90,6 +90,10 @@ const approvalView = z.object({
   ),
   moreDecisions: z.int().describe('decisions beyond the first 100, which are not stored (the platform has them all)'),
   platformInstanceId: z.string().nullable(),
+  via: z.enum(['app', 'card']).describe('where approvers decide: the platform’s approval app, or cards in the chat'),
+  cards: z
+    .array(z.object({ to: z.union([z.object({ userId: z.string() }), z.object({ chatId: z.string() })]), state: z.enum(['pending', 'sent', 'failed']), error: z.string().optional() }))
+    .describe('with via "card": one card per approver reached and per chat of cardTo, updated in place'),
   timeoutAt: z.string(),
   onTimeout: z.enum(['expire', 'approve']),
   endedAt: z.string().nullable(),

@@ -24,6 +24,7 @@ const neverDead = new Set<JobKind>(['approval.check']);
 
 export const defaultConcurrency: Record<JobKind, number> = {
   'approval.nudge': 8,
+  'approval.cards': 8,
   'callback.event': 8,
   'approval.check': 8,
   'approval.announce': 8,

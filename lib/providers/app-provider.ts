@@ -3,7 +3,7 @@ import type { Credentials, Integration } from '../domain/integration.ts';
 import { normalizeEmail, normalizeMobile } from '../domain/person.ts';
 import { type PlatformAnswer, PlatformHttpClient, type PlatformRequest, type PlatformRules, type HttpClientOptions } from './http-client.ts';
 import type { RenderableMessage } from '../domain/message.ts';
-import type { ApprovalOperations, ApprovalSpec, FoundInstance, ImProvider, InstanceSnapshot, MessageOperations, MessageTarget, Person, SentMessage, VerifyResult } from './port.ts';
+import type { ApprovalOperations, ApprovalSpec, CardOperations, FoundInstance, ImProvider, InstanceSnapshot, MessageOperations, MessageTarget, Person, SentMessage, VerifyResult } from './port.ts';
 import type { CachedToken, TokenCache, TokenKey } from './token-cache.ts';
 
 /** What differs between the app platforms: a small table, not a copy of the flow. */
@@ -18,6 +18,8 @@ export interface AppAdapter {
   tokenName: string;
   approvals: ApprovalAdapter;
   messages: MessageAdapter;
+  /** Interactive approval cards, where imhub renders the platform's cards. */
+  cards?(call: AuthorizedCall): CardOperations;
 }
 
 /** A platform's app-message API, given an authorized call. */
@@ -81,7 +83,11 @@ export class AppProvider implements ImProvider {
     this.now = deps.now ?? Date.now;
     // Only where the platform can list instances: its absence tells a start that nothing can be looked for.
     if (adapter.approvals.findInstances) this.approvals.findInstances = (definition, spec, since) => adapter.approvals.findInstances!(this.call, definition, spec, since);
+    const cards = adapter.cards?.(this.call);
+    if (cards) this.cards = cards;
   }
+
+  readonly cards?: CardOperations;
 
   readonly approvals: ApprovalOperations = {
     definitionKey: (spec) => this.adapter.approvals.definitionKey(spec),

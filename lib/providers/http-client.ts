@@ -69,7 +69,7 @@ export interface PlatformRules {
 }
 
 export interface PlatformRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT';
   url: string;
   query?: Record<string, string>;
   headers?: Record<string, string>;

@@ -1,6 +1,8 @@
 import type { Decision, PlatformStatus, StageMode } from '../domain/approval.ts';
 import type { IntegrationKind, Provider } from '../domain/integration.ts';
 import type { RenderableMessage } from '../domain/message.ts';
+import type { CardTarget } from '../domain/approval.ts';
+import type { CardContent } from '../domain/approval-cards.ts';
 
 /** A person as callers name them; each platform resolves them to its own user id. */
 export type Person = { userId: string } | { email: string } | { mobile: string };
@@ -73,6 +75,21 @@ export interface SentMessage {
 }
 
 /**
+ * Interactive approval cards (`via: "card"`): sent by the app's bot to an approver or a chat, and
+ * updated in place. The clicks come back through the callback receivers.
+ */
+export interface CardOperations {
+  /** Sends the card; `dedupeKey` makes a repeat send it once. Returns what updates it later. */
+  send(target: CardTarget, card: CardContent, dedupeKey: string): Promise<{ handle: string; ref?: string }>;
+  /** Shows `card` on the card `handle` updates. */
+  update(handle: string, target: CardTarget, card: CardContent): Promise<void>;
+  /** Each handle updates the card once (WeCom's response_code). */
+  readonly singleUseHandles?: boolean;
+  /** Cards can go to chats (not WeCom's: its button cards go to people only). */
+  readonly chats: boolean;
+}
+
+/**
  * The one port between imhub and an IM platform. Feishu and Lark share an implementation (two
  * bases); DingTalk and WeCom have theirs; the four group bots share one.
  */
@@ -85,5 +102,7 @@ export interface ImProvider {
   resolveUsers(people: readonly Person[]): Promise<string[]>;
   /** Present for apps; group bots cannot run approvals. */
   readonly approvals?: ApprovalOperations;
+  /** Present for apps whose platform has interactive cards imhub can render. */
+  readonly cards?: CardOperations;
   readonly messages: MessageOperations;
 }

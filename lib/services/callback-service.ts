@@ -3,7 +3,7 @@ import type { Credentials, Integration } from '../domain/integration.ts';
 import { NotFoundError, PayloadTooLargeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { newJob } from '../domain/job.ts';
-import type { CallbackOutcome, CallbackRequest, CallbackResponse, PlatformEvent } from '../providers/callbacks/callback-types.ts';
+import type { CallbackOutcome, CallbackRequest, CallbackResponse, CardClick, CardReply, PlatformEvent } from '../providers/callbacks/callback-types.ts';
 import { dingtalkCallbackMaxBytes, verifyDingtalkCallback } from '../providers/callbacks/dingtalk-callback.ts';
 import { feishuCallbackMaxBytes, verifyFeishuCallback } from '../providers/callbacks/feishu-callback.ts';
 import { verifyWecomCallback, wecomCallbackMaxBytes } from '../providers/callbacks/wecom-callback.ts';
@@ -40,6 +40,8 @@ export interface CallbackServiceOptions {
   events: CallbackEventRepository;
   /** Logs each event handed on (type and ids, never the payload). */
   logger?: Logger;
+  /** Card clicks (`via: "card"`), decided and answered at once from the store. */
+  cards?: { click(integration: Integration, click: CardClick): Promise<CardReply> };
 }
 
 /**
@@ -65,6 +67,12 @@ export class CallbackService {
     }
     const outcome = receiver.verify(request, await this.options.integrations.credentials(integration));
     if (outcome.kind === 'handshake') return outcome.response;
+    if (outcome.kind === 'card') {
+      await this.options.integrations.noteCallbackSeen?.(integration).catch(() => undefined);
+      const reply = this.options.cards ? await this.options.cards.click(integration, outcome.click) : { toast: { type: 'error' as const, text: 'Cards are not handled here' } };
+      this.options.logger?.info('card click', { integrationId, decision: outcome.click.choice.decision, approvalId: outcome.click.choice.approvalId, answer: reply.toast.type });
+      return outcome.answer(reply);
+    }
 
     const event = bounded(outcome.event);
     // The callback path works: checks may then poll sparingly (DingTalk's call quota). Written at most hourly.

@@ -130,6 +130,8 @@ export const services = {
         // Verified, first-seen events are claimed with their job; the worker re-reads the instance.
         events: new DynamoCallbackEventRepository(dynamoDocumentClient(), required('TABLE_NAME')),
         logger,
+        // Card clicks are decided from the store and answered with the card as it now is.
+        cards: approvals().cards,
       }),
   ),
 };

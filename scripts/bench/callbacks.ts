@@ -49,7 +49,7 @@ const ours =
   async (request) => {
     const outcome = verify(request);
     if (outcome.kind === 'event') claims.claim(outcome.event.id);
-    return outcome.response.body;
+    return outcome.kind === 'card' ? outcome.answer({ toast: { type: 'info', text: '' } }).body : outcome.response.body;
   };
 
 /** An approval event as Feishu sends it (v1 envelope, as test/simulators/approval-simulator.ts builds it). */

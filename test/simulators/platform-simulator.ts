@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dingtalkBotSign, feishuBotSign } from '../../lib/providers/crypto/bot-signing.ts';
 import { ApprovalSimulator } from './approval-simulator.ts';
+import { CardSimulator } from './card-simulator.ts';
 import type { SignedRequest } from './platform-signing.ts';
 
 /**
@@ -39,6 +40,8 @@ export type SimRoute =
   | 'wecom.instance.get'
   | 'wecom.instance.list'
   | 'feishu.message'
+  | 'feishu.message.update'
+  | 'wecom.card.update'
   | 'dingtalk.notification'
   | 'dingtalk.robot.group'
   | 'wecom.message'
@@ -155,6 +158,8 @@ export class PlatformSimulator {
   // WeCom retries a callback only after a network failure or a timeout, never after a non-200
   // answer ("回调配置": 企业微信服务器在五秒内收不到响应会断掉连接，并且重新发起请求，总共重试三次).
   readonly approvals = new ApprovalSimulator((url, build, platform) => this.deliverCallback(url, build, { retryAnswered: platform !== 'wecom' }));
+  /** Interactive cards the apps sent; `cards.click(...)` is a person clicking a button. */
+  readonly cards = new CardSimulator(this.approvals.subscriptions, (url, build, options) => this.deliverCallback(url, build, options));
 
   constructor() {
     this.server = createServer((request, response) => {
@@ -351,7 +356,31 @@ export class PlatformSimulator {
         if (this.messages.filter((message) => message.target === target && Date.now() - message.at < 1000 * this.rateWindowScale).length >= 5) return send(200, { code: 230020, msg: 'frequency limit' });
         const messageId = `om_${randomBytes(8).toString('hex')}`;
         this.messages.push({ platform: 'feishu', route, target, body: { ...body, message_id: messageId }, at: Date.now() });
+        if (body.msg_type === 'interactive') this.cards.sent({ platform: 'feishu', appId: session.app.id, id: messageId, target, card: JSON.parse(String(body.content)) as Record<string, unknown> });
         return send(200, { code: 0, msg: 'success', data: { message_id: messageId, chat_id: 'oc_x' } });
+      }
+      case 'feishu.message.update': {
+        // PATCH im/v1/messages/:message_id: only the app that sent it, only a shared card
+        // (`update_multi: true` before and after), a card of at most 30 KB.
+        const messageId = decodeURIComponent(url.pathname.split('/').pop()!);
+        const card = this.cards.cards.get(`feishu:${messageId}`);
+        if (!card || card.appId !== session.app.id) return send(400, { code: 230001, msg: 'invalid message_id' });
+        const next = JSON.parse(String(body.content)) as { config?: { update_multi?: boolean } };
+        if ((card.card as { config?: { update_multi?: boolean } }).config?.update_multi !== true || next.config?.update_multi !== true) return send(400, { code: 230001, msg: 'only shared cards (update_multi) can be updated' });
+        if (Buffer.byteLength(String(body.content)) > 30 * 1024) return send(400, { code: 230025, msg: 'content too long' });
+        this.cards.update('feishu', messageId, next as Record<string, unknown>);
+        return send(200, { code: 0, msg: 'ok', data: {} });
+      }
+      case 'wecom.card.update': {
+        // update_template_card: a response_code (from the send, or a click) updates once; the card
+        // then shows the template card given, or its buttons greyed with `button.replace_name`.
+        const code = String(body.response_code ?? '');
+        const card = [...this.cards.cards.values()].find((candidate) => candidate.platform === 'wecom' && candidate.appId === session.app.id && candidate.codes?.has(code));
+        if (!card) return send(200, words.error(60140, 'invalid response_code'));
+        card.codes!.delete(code);
+        const replaced = body.template_card ? (body.template_card as Record<string, unknown>) : { ...card.card, replace_text: (body.button as { replace_name?: string } | undefined)?.replace_name ?? '' };
+        this.cards.update('wecom', card.id, replaced);
+        return send(200, words.ok({ invaliduser: [] }));
       }
       case 'dingtalk.notification':
       case 'dingtalk.robot.group': {
@@ -370,6 +399,17 @@ export class PlatformSimulator {
         // In the app's range without a 基础接口许可: "发送仍然执行，但会返回无效的部分" (90236). Whether a
         // lone such recipient gets 81013 ("全部接收人无权限") instead is UNCONFIRMED.
         if (this.unlicensed.has(String(body.touser))) return send(200, words.ok({ unlicenseduser: String(body.touser), msgid: `msg-${this.messages.length}` }));
+        if (body.msgtype === 'template_card') {
+          const card = body.template_card as { card_type?: string; task_id?: string; button_list?: { key?: string }[] };
+          // task_id: unique per app, digits, letters and _-@, at most 128 bytes (42014); at most 6 buttons, keys ≤ 1024 bytes.
+          const taskId = String(card.task_id ?? '');
+          if (!/^[A-Za-z0-9_\-@]{1,128}$/.test(taskId) || this.cards.cards.has(`wecom:${taskId}`)) return send(200, words.error(42014, 'taskid has existed or empty or exceed max len'));
+          if ((card.button_list?.length ?? 0) > 6 || card.button_list?.some((button) => Buffer.byteLength(String(button.key ?? '')) > 1024)) return send(200, words.error(40058, 'invalid button_list'));
+          const code = `rc-${randomBytes(8).toString('hex')}`;
+          this.messages.push({ platform: 'wecom', route, target: `user:${String(body.touser)}`, body, at: Date.now() });
+          this.cards.sent({ platform: 'wecom', appId: session.app.id, id: taskId, target: `user:${String(body.touser)}`, card: card as Record<string, unknown>, codes: new Set([code]) });
+          return send(200, words.ok({ msgid: `msg-${this.messages.length}`, response_code: code }));
+        }
         this.messages.push({ platform: 'wecom', route, target: `user:${String(body.touser)}`, body, at: Date.now() });
         return send(200, words.ok({ msgid: `msg-${this.messages.length}` }));
       }
@@ -493,6 +533,8 @@ function routeOf(method: string, path: string): SimRoute | undefined {
   if (method === 'POST' && path === '/cgi-bin/oa/getapprovaldetail') return 'wecom.instance.get';
   if (method === 'POST' && path === '/cgi-bin/oa/getapprovalinfo') return 'wecom.instance.list';
   if (method === 'POST' && path === '/open-apis/im/v1/messages') return 'feishu.message';
+  if (method === 'PATCH' && path.startsWith('/open-apis/im/v1/messages/')) return 'feishu.message.update';
+  if (method === 'POST' && path === '/cgi-bin/message/update_template_card') return 'wecom.card.update';
   if (method === 'POST' && path === '/topapi/message/corpconversation/asyncsend_v2') return 'dingtalk.notification';
   if (method === 'POST' && path === '/v1.0/robot/groupMessages/send') return 'dingtalk.robot.group';
   if (method === 'POST' && path === '/cgi-bin/message/send') return 'wecom.message';

@@ -1,3 +1,4 @@
+import type { CardChoice, CardContent } from '../../domain/approval-cards.ts';
 import { BadRequestError } from '../../errors.ts';
 
 /** A callback request as the receiver sees it: nothing in it is trusted until verified. */
@@ -30,9 +31,30 @@ export interface PlatformEvent {
   payload: Record<string, unknown>;
 }
 
+/** A verified click on one of imhub's card buttons. */
+export interface CardClick {
+  choice: CardChoice;
+  /** The platform user id of who clicked, as the signed event names them. */
+  operator: string;
+  /** What they typed in the card's comment input, where the platform's cards have one. */
+  comment?: string;
+  /** The platform's id of the card clicked (Feishu message id, WeCom task_id), where the event says. */
+  ref?: string;
+  /** A handle the click brings for one update of that card (WeCom's ResponseCode). */
+  freshHandle?: string;
+}
+
+/** What imhub answers a click: a short notice, and the card as it now is for the one who clicked. */
+export interface CardReply {
+  toast: { type: 'success' | 'info' | 'error'; text: string };
+  card?: CardContent;
+}
+
 export type CallbackOutcome =
   | { kind: 'handshake'; response: CallbackResponse }
-  | { kind: 'event'; event: PlatformEvent; response: CallbackResponse };
+  | { kind: 'event'; event: PlatformEvent; response: CallbackResponse }
+  /** A card click: the answer is made from what the click did, within the platform's limit. */
+  | { kind: 'card'; click: CardClick; answer: (reply: CardReply) => CallbackResponse };
 
 export const jsonResponse = (body: unknown): CallbackResponse => ({ status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) });
 

@@ -1,6 +1,7 @@
 import { BadRequestError, UnauthorizedError } from '../../errors.ts';
 import { feishuDecrypt, feishuSignature, hexDigestEquals } from '../crypto/feishu-cipher.ts';
-import { type CallbackOutcome, type CallbackRequest, jsonResponse, type PlatformEvent, parseJsonObject } from './callback-types.ts';
+import { feishuApprovalCard, feishuCardAction } from '../feishu-lark/feishu-cards.ts';
+import { type CallbackOutcome, type CallbackRequest, type CardReply, jsonResponse, type PlatformEvent, parseJsonObject } from './callback-types.ts';
 import { assertFresh, feishuRetryWindowMs } from './freshness.ts';
 
 export interface FeishuCallbackCredentials {
@@ -82,6 +83,22 @@ export function verifyFeishuCallback(request: CallbackRequest, credentials: Feis
   const type = text(header?.event_type) ?? text(event.type);
   if (!id || !type) throw new BadRequestError('the event has no id or type');
 
+  if (type === 'card.action.trigger') {
+    // A click on one of imhub's cards: who clicked is the signed event's operator (open_id, the id
+    // imhub resolves people to). Answered with a toast and the card as it now is (a shared card:
+    // everyone who has it sees the update), within the 3 s Feishu allows.
+    const action = feishuCardAction(object(event.action));
+    const operator = text(object(event.operator)?.open_id);
+    const messageId = text(object(event.context)?.open_message_id);
+    if (action && operator) {
+      return {
+        kind: 'card',
+        click: { choice: action.choice, operator, ...(action.comment ? { comment: action.comment } : {}), ...(messageId ? { ref: messageId } : {}) },
+        answer: (reply: CardReply) =>
+          jsonResponse({ toast: { type: reply.toast.type, content: reply.toast.text }, ...(reply.card ? { card: { type: 'raw', data: feishuApprovalCard(reply.card) } } : {}) }),
+      };
+    }
+  }
   const instanceId = text(event.instance_code);
   const platformEvent: PlatformEvent = { id, type, payload, ...(instanceId ? { instanceId } : {}) };
   // Card actions answer `{}` (no change) unless the approval layer says otherwise; events answer success.

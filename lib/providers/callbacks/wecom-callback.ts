@@ -2,6 +2,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { BadRequestError, UnauthorizedError } from '../../errors.ts';
 import { hexDigestEquals } from '../crypto/feishu-cipher.ts';
 import { CallbackCipherError, callbackDecrypt, callbackSignature } from '../crypto/wx-biz-msg-crypt.ts';
+import { parseCardChoice } from '../../domain/approval-cards.ts';
 import type { CallbackOutcome, CallbackRequest } from './callback-types.ts';
 import { assertFresh } from './freshness.ts';
 
@@ -110,6 +111,20 @@ export function verifyWecomCallback(request: CallbackRequest, credentials: Wecom
   const payload = parseXml(decrypt(credentials, encrypt), 'the decrypted message');
 
   const type = text(payload.Event) ?? text(payload.MsgType) ?? 'unknown';
+  const empty = { status: 200, contentType: 'text/plain; charset=utf-8', body: '' };
+  if (type === 'template_card_event') {
+    // A click on one of imhub's button cards: who clicked is FromUserName (the member's userid),
+    // the button's key names the choice, and ResponseCode updates that card once. Answered with an
+    // empty 200: WeCom's passive card update is documented, but its own page lists card events
+    // among those it ignores replies to (docs/platforms/wecom.md); the card is updated through the API.
+    const choice = parseCardChoice(text(payload.EventKey));
+    const operator = text(payload.FromUserName);
+    if (choice && operator) {
+      const ref = text(payload.TaskId);
+      const fresh = text(payload.ResponseCode);
+      return { kind: 'card', click: { choice, operator, ...(ref ? { ref } : {}), ...(fresh ? { freshHandle: fresh } : {}) }, answer: () => empty };
+    }
+  }
   const approval = typeof payload.ApprovalInfo === 'object' && payload.ApprovalInfo !== null ? (payload.ApprovalInfo as Record<string, unknown>) : undefined;
   const instanceId = text(approval?.SpNoStr) ?? text(approval?.SpNo);
   const id = approval

@@ -1,5 +1,6 @@
 import { feishuMessages } from './feishu-messages.ts';
 import { feishuApprovals } from './feishu-approvals.ts';
+import { feishuCards } from './feishu-cards.ts';
 import type { AppAdapter, LookUpPerson } from '../app-provider.ts';
 import { lookUpKey } from '../app-provider.ts';
 import { ProviderError } from '../../errors.ts';
@@ -27,6 +28,7 @@ export function feishuAdapter(platform: 'feishu' | 'lark', base: string, credent
     rules: feishuRules(platform),
     approvals: feishuApprovals(base),
     messages: feishuMessages(base),
+    cards: (call) => feishuCards(base, call),
     tokenName: 'tenant_access_token',
     async fetchToken(http) {
       const started = Date.now();

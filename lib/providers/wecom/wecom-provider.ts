@@ -1,5 +1,6 @@
 import { wecomMessages } from './wecom-messages.ts';
 import { wecomApprovals } from './wecom-approvals.ts';
+import { wecomCards } from './wecom-cards.ts';
 import { type AppAdapter, type LookUpPerson, lookUpKey } from '../app-provider.ts';
 import { ProviderError } from '../../errors.ts';
 import type { PlatformRules } from '../http-client.ts';
@@ -31,6 +32,7 @@ export function wecomAdapter(base: string, credentials: { corpId: string; secret
     rules: wecomRules,
     approvals: wecomApprovals(base),
     messages: wecomMessages(base, credentials),
+    cards: (call) => wecomCards(base, call, credentials),
     tokenName: 'access_token',
     async fetchToken(http) {
       const started = Date.now();

@@ -9,6 +9,7 @@ import type { JobHandler } from '../../jobs/ports.ts';
 import { commitSignals } from '../../jobs/signals.ts';
 import type { Page } from '../../store/repository.ts';
 import { type ApprovalContext, type ApprovalServiceOptions, approvalContext } from './context.ts';
+import { ApprovalCards } from './cards.ts';
 import { ApprovalJobs } from './job-handlers.ts';
 import { ApprovalPlatformDriver } from './platform-driver.ts';
 import { ApprovalStarter } from './starter.ts';
@@ -38,6 +39,8 @@ export class ApprovalService {
   private readonly driver: ApprovalPlatformDriver;
   private readonly starter: ApprovalStarter;
   private readonly jobs: ApprovalJobs;
+  /** Cards (`via: "card"`): their job, and the clicks the callback path hands over. */
+  readonly cards: ApprovalCards;
 
   constructor(options: ApprovalServiceOptions) {
     this.context = approvalContext(options);
@@ -45,11 +48,12 @@ export class ApprovalService {
     this.driver = new ApprovalPlatformDriver(this.context, writer);
     this.starter = new ApprovalStarter(this.context, writer, this.driver);
     this.jobs = new ApprovalJobs(this.context, writer, this.driver, this.starter);
+    this.cards = new ApprovalCards(this.context, writer);
   }
 
   /** What the worker runs for approvals. */
-  jobHandlers(): Record<'callback.event' | 'approval.check' | 'approval.announce' | 'approval.webhook' | 'approval.nudge', JobHandler> {
-    return this.jobs.handlers();
+  jobHandlers(): Record<'callback.event' | 'approval.check' | 'approval.announce' | 'approval.webhook' | 'approval.nudge' | 'approval.cards', JobHandler> {
+    return { ...this.jobs.handlers(), 'approval.cards': (job) => this.cards.sync(job.subject) };
   }
 
   /**
@@ -68,14 +72,19 @@ export class ApprovalService {
     // same key with another request is a conflict, never the first request's approval.
     // The webhook's secret stays out of the hash: nothing derived from a secret is stored in the clear.
     // allowSelfApproval left at its default stays out too, so a request repeated across an upgrade hashes the same.
-    const { allowSelfApproval, webhook, ...rest } = input;
-    const hash = requestHash({ ...rest, ...(webhook ? { webhook: { url: webhook.url } } : {}), ...(allowSelfApproval ? { allowSelfApproval } : {}) });
+    // So does via at its default ("app").
+    const { allowSelfApproval, webhook, via, ...rest } = input;
+    const hash = requestHash({ ...rest, ...(webhook ? { webhook: { url: webhook.url } } : {}), ...(allowSelfApproval ? { allowSelfApproval } : {}), ...(via === 'card' ? { via } : {}) });
     if (input.idempotencyKey) {
       const earlier = await this.context.options.approvals.byIdempotencyKey(integration.id, input.idempotencyKey);
       if (earlier) return { approval: toApprovalView(repeatOf(earlier, hash)), created: false };
     }
     const provider = await this.context.options.providers.providerOf(integration);
     if (!provider.approvals) throw new BadRequestError('approvals need an app integration; a group bot cannot run them', { code: 'not_an_app' });
+    if (via === 'card' && !provider.cards) throw new BadRequestError(`${integration.provider} approval cards are not supported; use "via": "app"`, { code: 'cards_unsupported' });
+    if (input.cardTo && provider.cards && !provider.cards.chats) {
+      throw invalidInput('request body', [{ path: 'cardTo.chatIds', message: `${integration.provider} sends button cards to people only, not to chats: leave out cardTo` }]);
+    }
     const webhookProblem = input.webhook && outboundUrlProblem(input.webhook.url, this.context.options.urlPolicy);
     if (webhookProblem) throw invalidInput('request body', [{ path: 'webhook.url', message: `webhook.url ${webhookProblem}` }]);
 
@@ -116,6 +125,7 @@ export class ApprovalService {
       ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey, requestHash: hash } : {}),
       ...(notify ? { notify } : {}),
       ...allowSelf,
+      ...(via === 'card' ? { via, cards: [], ...(input.cardTo ? { cardTo: input.cardTo } : {}) } : {}),
       ...(input.remind ? { remind: { ...input.remind, sent: 0, nextAt: new Date(now.getTime() + input.remind.everySeconds * 1000).toISOString() } } : {}),
       ...(input.escalate ? { escalate: { approvers: input.escalate.approvers, at: new Date(now.getTime() + input.escalate.afterSeconds * 1000).toISOString() } } : {}),
       ...(input.webhook
@@ -138,7 +148,7 @@ export class ApprovalService {
     };
     const { created, approval } = await this.context.options.approvals.create(record, approvalJobs(undefined, record, now));
     if (!created) return { approval: toApprovalView(repeatOf(approval, hash)), created: false };
-    if (!resolved) return { approval: toApprovalView(approval), created: true };
+    if (!resolved || approval.via === 'card') return { approval: toApprovalView(approval), created: true };
     return { approval: toApprovalView(await this.starter.start(integration, provider.approvals, approval)), created: true };
   }
 

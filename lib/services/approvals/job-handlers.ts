@@ -1,5 +1,6 @@
 import {
   type ApprovalRecord,
+  isStarted,
   isTerminal,
   nextNudgeAt,
   pendingApprovers,
@@ -88,7 +89,7 @@ export class ApprovalJobs {
     const { remind, escalate } = approval;
     let reminded: NonNullable<ApprovalRecord['remind']> | undefined;
     if (remind && remind.sent < remind.times && due(remind.nextAt)) {
-      const ready = Boolean(approval.platform) && pending.length > 0;
+      const ready = isStarted(approval) && pending.length > 0;
       if (ready) {
         const number = remind.sent + 1;
         await notifications.create({
@@ -172,7 +173,16 @@ export class ApprovalJobs {
     // A start a crash or a throttling platform interrupted is resumed; otherwise the instance is
     // re-read, unless the platform says the app's call quota is used up (a read would only fail).
     const quotaPaused = Boolean(integration.platformQuota && integration.platformQuota.resetsAt > now.toISOString());
-    const result = !approval.platform ? await this.starter.resumeStart(approval) : quotaPaused ? approval : await this.driver.refresh(approval.id, integration);
+    const result =
+      approval.via === 'card'
+        ? approval.requesterPlatformId === undefined
+          ? await this.starter.resumeStart(approval)
+          : approval
+        : !approval.platform
+          ? await this.starter.resumeStart(approval)
+          : quotaPaused
+            ? approval
+            : await this.driver.refresh(approval.id, integration);
     return result && !isTerminal(result.status) ? this.driver.reschedule(result, integration) : result;
   }
 
@@ -185,7 +195,7 @@ export class ApprovalJobs {
     const approval = await this.context.options.approvals.get(id);
     if (!approval?.notify || !this.context.options.notifications) return;
     const moments = (['start', 'end'] as const).filter(
-      (moment) => !approval.announced?.includes(moment) && (moment === 'start' ? Boolean(approval.platform) : isTerminal(approval.status)),
+      (moment) => !approval.announced?.includes(moment) && (moment === 'start' ? isStarted(approval) : isTerminal(approval.status)),
     );
     const handed: ('start' | 'end')[] = [];
     for (const moment of moments) if (await this.announce(approval, moment)) handed.push(moment);

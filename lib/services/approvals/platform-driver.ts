@@ -1,4 +1,4 @@
-import { type ApprovalEvent, type ApprovalRecord, isTerminal } from '../../domain/approval.ts';
+import { type ApprovalEvent, type ApprovalRecord, isStarted, isTerminal } from '../../domain/approval.ts';
 import { type CheckPlan, callbacksArriveWithinMs, checkPlan } from '../../domain/check-plan.ts';
 import type { Integration } from '../../domain/integration.ts';
 import type { ApprovalContext } from './context.ts';
@@ -92,8 +92,10 @@ export class ApprovalPlatformDriver {
     const plan = this.checkPlanOf(integration);
     const now = this.context.now().getTime();
     const gap = Math.min(plan.firstMs * 2 ** (approval.checks + 1), plan.maxGapMs);
-    const leaseEnd = !approval.platform && approval.startLeaseUntil ? Math.max(new Date(approval.startLeaseUntil).getTime(), now) : Number.POSITIVE_INFINITY;
-    const next = new Date(Math.min(now + gap, leaseEnd, new Date(approval.timeoutAt).getTime())).toISOString();
+    const leaseEnd = !isStarted(approval) && approval.startLeaseUntil ? Math.max(new Date(approval.startLeaseUntil).getTime(), now) : Number.POSITIVE_INFINITY;
+    // Decided on cards, once started: imhub holds every decision, so there is nothing to re-read before the timeout.
+    const readGap = approval.via === 'card' && isStarted(approval) ? Number.POSITIVE_INFINITY : now + gap;
+    const next = new Date(Math.min(readGap, leaseEnd, new Date(approval.timeoutAt).getTime())).toISOString();
     return this.writer.write(approval, (current) => ({ ...current, checks: current.checks + 1, nextCheckAt: next }));
   }
 

@@ -60,6 +60,8 @@ export class ApprovalStarter {
       const selfApproval = selfApprovalProblem(approval);
       if (selfApproval) return (await this.writer.apply(approval.id, { type: 'failed', at: this.context.now().toISOString(), reason: selfApproval.message })) ?? approval;
     }
+    // Decided on cards: once its people are known there is nothing to create; the cards job sends them.
+    if (approval.via === 'card') return approval;
     const spec = specOf(approval);
     let created: { definition: string; instanceId: string; url?: string | undefined };
     let duplicates: string[] = [];

@@ -88,6 +88,8 @@ export function toApprovalView(approval: ApprovalRecord) {
     decisions: approval.decisions.map((decision) => ({ ...decision, person: personOf(decision.stage, decision.approver) ?? null })),
     moreDecisions: approval.moreDecisions ?? 0,
     platformInstanceId: approval.platform?.instanceId ?? null,
+    via: approval.via ?? 'app',
+    cards: (approval.cards ?? []).map((card) => ({ to: card.to, state: card.error ? 'failed' : card.handle ? 'sent' : 'pending', ...(card.error ? { error: card.error } : {}) })),
     timeoutAt: approval.timeoutAt,
     onTimeout: approval.onTimeout,
     endedAt: approval.endedAt ?? null,

@@ -13,7 +13,8 @@ const credentials = { appId: process.env.FEISHU_APP_ID ?? '', encryptKey: proces
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   const rawBody = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
   try {
-    const { response } = verifyFeishuCallback({ method: 'POST', headers: event.headers as Record<string, string>, query: {}, rawBody, now: new Date() }, credentials);
+    const outcome = verifyFeishuCallback({ method: 'POST', headers: event.headers as Record<string, string>, query: {}, rawBody, now: new Date() }, credentials);
+    const response = outcome.kind === 'card' ? outcome.answer({ toast: { type: 'info', text: '' } }) : outcome.response;
     return { statusCode: response.status, headers: { 'content-type': response.contentType }, body: response.body };
   } catch (error) {
     return { statusCode: isAppError(error) ? statusOfKind[error.kind] : 500 };

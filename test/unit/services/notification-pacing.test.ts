@@ -48,7 +48,7 @@ async function burst(count: number, arrivalGapMs: number) {
   const unused = async () => undefined;
   const worker = new JobWorker({
     store: store.jobs,
-    handlers: { 'notification.dispatch': (job) => notifications.dispatchJob(job.subject), 'callback.event': unused, 'approval.check': unused, 'approval.announce': unused, 'approval.webhook': unused, 'approval.nudge': unused },
+    handlers: { 'notification.dispatch': (job) => notifications.dispatchJob(job.subject), 'callback.event': unused, 'approval.check': unused, 'approval.announce': unused, 'approval.webhook': unused, 'approval.nudge': unused, 'approval.cards': unused },
     logger,
     now,
   });

@@ -1,0 +1,194 @@
+import { type ApprovalCard, type ApprovalRecord, type CardTarget, evaluateStages, isStarted, isTerminal, pendingApprovers, type PersonInput } from './approval.ts';
+import { cutToFit, type MessageLevel } from './message.ts';
+
+/** A card shows the first decisions and the start of long texts: every platform's card has a small size limit (Feishu 30 KB). */
+const shownDecisions = 20;
+const shownCommentChars = 200;
+const shownBodyChars = 1500;
+const cut = (text: string, chars: number) => (text.length <= chars ? text : (cutToFit(text, (candidate) => candidate.length <= chars) ?? ''));
+
+/**
+ * Approvals decided on cards (`via: "card"`), pure: who gets a card, what it shows, when it is out
+ * of date, and whether a click counts. Every platform renders the same `CardContent`; a card is
+ * sent once per recipient and then updated in place.
+ */
+
+/** What a card shows; each platform renders it in its own card format. */
+export interface CardContent {
+  approvalId: string;
+  /** "Approval requested", then the outcome. */
+  header: string;
+  level: MessageLevel;
+  title: string;
+  /** The request's content, as given (each platform cuts it to fit). */
+  body?: string;
+  /** Short label/value lines: who asked, the stage, whom it waits for, when it times out. */
+  facts: { label: string; value: string }[];
+  /** One line per decision, in order: "Approved by alice: ship it". */
+  decisions: string[];
+  /** Approve and Reject are shown (while pending, to an approver of the current stage or in a chat). */
+  buttons: boolean;
+  /** One line for previews and notifications. */
+  summary: string;
+}
+
+/** What a click asks for, as carried in a button's value. */
+export interface CardChoice {
+  approvalId: string;
+  decision: 'approve' | 'reject';
+}
+
+/** The button values: small, and the same on every platform (`imhub:<decision>:<approval id>`). */
+export const cardChoiceKey = (choice: CardChoice) => `imhub:${choice.decision}:${choice.approvalId}`;
+
+/** The choice a button value names, or undefined when it is not one of imhub's. */
+export function parseCardChoice(value: unknown): CardChoice | undefined {
+  const match = typeof value === 'string' ? /^imhub:(approve|reject):(apr_[A-Za-z0-9]{1,64})$/.exec(value) : null;
+  return match ? { decision: match[1] as CardChoice['decision'], approvalId: match[2]! } : undefined;
+}
+
+/**
+ * What a card shows of the approval: changes when a decision is added or the approval ends, and
+ * not when imhub only records its own bookkeeping (the cards sent, a check planned).
+ */
+export const cardStamp = (approval: Pick<ApprovalRecord, 'status' | 'decisions' | 'moreDecisions'>) => `${approval.status}:${approval.decisions.length + (approval.moreDecisions ?? 0)}`;
+
+const sameTarget = (a: CardTarget, b: CardTarget) => ('userId' in a && 'userId' in b && a.userId === b.userId) || ('chatId' in a && 'chatId' in b && a.chatId === b.chatId);
+
+/** The index of the stage an approval is at (the last one reached once it has ended). */
+export function currentStage(approval: Pick<ApprovalRecord, 'stages' | 'decisions'>): number {
+  return evaluateStages(
+    approval.stages.map((stage) => ({ mode: stage.mode, approvers: stage.platformUserIds ?? [] })),
+    approval.decisions,
+  ).stage;
+}
+
+/**
+ * Who has a card: each approver of every stage reached so far (a stage's approvers get theirs when
+ * it is reached) and the chats of `cardTo`, each once. Nobody before the people are resolved.
+ */
+export function cardRecipients(approval: Pick<ApprovalRecord, 'via' | 'platform' | 'requesterPlatformId' | 'stages' | 'decisions' | 'cardTo'>): CardTarget[] {
+  if (approval.via !== 'card' || !isStarted(approval)) return [];
+  const reached = approval.stages.slice(0, currentStage(approval) + 1);
+  const users = [...new Set(reached.flatMap((stage) => stage.platformUserIds ?? []))].map((userId) => ({ userId }));
+  return [...users, ...(approval.cardTo?.chatIds ?? []).map((chatId) => ({ chatId }))];
+}
+
+/** The recipients without a card yet, and the cards that show an older state: the work of an `approval.cards` job. */
+export function cardsDue(approval: ApprovalRecord): { send: CardTarget[]; update: ApprovalCard[] } {
+  const cards = approval.cards ?? [];
+  const stamp = cardStamp(approval);
+  return {
+    send: cardRecipients(approval).filter((target) => !cards.some((card) => sameTarget(card.to, target))),
+    // A card whose handles are single-use keeps its handle for the outcome, unless a click brought a fresh one.
+    update: cards.filter((card) => card.handle !== undefined && card.shown !== stamp && card.error === undefined && (!card.once || card.fresh || isTerminal(approval.status))),
+  };
+}
+
+/** The card of `target` on this approval, if it has one. */
+export const cardOf = (approval: Pick<ApprovalRecord, 'cards'>, target: CardTarget) => approval.cards?.find((card) => sameTarget(card.to, target));
+
+/** The card the platform names so in a click (a Feishu message id, a WeCom task_id). */
+export const cardByRef = (approval: Pick<ApprovalRecord, 'cards'>, ref: string) => approval.cards?.find((card) => (card.ref ?? card.handle) === ref);
+
+/** Records a card as sent or updated to show `stamp`, or a refusal; one per target. */
+export function withCard(cards: readonly ApprovalCard[] | undefined, card: ApprovalCard): ApprovalCard[] {
+  const others = (cards ?? []).filter((existing) => !sameTarget(existing.to, card.to));
+  return [...others, card];
+}
+
+export type ClickProblem = 'ended' | 'not_approver' | 'already_decided' | 'not_started';
+
+/**
+ * Whether a click by `operator` (the platform user id the signed event names) counts: only an
+ * approver of the current stage who has not decided there. The requester, when not allowed to
+ * decide, is refused at the start, so is never one. Pure.
+ */
+export function clickProblem(approval: ApprovalRecord, operator: string): ClickProblem | undefined {
+  if (isTerminal(approval.status)) return 'ended';
+  if (approval.via !== 'card' || !isStarted(approval)) return 'not_started';
+  if (pendingApprovers(approval).includes(operator)) return undefined;
+  const stage = currentStage(approval);
+  const decided = approval.decisions.some((decision) => decision.stage === stage && decision.approver === operator);
+  return decided ? 'already_decided' : 'not_approver';
+}
+
+/** A person as the request named them: their userId, email or mobile. */
+export const personLabel = (person: PersonInput | undefined, fallback: string) => (person ? ('userId' in person ? person.userId : 'email' in person ? person.email : person.mobile) : fallback);
+
+/** The person as the request named them, for a platform user id of one of its stages. */
+export function approverLabel(approval: Pick<ApprovalRecord, 'stages'>, platformUserId: string): string {
+  for (const stage of approval.stages) {
+    const index = stage.platformUserIds?.indexOf(platformUserId) ?? -1;
+    if (index >= 0) return personLabel(stage.approvers[index], platformUserId);
+  }
+  return platformUserId;
+}
+
+const outcomeHeader: Record<ApprovalRecord['status'], string> = {
+  pending: 'Approval requested',
+  approved: 'Approved',
+  rejected: 'Rejected',
+  canceled: 'Canceled',
+  expired: 'Expired',
+  failed: 'Failed',
+};
+
+const outcomeLevel: Record<ApprovalRecord['status'], MessageLevel> = { pending: 'info', approved: 'success', rejected: 'error', canceled: 'warning', expired: 'warning', failed: 'error' };
+
+/**
+ * The card of an approval as `viewer` sees it. Buttons show while it is pending, to an approver of
+ * the current stage who has not decided, and in chats (where any click is checked against the
+ * signed identity of who made it). Pure.
+ */
+export function cardContent(approval: ApprovalRecord, viewer: CardTarget): CardContent {
+  const pending = isTerminal(approval.status) ? [] : pendingApprovers(approval);
+  const stage = currentStage(approval);
+  const stageCount = approval.stages.length;
+  const facts: CardContent['facts'] = [{ label: 'Requested by', value: personLabel(approval.requester, 'someone') }];
+  if (!isTerminal(approval.status)) {
+    const mode = approval.stages[stage]?.mode === 'all' ? 'everyone must approve' : 'one approval is enough';
+    facts.push({ label: 'Stage', value: `${stage + 1} of ${stageCount} (${mode})` });
+    if (pending.length > 0) facts.push({ label: 'Waiting for', value: pending.map((id) => approverLabel(approval, id)).join(', ') });
+    facts.push({ label: 'Times out', value: approval.timeoutAt });
+  } else if (approval.endReason) {
+    facts.push({ label: 'Outcome', value: `${approval.status} (${approval.endReason})` });
+  }
+  const decisions = approval.decisions
+    .slice(0, shownDecisions)
+    .map(
+      (decision) =>
+        `${decision.decision === 'approve' ? 'Approved' : 'Rejected'} by ${approverLabel(approval, decision.approver)}${stageCount > 1 ? ` (stage ${decision.stage + 1})` : ''}${decision.comment ? `: ${cut(decision.comment, shownCommentChars)}` : ''}`,
+    );
+  const hidden = Math.max(approval.decisions.length - shownDecisions, 0) + (approval.moreDecisions ?? 0);
+  if (hidden > 0) decisions.push(`… and ${hidden} more`);
+  const buttons = !isTerminal(approval.status) && ('chatId' in viewer || pending.includes(viewer.userId));
+  const header = outcomeHeader[approval.status];
+  return {
+    approvalId: approval.id,
+    header,
+    level: outcomeLevel[approval.status],
+    title: approval.title,
+    ...(approval.content ? { body: cut(approval.content, shownBodyChars) } : {}),
+    facts,
+    decisions,
+    buttons,
+    summary: `${header}: ${approval.title}`,
+  };
+}
+
+/** What a click's answer says (a toast on Feishu; the card's own text elsewhere). */
+export function clickAnswer(problem: ClickProblem | undefined, approval: Pick<ApprovalRecord, 'status'>, decision: CardChoice['decision']): { type: 'success' | 'info' | 'error'; text: string } {
+  switch (problem) {
+    case undefined:
+      return { type: 'success', text: decision === 'approve' ? 'You approved this request' : 'You rejected this request' };
+    case 'ended':
+      return { type: 'info', text: `This approval has already ended: ${approval.status}` };
+    case 'already_decided':
+      return { type: 'info', text: 'You have already decided on this stage' };
+    case 'not_started':
+      return { type: 'error', text: 'This approval cannot be decided here' };
+    case 'not_approver':
+      return { type: 'error', text: 'You are not an approver of this stage' };
+  }
+}

@@ -1,0 +1,71 @@
+import { type CardContent, cardChoiceKey } from '../../domain/approval-cards.ts';
+import { cutToFit } from '../../domain/message.ts';
+import { BadRequestError, ProviderError } from '../../errors.ts';
+import type { AuthorizedCall } from '../app-provider.ts';
+import type { CardOperations } from '../port.ts';
+
+const cut = (text: string, chars: number) => (text.length <= chars ? text : (cutToFit(text, (candidate) => candidate.length <= chars) ?? ''));
+
+/**
+ * An approval card as a WeCom `template_card` of type `button_interaction` (发送应用消息, 90236):
+ * the title, the state as `main_title.desc`, decisions and the request in `sub_title_text`, the
+ * facts as `horizontal_content_list` (at most 6), Approve and Reject as callback buttons whose
+ * `key` names the choice. Once it cannot be decided, `replace_text` greys the buttons out with the
+ * outcome. WeCom's cards take no text input, so no comment.
+ */
+export function wecomApprovalCard(content: CardContent, taskId: string) {
+  return {
+    card_type: 'button_interaction',
+    source: { desc: 'imhub' },
+    main_title: { title: cut(content.title, 36), desc: content.header },
+    sub_title_text: cut([...content.decisions, content.body].filter(Boolean).join('\n'), 160),
+    horizontal_content_list: content.facts.slice(0, 6).map((fact) => ({ keyname: fact.label, value: cut(fact.value, 30) })),
+    task_id: taskId,
+    button_list: [
+      { text: 'Approve', style: 1, key: cardChoiceKey({ approvalId: content.approvalId, decision: 'approve' }) },
+      { text: 'Reject', style: 2, key: cardChoiceKey({ approvalId: content.approvalId, decision: 'reject' }) },
+    ],
+    ...(content.buttons ? {} : { replace_text: content.header }),
+  };
+}
+
+/**
+ * WeCom button cards through the app: sent to one member with `message/send` (duplicate check on,
+ * so a repeat shows once; the task_id, unique per app, is the card's id), updated with
+ * `message/update_template_card`. Each response_code (from the send, then from each click on the
+ * card) updates it once, within 72 hours: the handle is single-use. Button cards cannot go to
+ * chats (`appchat/send` has no template cards).
+ */
+export function wecomCards(base: string, call: AuthorizedCall, credentials: { agentId: string }): CardOperations {
+  return {
+    singleUseHandles: true,
+    chats: false,
+    async send(target, card, dedupeKey) {
+      if (!('userId' in target)) throw new BadRequestError('WeCom sends button cards to people only, not to chats');
+      const taskId = dedupeKey;
+      const { body } = await call<{ response_code?: string; invaliduser?: string; unlicenseduser?: string }>({
+        method: 'POST',
+        url: `${base}/cgi-bin/message/send`,
+        body: { touser: target.userId, msgtype: 'template_card', agentid: Number(credentials.agentId), template_card: wecomApprovalCard(card, taskId), enable_duplicate_check: 1, duplicate_check_interval: 1800 },
+        idempotent: true,
+      });
+      if (body.invaliduser || body.unlicenseduser) {
+        throw new ProviderError('wecom', body.invaliduser ? 'invaliduser' : 'unlicenseduser', `the card did not reach ${body.invaliduser ?? body.unlicenseduser} (outside the app's visible range, or no 基础接口许可)`, { kind: 'platform_refused', refused: true });
+      }
+      if (!body.response_code) throw new ProviderError('wecom', 'no_response_code', 'message/send answered without the response_code a button card gets', { kind: 'platform_failed' });
+      return { handle: body.response_code, ref: taskId };
+    },
+    async update(handle, target, card) {
+      if (!('userId' in target)) return;
+      // The update names no task_id (update_template_card, 94888): the response_code says which card.
+      const { task_id: _task, ...templateCard } = wecomApprovalCard(card, '');
+      await call({
+        method: 'POST',
+        url: `${base}/cgi-bin/message/update_template_card`,
+        body: { userids: [target.userId], agentid: Number(credentials.agentId), response_code: handle, template_card: templateCard },
+        // A response_code is spent by the first update that reaches WeCom: never repeated.
+        idempotent: false,
+      });
+    },
+  };
+}
