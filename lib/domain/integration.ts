@@ -64,6 +64,8 @@ export const dingtalkAppCredentials = z.strictObject({
   agentId: numericOrTextId('agentId').optional(),
   /** The app robot that posts to chats. @default the appKey (an internal group); a scene group (场景群) needs its template's robot code. */
   robotCode: text('robotCode', 128).optional(),
+  /** The card template (卡片平台) approval cards are made from (`via: "card"`); docs/platforms/dingtalk.md says what it must hold. */
+  cardTemplateId: text('cardTemplateId', 128).optional(),
 });
 
 export const wecomAppCredentials = z.strictObject({

@@ -14,9 +14,11 @@ export interface ProviderDeps {
   http?: HttpClientOptions;
   /** Told when the platform says the app's call quota is used up (DingTalk's monthly quota). */
   onQuotaExhausted?: (error: ProviderError) => Promise<void>;
+  /** The integration's public callback URL (where DingTalk's card clicks are registered to go). */
+  callbackUrl?: string;
 }
 
-function adapterFor(integration: Integration, credentials: Credentials): AppAdapter {
+function adapterFor(integration: Integration, credentials: Credentials, callbackUrl: string | undefined): AppAdapter {
   const base = (integration.apiBaseUrl ?? defaultApiBaseUrls[integration.provider]).replace(/\/+$/, '');
   const c = credentials as Record<string, string>;
   switch (integration.provider) {
@@ -30,6 +32,7 @@ function adapterFor(integration: Integration, credentials: Credentials): AppAdap
         appSecret: c.appSecret!,
         agentId: c.agentId,
         robotCode: c.robotCode,
+        ...(c.cardTemplateId && callbackUrl ? { cards: { integrationId: integration.id, credentialVersion: integration.credentialVersion, cardTemplateId: c.cardTemplateId, callbackUrl } } : {}),
       });
     case 'wecom':
       return wecomAdapter(base, { corpId: c.corpId!, secret: c.secret!, agentId: c.agentId! });
@@ -39,5 +42,5 @@ function adapterFor(integration: Integration, credentials: Credentials): AppAdap
 /** The provider of an integration, with its opened credentials. */
 export function providerFor(integration: Integration, credentials: Credentials, deps: ProviderDeps): ImProvider {
   if (integration.kind === 'webhook') return new BotProvider(integration, credentials, { ...(deps.http ? { http: deps.http } : {}) });
-  return new AppProvider(integration, credentials, adapterFor(integration, credentials), deps);
+  return new AppProvider(integration, credentials, adapterFor(integration, credentials, deps.callbackUrl), deps);
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as z from 'zod';
 import {
+  callbackUrl,
   type CreateIntegrationInput,
   type Credentials,
   credentialSpec,
@@ -213,6 +214,11 @@ export class IntegrationService {
     check('apiBaseUrl', apiBaseUrl === undefined ? undefined : apiBaseUrlProblem(apiBaseUrl, allowedBases, this.options.urlPolicy));
     check('credentials.url', credentials?.url === undefined ? undefined : outboundUrlProblem(credentials.url, this.options.urlPolicy));
     if (details.length) throw invalidInput('request body', details);
+  }
+
+  /** Where the platform posts this integration's events and clicks. */
+  callbackUrlOf(integration: Pick<Integration, 'id'>): string {
+    return callbackUrl(this.options.publicBaseUrl, integration.id);
   }
 
   private view(integration: Integration) {

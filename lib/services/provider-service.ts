@@ -27,6 +27,7 @@ export class ProviderService {
     const credentials = await this.options.integrations.credentials(integration);
     return providerFor(integration, credentials, {
       tokens: this.options.tokens,
+      callbackUrl: this.options.integrations.callbackUrlOf(integration),
       ...(this.options.http ? { http: this.options.http } : {}),
       // The quota is shown on the integration, and the reconciler stops polling it until the reset.
       onQuotaExhausted: (error) => this.options.integrations.markQuotaExhausted(integration.id, { platformCode: error.platformCode, resetsAt: nextMonthInChina(new Date()).toISOString() }),

@@ -13,6 +13,11 @@ let sim: PlatformSimulator;
 const platforms = {
   feishu: { sim: 'feishu' as const, appId: 'cli_cards00000000001', credentials: { appId: 'cli_cards00000000001', appSecret: 'cards-secret-000001', encryptKey: 'cards-encrypt-key-1', verificationToken: 'cards-vt-1' } },
   wecom: { sim: 'wecom' as const, appId: 'wwcards0000000001', credentials: { corpId: 'wwcards0000000001', agentId: '1000003', secret: 'cards-wecom-secret-01', token: 'cardstoken', encodingAesKey: 'd'.repeat(43) } },
+  dingtalk: {
+    sim: 'dingtalk' as const,
+    appId: 'dingcards00000001',
+    credentials: { appKey: 'dingcards00000001', appSecret: 'cards-dingtalk-secret-1', aesKey: 'e'.repeat(43), token: 'cardstoken', cardTemplateId: 'tpl-imhub-approval' },
+  },
 };
 type Name = keyof typeof platforms;
 const integrationIds: Partial<Record<Name, string>> = {};
@@ -22,6 +27,8 @@ beforeAll(async () => {
   api = await startTestApi();
   sim.afterCallback = () => api.runtime.idle();
   sim.addPeople(['requester', 'alice', 'bob', 'carol']);
+  // The tenant's published card template (DingTalk makes every card from one).
+  sim.cards.dingtalkTemplates.add('tpl-imhub-approval');
   Object.assign(integrationIds, await registerSimApps(api, sim, platforms, 'cards'));
 });
 afterAll(async () => {
@@ -38,8 +45,8 @@ async function start(name: Name, stages: { mode: 'any' | 'all'; approvers: strin
       integrationId: integrationIds[name],
       title,
       content: 'Roll out build 42 to production',
-      requester: { email: 'requester@example.com' },
-      stages: stages.map((stage) => ({ mode: stage.mode, approvers: stage.approvers.map((person) => ({ email: `${person}@example.com` })) })),
+      requester: sim.personInput(name, 'requester'),
+      stages: stages.map((stage) => ({ mode: stage.mode, approvers: stage.approvers.map((person) => sim.personInput(name, person)) })),
       via: 'card',
       ...extra,
     },
@@ -51,18 +58,20 @@ async function start(name: Name, stages: { mode: 'any' | 'all'; approvers: strin
 
 /** The one card of this approval a person has (their platform's target), as it shows now. */
 function cardOf(name: Name, person: string, title: string): SimCard {
-  const target = name === 'feishu' ? `open_id:${simUserId('feishu', person)}` : `user:${simUserId('wecom', person)}`;
-  const cards = sim.cards.of(platforms[name].sim, target).filter((card) => sim.cards.text(card).includes(title));
+  const cards = sim.cards.of(platforms[name].sim, targetOf(name, person)).filter((card) => sim.cards.text(card).includes(title));
   expect(cards, `${person} has one card for "${title}"`).toHaveLength(1);
   return cards[0]!;
 }
 
+const targetOf = (name: Name, person: string) => (name === 'feishu' ? `open_id:${simUserId('feishu', person)}` : `user:${simUserId(platforms[name].sim, person)}`);
+/** A person as the request named them, as cards and decisions show them. */
+const label = (name: Name, person: string) => Object.values(sim.personInput(name, person))[0]!;
 const view = async (id: string) => (await api.call('GET', `/v1/approvals/${id}`)).body;
 const user = (name: Name, person: string) => simUserId(platforms[name].sim, person);
 
 describe.each(Object.keys(platforms) as Name[])('%s: approve from the chat', (name) => {
-  /** Feishu's cards have a comment input; WeCom's have none (template cards take no text). */
-  const comments = name === 'feishu';
+  /** Feishu's and DingTalk's cards have a comment input; WeCom's have none (template cards take no text). */
+  const comments = name !== 'wecom';
 
   it('approves by card: the decision names the approver, and every card shows the outcome without buttons', async () => {
     const approval = await start(name, [{ mode: 'any', approvers: ['alice', 'bob'] }]);
@@ -78,10 +87,10 @@ describe.each(Object.keys(platforms) as Name[])('%s: approve from the chat', (na
 
     const ended = await view(approval.id);
     expect(ended).toMatchObject({ status: 'approved', endReason: 'approved on the card', via: 'card' });
-    expect(ended.decisions).toEqual([expect.objectContaining({ stage: 0, decision: 'approve', approver: user(name, 'alice'), person: { email: 'alice@example.com' }, ...(comments ? { comment: 'ship it' } : {}) })]);
+    expect(ended.decisions).toEqual([expect.objectContaining({ stage: 0, decision: 'approve', approver: user(name, 'alice'), person: sim.personInput(name, 'alice'), ...(comments ? { comment: 'ship it' } : {}) })]);
     for (const card of [alice, bob]) {
       expect(sim.cards.buttons(card)).toEqual([]);
-      expect(sim.cards.text(card)).toContain('Approved by alice@example.com');
+      expect(sim.cards.text(card)).toContain(`Approved by ${label(name, 'alice')}`);
     }
     expect(ended.cards).toHaveLength(2);
   });
@@ -92,7 +101,7 @@ describe.each(Object.keys(platforms) as Name[])('%s: approve from the chat', (na
     await sim.cards.click(alice, user(name, 'alice'), 'reject', comments ? 'not during the freeze' : undefined);
     const ended = await view(approval.id);
     expect(ended).toMatchObject({ status: 'rejected', endReason: 'rejected on the card' });
-    expect(ended.decisions[0]).toMatchObject({ decision: 'reject', person: { email: 'alice@example.com' }, ...(comments ? { comment: 'not during the freeze' } : {}) });
+    expect(ended.decisions[0]).toMatchObject({ decision: 'reject', person: sim.personInput(name, 'alice'), ...(comments ? { comment: 'not during the freeze' } : {}) });
     expect(sim.cards.text(alice)).toContain('Rejected');
   });
 
@@ -128,20 +137,20 @@ describe.each(Object.keys(platforms) as Name[])('%s: approve from the chat', (na
     expect((await view(approval.id)).status).toBe('pending');
     // Alice's card: her decision, no buttons; waiting for bob.
     expect(sim.cards.buttons(alice)).toEqual([]);
-    expect(sim.cards.text(alice)).toContain('Approved by alice@example.com');
-    expect(sim.cards.text(alice)).toContain('bob@example.com');
-    if (name === 'feishu') {
-      // Bob's card shows alice's decision and keeps his buttons.
-      expect(sim.cards.text(bob)).toContain('Approved by alice@example.com');
+    expect(sim.cards.text(alice)).toContain(`Approved by ${label(name, 'alice')}`);
+    expect(sim.cards.text(alice)).toContain(label(name, 'bob'));
+    if (name !== 'wecom') {
+      // Bob's card shows alice's decision and keeps his buttons (WeCom keeps bob's one update for the outcome).
+      expect(sim.cards.text(bob)).toContain(`Approved by ${label(name, 'alice')}`);
       expect(sim.cards.buttons(bob)).toEqual(['Approve', 'Reject']);
     }
     await sim.cards.click(bob, user(name, 'bob'), 'approve');
     const ended = await view(approval.id);
     expect(ended.status).toBe('approved');
-    expect(ended.decisions.map((decision: { person: { email: string } }) => decision.person.email)).toEqual(['alice@example.com', 'bob@example.com']);
-    expect(sim.cards.text(bob)).toContain('Approved by bob@example.com');
-    if (name === 'feishu') {
-      expect(sim.cards.text(alice)).toContain('Approved by bob@example.com');
+    expect(ended.decisions.map((decision: { person: Record<string, string> }) => Object.values(decision.person)[0])).toEqual([label(name, 'alice'), label(name, 'bob')]);
+    expect(sim.cards.text(bob)).toContain(`Approved by ${label(name, 'bob')}`);
+    if (name !== 'wecom') {
+      expect(sim.cards.text(alice)).toContain(`Approved by ${label(name, 'bob')}`);
       // Sent, then one update per change: alice's click, bob's click.
       expect(bob.history.length).toBeGreaterThanOrEqual(3);
     }
@@ -153,8 +162,7 @@ describe.each(Object.keys(platforms) as Name[])('%s: approve from the chat', (na
       { mode: 'any', approvers: ['bob'] },
     ]);
     const title = `Release ${name} #${serial}`;
-    const target = name === 'feishu' ? `open_id:${user(name, 'bob')}` : `user:${user(name, 'bob')}`;
-    expect(sim.cards.of(platforms[name].sim, target).filter((card) => sim.cards.text(card).includes(title))).toHaveLength(0);
+    expect(sim.cards.of(platforms[name].sim, targetOf(name, 'bob')).filter((card) => sim.cards.text(card).includes(title))).toHaveLength(0);
     await sim.cards.click(cardOf(name, 'alice', title), user(name, 'alice'), 'approve');
     const bob = cardOf(name, 'bob', title);
     expect(sim.cards.text(bob)).toContain('2 of 2');
@@ -191,5 +199,52 @@ describe('feishu: cards in a chat', () => {
     });
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('cardTo');
+  });
+});
+
+describe('what each platform’s cards need', () => {
+  it('refuses cards on a DingTalk app without a card template, saying what to add', async () => {
+    sim.addApp('dingtalk', 'dingnotemplate001', 'no-template-secret-01');
+    const created = await api.call('POST', '/v1/integrations', {
+      body: { provider: 'dingtalk', name: 'cards no template', apiBaseUrl: sim.url, credentials: { appKey: 'dingnotemplate001', appSecret: 'no-template-secret-01', aesKey: 'f'.repeat(43), token: 't' } },
+    });
+    expect(created.status, created.text).toBe(201);
+    const refused = await api.call('POST', '/v1/approvals', {
+      body: { integrationId: created.body.id, title: 't', requester: sim.personInput('dingtalk', 'requester'), stages: [{ approvers: [sim.personInput('dingtalk', 'alice')] }], via: 'card' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 'cards_unsupported' });
+    expect(refused.body.error.message).toContain('cardTemplateId');
+  });
+
+  it('refuses cardTo on WeCom, whose button cards go to people only', async () => {
+    const refused = await api.call('POST', '/v1/approvals', {
+      body: { integrationId: integrationIds.wecom, title: 't', requester: sim.personInput('wecom', 'requester'), stages: [{ approvers: [sim.personInput('wecom', 'alice')] }], via: 'card', cardTo: { chatIds: ['wrx'] } },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([expect.objectContaining({ path: 'cardTo.chatIds' })]);
+  });
+});
+
+describe.each(Object.keys(platforms) as Name[])('%s: a click not signed by the platform', (name) => {
+  it('is refused (401) and changes nothing', async () => {
+    const approval = await start(name, [{ mode: 'any', approvers: ['alice'] }]);
+    const alice = cardOf(name, 'alice', `Release ${name} #${serial}`);
+    // Someone who knows the URL but not the integration's keys: the click is signed with others.
+    const subscription = sim.approvals.subscriptions.get(`${platforms[name].sim}:${platforms[name].appId}`)!;
+    const route = sim.cards.routes.get(`${platforms[name].appId}:imhub-${integrationIds[name]}`);
+    const saved = { ...subscription };
+    const savedSecret = route?.apiSecret;
+    Object.assign(subscription, { encryptKey: 'forged-encrypt-key', token: 'forged', aesKey: 'F'.repeat(43) });
+    if (route) route.apiSecret = 'forged-api-secret';
+    try {
+      const clicked = await sim.cards.click(alice, user(name, 'alice'), 'approve');
+      expect(clicked.status).toBe(401);
+    } finally {
+      Object.assign(subscription, saved);
+      if (route && savedSecret) route.apiSecret = savedSecret;
+    }
+    expect(await view(approval.id)).toMatchObject({ status: 'pending', decisions: [] });
+    expect(sim.cards.buttons(alice)).toEqual(['Approve', 'Reject']);
   });
 });

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { CallbackSubscription } from './approval-simulator.ts';
 import type { SimPlatform } from './platform-simulator.ts';
 import { feishuSigned, type SignedRequest, wecomSigned } from './platform-signing.ts';
@@ -23,6 +23,8 @@ export interface SimCard {
   toasts: { user: string; type: string; text: string }[];
   /** WeCom: the response codes not yet used, each good for one update. */
   codes?: Set<string>;
+  /** DingTalk: the callback route its clicks go to. */
+  route?: string;
 }
 
 export interface ClickResult {
@@ -32,6 +34,10 @@ export interface ClickResult {
 
 export class CardSimulator {
   readonly cards = new Map<string, SimCard>();
+  /** DingTalk card callback routes (`card/callbacks/register`), by app and route key. */
+  readonly routes = new Map<string, { url: string; apiSecret: string }>();
+  /** DingTalk card templates published in the card platform (卡片平台). */
+  readonly dingtalkTemplates = new Set<string>();
 
   constructor(
     private readonly subscriptions: Map<string, CallbackSubscription>,
@@ -62,12 +68,15 @@ export class CardSimulator {
   /** The labels of the buttons a card shows now (none once it cannot be decided). */
   buttons(card: SimCard): string[] {
     if (card.platform === 'feishu') return feishuButtons(card.card).map((button) => button.label);
+    // DingTalk: the template shows its two buttons while the `buttons` variable is "true".
+    if (card.platform === 'dingtalk') return card.card.buttons === 'true' ? ['Approve', 'Reject'] : [];
     // WeCom: `replace_text` greys every button out.
     return card.card.replace_text ? [] : ((card.card.button_list as { text: string }[] | undefined) ?? []).map((button) => button.text);
   }
 
   /** Every text a card shows now, joined: what a person reads on it. */
   text(card: SimCard): string {
+    if (card.platform === 'dingtalk') return ['title', 'header', 'markdown'].map((key) => String(card.card[key] ?? '')).join('\n');
     return texts(card.card).join('\n');
   }
 
@@ -82,7 +91,34 @@ export class CardSimulator {
     if (!subscription) throw new Error(`no callback URL is set up for ${card.platform} app ${card.appId}`);
     if (card.platform === 'feishu') return this.clickFeishu(card, subscription, user, decision, comment);
     if (card.platform === 'wecom') return this.clickWecom(card, subscription, user, decision);
-    throw new Error(`the simulator has no ${card.platform} cards`);
+    return this.clickDingtalk(card, user, decision, comment);
+  }
+
+  /**
+   * DingTalk (card platform, HTTP callback): a JSON POST to the route's URL, signed with the
+   * route's apiSecret over the timestamp only; `content` carries the button's params (and the
+   * comment input's value). The answer's cardData shows to the clicker.
+   */
+  private async clickDingtalk(card: SimCard, user: string, decision: 'approve' | 'reject', comment?: string): Promise<ClickResult> {
+    if (card.card.buttons !== 'true') throw new Error(`the card shows no ${decision} button`);
+    const route = this.routes.get(`${card.appId}:${card.route}`);
+    if (!route) throw new Error(`no callback route ${card.route} is registered`);
+    const body = JSON.stringify({
+      type: 'actionCallback',
+      outTrackId: card.id,
+      corpId: 'dingcorp',
+      userId: user,
+      content: JSON.stringify({ cardPrivateData: { actionIds: [`button_${decision}`], params: { action: decision, ...(comment ? { comment } : {}) } } }),
+    });
+    const build = (): SignedRequest => {
+      const timestamp = String(Date.now());
+      return { method: 'POST', query: {}, headers: { 'content-type': 'application/json', 'x-ddpaas-signature-timestamp': timestamp, 'x-ddpaas-signature': createHmac('sha256', route.apiSecret).update(timestamp).digest('base64') }, body };
+    };
+    const [answer] = await this.deliver(route.url, build, { attempts: 1, retryAnswered: false });
+    if (!answer || answer.status !== 200) return { status: answer?.status ?? 0 };
+    const reply = JSON.parse(answer.body || '{}') as { cardData?: { cardParamMap?: Record<string, string> } };
+    if (reply.cardData?.cardParamMap) this.update('dingtalk', card.id, { ...card.card, ...reply.cardData.cardParamMap });
+    return { status: answer.status };
   }
 
   /**

@@ -41,6 +41,9 @@ export type SimRoute =
   | 'wecom.instance.list'
   | 'feishu.message'
   | 'feishu.message.update'
+  | 'dingtalk.card.register'
+  | 'dingtalk.card.create'
+  | 'dingtalk.card.update'
   | 'wecom.card.update'
   | 'dingtalk.notification'
   | 'dingtalk.robot.group'
@@ -371,6 +374,34 @@ export class PlatformSimulator {
         this.cards.update('feishu', messageId, next as Record<string, unknown>);
         return send(200, { code: 0, msg: 'ok', data: {} });
       }
+      case 'dingtalk.card.register': {
+        // card/callbacks/register: one URL per route key; forceUpdate overwrites (注册卡片回调地址).
+        const key = `${session.app.id}:${String(body.callbackRouteKey)}`;
+        if (this.cards.routes.has(key) && body.forceUpdate !== true) return send(500, { code: 'param.callbackRouteKeyExist', message: 'callbackRouteKey exists' });
+        this.cards.routes.set(key, { url: String(body.callbackUrl), apiSecret: String(body.apiSecret ?? '') });
+        return send(200, { success: true, result: { callbackUrl: body.callbackUrl, apiSecret: body.apiSecret } });
+      }
+      case 'dingtalk.card.create': {
+        // createAndDeliver: a published template, a new outTrackId, string values only.
+        const outTrackId = String(body.outTrackId ?? '');
+        if (!this.cards.dingtalkTemplates.has(String(body.cardTemplateId))) return send(400, { code: 'param.templateNotExist', message: 'template not exist' });
+        if (this.cards.cards.has(`dingtalk:${outTrackId}`)) return send(400, { code: 'param.cardAlreadyExist', message: 'card already exist' });
+        const params = (body.cardData as { cardParamMap?: Record<string, unknown> } | undefined)?.cardParamMap ?? {};
+        if (Object.values(params).some((value) => typeof value !== 'string' || Buffer.byteLength(value) > 1024)) return send(400, { code: 'param.invalid', message: 'cardParamMap values are strings of at most 1KB' });
+        const space = /^dtv1\.card\/\/(IM_ROBOT|IM_GROUP)\.(.+)$/.exec(String(body.openSpaceId ?? ''));
+        if (!space) return send(400, { code: 'param.openSpaceIdInvalid', message: 'openSpaceId invalid' });
+        const target = space[1] === 'IM_ROBOT' ? `user:${space[2]}` : `chat:${space[2]}`;
+        this.cards.sent({ platform: 'dingtalk', appId: session.app.id, id: outTrackId, target, card: params as Record<string, unknown>, route: String(body.callbackRouteKey) });
+        return send(200, { success: true, result: { outTrackId, deliverResults: [{ spaceType: space[1], spaceId: space[2], success: true, carrierId: `carrier-${outTrackId}` }] } });
+      }
+      case 'dingtalk.card.update': {
+        const card = this.cards.cards.get(`dingtalk:${String(body.outTrackId)}`);
+        if (!card || card.appId !== session.app.id) return send(400, { code: 'param.cardNotExist', message: 'card not exist' });
+        const params = (body.cardData as { cardParamMap?: Record<string, unknown> } | undefined)?.cardParamMap ?? {};
+        const byKey = (body.cardUpdateOptions as { updateCardDataByKey?: boolean } | undefined)?.updateCardDataByKey === true;
+        this.cards.update('dingtalk', card.id, byKey ? { ...card.card, ...params } : params);
+        return send(200, { success: true, result: true });
+      }
       case 'wecom.card.update': {
         // update_template_card: a response_code (from the send, or a click) updates once; the card
         // then shows the template card given, or its buttons greyed with `button.replace_name`.
@@ -535,6 +566,9 @@ function routeOf(method: string, path: string): SimRoute | undefined {
   if (method === 'POST' && path === '/open-apis/im/v1/messages') return 'feishu.message';
   if (method === 'PATCH' && path.startsWith('/open-apis/im/v1/messages/')) return 'feishu.message.update';
   if (method === 'POST' && path === '/cgi-bin/message/update_template_card') return 'wecom.card.update';
+  if (method === 'POST' && path === '/v1.0/card/callbacks/register') return 'dingtalk.card.register';
+  if (method === 'POST' && path === '/v1.0/card/instances/createAndDeliver') return 'dingtalk.card.create';
+  if (method === 'PUT' && path === '/v1.0/card/instances') return 'dingtalk.card.update';
   if (method === 'POST' && path === '/topapi/message/corpconversation/asyncsend_v2') return 'dingtalk.notification';
   if (method === 'POST' && path === '/v1.0/robot/groupMessages/send') return 'dingtalk.robot.group';
   if (method === 'POST' && path === '/cgi-bin/message/send') return 'wecom.message';

@@ -42,6 +42,8 @@ export interface CardClick {
   ref?: string;
   /** A handle the click brings for one update of that card (WeCom's ResponseCode). */
   freshHandle?: string;
+  /** The answer's card shows to everyone who has the card (Feishu's shared cards), not only to the clicker (DingTalk). */
+  answerShowsAll?: boolean;
 }
 
 /** What imhub answers a click: a short notice, and the card as it now is for the one who clicked. */

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { BadRequestError, UnauthorizedError } from '../../errors.ts';
 import { hexDigestEquals } from '../crypto/feishu-cipher.ts';
 import { CallbackCipherError, callbackDecrypt, callbackEncrypt, callbackSignature } from '../crypto/wx-biz-msg-crypt.ts';
-import { type CallbackOutcome, type CallbackRequest, type CallbackResponse, jsonResponse, parseJsonObject } from './callback-types.ts';
+import { dingtalkCardChoice, dingtalkCardParams, dingtalkCardRoute, dingtalkCardSignature } from '../dingtalk/dingtalk-cards.ts';
+import { type CallbackOutcome, type CallbackRequest, type CallbackResponse, type CardReply, jsonResponse, parseJsonObject } from './callback-types.ts';
 import { assertFresh } from './freshness.ts';
 
 export interface DingtalkCallbackCredentials {
@@ -11,6 +12,8 @@ export interface DingtalkCallbackCredentials {
   token: string;
   /** Accepted as receiver too, for corp-level subscriptions made with register_call_back. */
   corpId?: string;
+  /** What card clicks are signed with is derived from it (`dingtalkCardRoute`). */
+  appSecret?: string;
 }
 
 /**
@@ -36,6 +39,7 @@ export function dingtalkSuccess(credentials: DingtalkCallbackCredentials, receiv
  */
 export function verifyDingtalkCallback(request: CallbackRequest, credentials: DingtalkCallbackCredentials): CallbackOutcome {
   if (request.method !== 'POST') throw new BadRequestError('DingTalk delivers events with POST');
+  if (request.headers['x-ddpaas-signature'] !== undefined) return verifyDingtalkCardClick(request, credentials);
   const signature = request.query.msg_signature ?? request.query.signature;
   const timestamp = request.query.timestamp ?? request.query.timeStamp;
   const nonce = request.query.nonce;
@@ -68,4 +72,39 @@ export function verifyDingtalkCallback(request: CallbackRequest, credentials: Di
     text(payload.BizId) ??
     [type, instanceId, text(payload.taskId), text(payload.type), text(payload.finishTime) ?? text(payload.createTime)].join(':');
   return { kind: 'event', event: { id, type, payload, ...(instanceId ? { instanceId } : {}) }, response };
+}
+
+const textEquals = (a: string, b: string) => hexDigestEquals(Buffer.from(a).toString('hex'), Buffer.from(b).toString('hex'));
+
+/**
+ * A click on an interactive card (card platform, HTTP callback route): JSON, signed in
+ * `x-ddpaas-signature` = Base64(HMAC-SHA256(apiSecret, x-ddpaas-signature-timestamp)) with the
+ * secret imhub registered for the route (事件回调). DingTalk signs the timestamp only, not the body:
+ * the signature proves the sender and the time, and the timestamp must be fresh. Who clicked is
+ * `userId` (the card was made with userIdType 1); the choice is the button's params. The answer
+ * updates the card for the clicker at once; the cards job updates it for everyone.
+ */
+function verifyDingtalkCardClick(request: CallbackRequest, credentials: DingtalkCallbackCredentials): CallbackOutcome {
+  if (!credentials.appSecret) throw new UnauthorizedError('this integration cannot verify card clicks');
+  const timestamp = request.headers['x-ddpaas-signature-timestamp'];
+  assertFresh(timestamp, request.now, 'x-ddpaas-signature-timestamp');
+  const { apiSecret } = dingtalkCardRoute('', credentials.appSecret);
+  if (!textEquals(request.headers['x-ddpaas-signature'] ?? '', dingtalkCardSignature(apiSecret, timestamp!))) throw new UnauthorizedError('x-ddpaas-signature does not match');
+  const body = parseJsonObject(request.rawBody.toString('utf8'), 'the body');
+  // The docs name the data `content` (event callback, every SDK) or `value` (the approval walkthrough): both are read.
+  const data = text(body.content) ?? text(body.value);
+  const inner = data ? parseJsonObject(data, 'the card data') : {};
+  const privateData = typeof inner.cardPrivateData === 'object' && inner.cardPrivateData !== null ? (inner.cardPrivateData as Record<string, unknown>) : {};
+  const params = (typeof privateData.params === 'object' && privateData.params !== null ? privateData.params : inner.params ?? {}) as Record<string, unknown>;
+  const outTrackId = text(body.outTrackId);
+  const choice = dingtalkCardChoice(outTrackId, params.action);
+  const operator = text(body.userId);
+  if (!choice || !operator) throw new BadRequestError('the card click names no imhub approval choice or no user');
+  const comment = text(params.comment)?.trim();
+  return {
+    kind: 'card',
+    click: { choice, operator, ...(comment ? { comment } : {}), ...(outTrackId ? { ref: outTrackId } : {}) },
+    answer: (reply: CardReply) =>
+      jsonResponse(reply.card ? { cardUpdateOptions: { updateCardDataByKey: true }, cardData: { cardParamMap: dingtalkCardParams(reply.card) } } : {}),
+  };
 }

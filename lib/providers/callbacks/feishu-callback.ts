@@ -93,7 +93,7 @@ export function verifyFeishuCallback(request: CallbackRequest, credentials: Feis
     if (action && operator) {
       return {
         kind: 'card',
-        click: { choice: action.choice, operator, ...(action.comment ? { comment: action.comment } : {}), ...(messageId ? { ref: messageId } : {}) },
+        click: { choice: action.choice, operator, ...(action.comment ? { comment: action.comment } : {}), ...(messageId ? { ref: messageId } : {}), answerShowsAll: true },
         answer: (reply: CardReply) =>
           jsonResponse({ toast: { type: reply.toast.type, content: reply.toast.text }, ...(reply.card ? { card: { type: 'raw', data: feishuApprovalCard(reply.card) } } : {}) }),
       };

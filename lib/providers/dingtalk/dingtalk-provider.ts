@@ -1,6 +1,7 @@
 import { dingtalkMessages } from './dingtalk-messages.ts';
 import { dingtalkApprovals } from './dingtalk-approvals.ts';
-import { type AppAdapter, type LookUpPerson, lookUpKey, unsupportedLookup } from '../app-provider.ts';
+import { dingtalkCards } from './dingtalk-cards.ts';
+import { type AppAdapter, type AuthorizedCall, type LookUpPerson, lookUpKey, unsupportedLookup } from '../app-provider.ts';
 import { ProviderError } from '../../errors.ts';
 import type { PlatformRules } from '../http-client.ts';
 
@@ -25,11 +26,23 @@ export const dingtalkRules: PlatformRules = {
   quotaCodes: new Set([90020, 'Forbidden.AccessDenied.ApiCountLimitForOrg']),
 };
 
-export function dingtalkAdapter(bases: { api: string; oapi: string }, credentials: { appKey: string; appSecret: string; agentId?: string | undefined; robotCode?: string | undefined }): AppAdapter {
+export function dingtalkAdapter(
+  bases: { api: string; oapi: string },
+  credentials: {
+    appKey: string;
+    appSecret: string;
+    agentId?: string | undefined;
+    robotCode?: string | undefined;
+    /** With a card template: approval cards (`via: "card"`). */
+    cards?: { integrationId: string; credentialVersion: number; cardTemplateId: string; callbackUrl: string };
+  },
+): AppAdapter {
+  const cards = credentials.cards;
   return {
     rules: dingtalkRules,
     approvals: dingtalkApprovals(bases.api),
     messages: dingtalkMessages(bases, credentials),
+    ...(cards ? { cards: (call: AuthorizedCall) => dingtalkCards(bases.api, call, { ...cards, appKey: credentials.appKey, appSecret: credentials.appSecret, robotCode: credentials.robotCode }) } : {}),
     tokenName: 'accessToken',
     async fetchToken(http) {
       const started = Date.now();

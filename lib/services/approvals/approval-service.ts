@@ -81,7 +81,13 @@ export class ApprovalService {
     }
     const provider = await this.context.options.providers.providerOf(integration);
     if (!provider.approvals) throw new BadRequestError('approvals need an app integration; a group bot cannot run them', { code: 'not_an_app' });
-    if (via === 'card' && !provider.cards) throw new BadRequestError(`${integration.provider} approval cards are not supported; use "via": "app"`, { code: 'cards_unsupported' });
+    if (via === 'card' && !provider.cards) {
+      const why =
+        integration.provider === 'dingtalk'
+          ? 'DingTalk makes every card from a template the tenant publishes in its card platform: add cardTemplateId to this integration’s credentials (docs/platforms/dingtalk.md says what the template holds), or use "via": "app"'
+          : `${integration.provider} approval cards are not supported; use "via": "app"`;
+      throw new BadRequestError(why, { code: 'cards_unsupported' });
+    }
     if (input.cardTo && provider.cards && !provider.cards.chats) {
       throw invalidInput('request body', [{ path: 'cardTo.chatIds', message: `${integration.provider} sends button cards to people only, not to chats: leave out cardTo` }]);
     }

@@ -130,11 +130,13 @@ export class ApprovalCards {
       }) as ApprovalRecord;
       const next: ApprovalRecord = { ...decided, version: current.version + 1, updatedAt: now };
       if (isTerminal(next.status) && next.webhook) next.webhook = { ...next.webhook, state: 'pending' };
-      // The clicked card is answered with this state: recorded as showing it, so the job leaves it.
-      // Where the answer cannot change the card (WeCom), the click's fresh handle is kept for the job to show it.
+      // The clicked card is answered with this state. Where the answer shows to everyone who has the
+      // card (Feishu), it is recorded as showing it, so the job leaves it; where it shows only to the
+      // clicker (DingTalk) the job updates it for all; where the answer cannot change it (WeCom), the
+      // click's fresh handle is kept for the job to show it.
       const clicked = cardOf(current, viewer);
       if (clicked && click.freshHandle) next.cards = withCard(current.cards, { ...clicked, handle: click.freshHandle, fresh: true });
-      else if (clicked?.handle) next.cards = withCard(current.cards, { ...clicked, shown: cardStamp(next) });
+      else if (clicked?.handle && click.answerShowsAll) next.cards = withCard(current.cards, { ...clicked, shown: cardStamp(next) });
       if (await this.writer.save(next, current)) {
         options.logger.info('approval decided on a card', { approvalId: current.id, decision: click.choice.decision, status: next.status });
         return { toast: clickAnswer(undefined, next, click.choice.decision), card: cardContent(next, viewer) };
