@@ -29,6 +29,10 @@ export interface ApprovalStartOptions {
   keepOnExit: boolean;
   remind?: { everySeconds: number; times: number };
   escalate?: { afterSeconds: number; approvers: PersonInput[] };
+  /** Where approvers decide: the platform's approval app (default) or cards in the chat. */
+  via?: 'app' | 'card';
+  /** Chats that get the card too (`--via card`). */
+  cardChats?: string[];
 }
 
 /** Seconds from `90`, `30m`, `2h` or `1d`; undefined for anything else. */
@@ -68,6 +72,8 @@ export function parseApprovalStart(argv: string[]): ApprovalStartOptions {
         'remind-times': { type: 'string' },
         'escalate-after': { type: 'string' },
         'escalate-to': { type: 'string', multiple: true },
+        via: { type: 'string' },
+        'card-chat': { type: 'string', multiple: true },
       },
     });
   } catch (error) {
@@ -109,6 +115,8 @@ export function parseApprovalStart(argv: string[]): ApprovalStartOptions {
     if (afterSeconds === undefined || !values['escalate-to']?.length) throw new UsageError('--escalate-after <duration> and --escalate-to <person> go together, such as --escalate-after 2h --escalate-to lead@example.com');
     escalate = { afterSeconds, approvers: values['escalate-to'].map(parsePerson) };
   }
+  if (values.via !== undefined && values.via !== 'app' && values.via !== 'card') throw new UsageError(`--via must be app or card, not "${values.via}"`);
+  if (values['card-chat']?.length && values.via !== 'card') throw new UsageError('--card-chat goes with --via card (the card is posted to those chats too)');
   return {
     integration: values.integration,
     title: values.title,
@@ -125,5 +133,7 @@ export function parseApprovalStart(argv: string[]): ApprovalStartOptions {
     keepOnExit: values['keep-on-exit'] ?? false,
     ...(remind ? { remind } : {}),
     ...(escalate ? { escalate } : {}),
+    ...(values.via ? { via: values.via } : {}),
+    ...(values['card-chat']?.length ? { cardChats: values['card-chat'] } : {}),
   };
 }

@@ -16,6 +16,8 @@ const usage = `usage:
         [--allow-self-approval (the requester may be an approver)]
         [--keep-on-exit (Ctrl-C or SIGTERM during --wait leaves the approval pending; default: cancel it)]
         [--remind-every 1h [--remind-times 3]] [--escalate-after 2h --escalate-to <person>...]
+        [--via app|card (decide in the platform's approval app, default, or on cards in the chat)
+         [--card-chat <chat id>]... (with --via card: post the card to these chats too)]
   imhub notify --integration <id|name> --text <text> [--title <t>] [--level info|success|warning|error]
         [--chat <id>]... [--user <id>]... [--email <e>]... [--mobile <m>]... [--json]
   imhub integrations list | verify <id|name>
@@ -122,6 +124,8 @@ async function approvalStart(call: Call, argv: string[], out: NodeJS.WritableStr
     ...(options.allowSelfApproval ? { allowSelfApproval: true } : {}),
     ...(options.remind ? { remind: options.remind } : {}),
     ...(options.escalate ? { escalate: options.escalate } : {}),
+    ...(options.via ? { via: options.via } : {}),
+    ...(options.cardChats ? { cardTo: { chatIds: options.cardChats } } : {}),
     // Always keyed, so a start repeated after a lost answer is the same approval.
     idempotencyKey: options.idempotencyKey ?? `cli-${randomUUID()}`,
   });

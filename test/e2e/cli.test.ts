@@ -147,6 +147,22 @@ describe('imhub approval start --wait', () => {
     expect(stored).toMatchObject({ allowSelfApproval: true, remind: { everySeconds: 3600, times: 2, sent: 0 }, escalate: { approvers: [{ email: 'lead@example.com' }] } });
   });
 
+  it('--via card: the approver decides on the card in the chat, and the result line says who and why', async () => {
+    const title = `CLI card ${Date.now()}`;
+    const running = imhub(['approval', 'start', '--integration', 'cli wecom', '--title', title, '--requester', 'dev@example.com', '--approver', 'lead@example.com', '--via', 'card', '--wait']);
+    let card;
+    for (let look = 0; look < 100 && !card; look += 1) {
+      card = sim.cards.of('wecom', 'user:lead').find((candidate) => sim.cards.text(candidate).includes(title));
+      if (!card) await sleep(100);
+    }
+    expect(card, 'lead got the card').toBeDefined();
+    await sim.cards.click(card!, 'lead', 'approve');
+    const result = await running;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('approved by lead@example.com');
+    expect((await api.scan()).find((item) => item.title === title)).toMatchObject({ via: 'card' });
+  }, 60_000);
+
   it('exits 64 with a usage error for bad flags', async () => {
     const result = await imhub(['approval', 'start', '--title', 'x', '--bogus']);
     expect(result.code).toBe(64);

@@ -28,6 +28,14 @@ describe('imhub approval start flags', () => {
     expect(() => parseApprovalStart([...argv, '--escalate-after', '2h'])).toThrow('--escalate-after <duration> and --escalate-to <person> go together');
   });
 
+  it('reads --via card and the chats the card also goes to; --card-chat without --via card is a usage error', () => {
+    const argv = ['--integration', 'prod', '--title', 'Deploy', '--requester', 'dev@example.com', '--approver', 'lead@example.com'];
+    expect(parseApprovalStart([...argv, '--via', 'card', '--card-chat', 'oc_release', '--card-chat', 'oc_ops'])).toMatchObject({ via: 'card', cardChats: ['oc_release', 'oc_ops'] });
+    expect(parseApprovalStart(argv)).not.toHaveProperty('via');
+    expect(() => parseApprovalStart([...argv, '--via', 'chat'])).toThrow('--via must be app or card');
+    expect(() => parseApprovalStart([...argv, '--card-chat', 'oc_x'])).toThrow('--card-chat goes with --via card');
+  });
+
   it('lets the requester be an approver only with --allow-self-approval', () => {
     const argv = ['--integration', 'prod', '--title', 'Deploy', '--requester', 'dev@example.com', '--approver', 'dev@example.com'];
     expect(parseApprovalStart(argv).allowSelfApproval).toBe(false);
