@@ -21,12 +21,14 @@ const runtime = await startLocalRuntime({
 const token = runtime.apiToken;
 const people = ['requester', 'alice', 'bob', 'carol'];
 sim.addPeople(people);
+// The card template a DingTalk tenant publishes for imhub's approval cards (docs/platforms/dingtalk.md).
+sim.cards.dingtalkTemplates.add('sandbox-approval-card');
 
 const aesKey = 'S'.repeat(43);
 const apps: Record<string, { sim: SimPlatform; appId: string; credentials: Record<string, string> }> = {
   feishu: { sim: 'feishu', appId: 'cli_sandboxfeishu01', credentials: { appId: 'cli_sandboxfeishu01', appSecret: 'sandbox-feishu-secret', encryptKey: 'sandbox-encrypt-key', verificationToken: 'sandbox-vt' } },
   lark: { sim: 'feishu', appId: 'cli_sandboxlark0001', credentials: { appId: 'cli_sandboxlark0001', appSecret: 'sandbox-lark-secret00', encryptKey: 'sandbox-encrypt-key2', verificationToken: 'sandbox-vt2' } },
-  dingtalk: { sim: 'dingtalk', appId: 'dingsandboxkey001', credentials: { appKey: 'dingsandboxkey001', appSecret: 'sandbox-dingtalk-secret', aesKey, token: 'sandbox', agentId: '2345678' } },
+  dingtalk: { sim: 'dingtalk', appId: 'dingsandboxkey001', credentials: { appKey: 'dingsandboxkey001', appSecret: 'sandbox-dingtalk-secret', aesKey, token: 'sandbox', agentId: '2345678', cardTemplateId: 'sandbox-approval-card' } },
   wecom: { sim: 'wecom', appId: 'wwsandbox0001', credentials: { corpId: 'wwsandbox0001', agentId: '1000002', secret: 'sandbox-wecom-secret', token: 'sandbox', encodingAesKey: aesKey } },
 };
 const call = async (path: string, body: unknown) => {
@@ -57,7 +59,7 @@ process.stdout.write(
     'Try:',
     `  export IMHUB_URL=${runtime.url} IMHUB_TOKEN=${token}`,
     `  npx imhub approval start --integration "feishu app" --title "Deploy v1" --requester requester@example.com --approver alice@example.com --wait`,
-    `  then approve it at ${sim.url}/sandbox`,
+    `  then approve it at ${sim.url}/sandbox (add --via card to decide on a card in the chat instead)`,
     'Ctrl-C stops everything.',
     '',
   ].join('\n'),

@@ -86,4 +86,39 @@ describe.skipIf(!executablePath)('the sandbox approver page in a browser', () =>
     const approval = await api('GET', `/v1/approvals/${String(started.body.id)}?waitSeconds=10`);
     expect(approval.body).toMatchObject({ status: 'approved', decisions: [{ approver, decision: 'approve', comment: 'looks good' }] });
   });
+
+  it.each(platforms)('$provider: an approval "via": "card" is approved by clicking the card’s button on the page', async ({ provider, approver, person, requester }) => {
+    // Prepare: an approval decided on cards, started with the API
+    const title = `Card ${provider} v${Date.now()}`;
+    const started = await api('POST', '/v1/approvals', { integrationId: integrations[provider], title, content: 'Release notes: one fix.', requester, stages: [{ approvers: [person] }], via: 'card' });
+    expect(started.status).toBe(201);
+    const target = provider === 'feishu' || provider === 'lark' ? `open_id:${approver}` : `user:${approver}`;
+
+    // Act: the approver's card shows on the page with its buttons; comment (where the card has an input) and click Approve
+    const page = await browser.newPage();
+    try {
+      const card = page.locator(`article.card[data-target="${target}"]`, { hasText: title });
+      await expect
+        .poll(async () => {
+          await page.goto(pageUrl);
+          return card.count();
+        })
+        .toBe(1);
+      if (provider !== 'wecom') await card.locator('input[name="comment"]').fill('ship it');
+      await Promise.all([page.waitForURL(/\/sandbox\?notice=/), card.getByRole('button', { name: 'Approve' }).click()]);
+
+      // Assess: the approval ended approved by that person; the card, reloaded, shows it and has no buttons left
+      const approval = await api('GET', `/v1/approvals/${String(started.body.id)}?waitSeconds=10`);
+      expect(approval.body).toMatchObject({ status: 'approved', via: 'card', decisions: [{ approver, decision: 'approve', ...(provider === 'wecom' ? {} : { comment: 'ship it' }) }] });
+      await expect
+        .poll(async () => {
+          await page.goto(pageUrl);
+          return (await card.textContent()) ?? '';
+        })
+        .toContain('Approved by');
+      expect(await card.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    } finally {
+      await page.close();
+    }
+  });
 });
