@@ -87,6 +87,8 @@ export interface CardOperations {
   readonly singleUseHandles?: boolean;
   /** Cards can go to chats (not WeCom's: its button cards go to people only). */
   readonly chats: boolean;
+  /** How long after it is sent a card can still be clicked and updated (Feishu card JSON 2.0: 14 days). */
+  readonly maxAgeSeconds?: number;
 }
 
 /**

@@ -217,6 +217,14 @@ describe('what each platform’s cards need', () => {
     expect(refused.body.error.message).toContain('cardTemplateId');
   });
 
+  it('refuses a Feishu card approval that would outlive its cards (clickable 14 days)', async () => {
+    const refused = await api.call('POST', '/v1/approvals', {
+      body: { integrationId: integrationIds.feishu, title: 't', requester: { email: 'requester@example.com' }, stages: [{ approvers: [{ email: 'alice@example.com' }] }], via: 'card', timeoutSeconds: 15 * 86400 },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([expect.objectContaining({ path: 'timeoutSeconds', message: expect.stringContaining('14 days') })]);
+  });
+
   it('refuses cardTo on WeCom, whose button cards go to people only', async () => {
     const refused = await api.call('POST', '/v1/approvals', {
       body: { integrationId: integrationIds.wecom, title: 't', requester: sim.personInput('wecom', 'requester'), stages: [{ approvers: [sim.personInput('wecom', 'alice')] }], via: 'card', cardTo: { chatIds: ['wrx'] } },

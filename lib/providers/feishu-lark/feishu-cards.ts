@@ -85,5 +85,7 @@ export function feishuCards(base: string, call: AuthorizedCall): CardOperations 
       await call({ method: 'PATCH', url: `${base}/open-apis/im/v1/messages/${encodeURIComponent(handle)}`, body: { content: JSON.stringify(feishuApprovalCard(card)) }, idempotent: true });
     },
     chats: true,
+    // "卡片 JSON 2.0 … 交互和更新的有效期为 14 天" (card-json-v2-breaking-changes-release-notes); PATCH answers 230031 after.
+    maxAgeSeconds: 14 * 24 * 3600,
   };
 }

@@ -88,6 +88,12 @@ export class ApprovalService {
           : `${integration.provider} approval cards are not supported; use "via": "app"`;
       throw new BadRequestError(why, { code: 'cards_unsupported' });
     }
+    const maxAge = via === 'card' ? provider.cards?.maxAgeSeconds : undefined;
+    if (maxAge !== undefined && input.timeoutSeconds > maxAge) {
+      throw invalidInput('request body', [
+        { path: 'timeoutSeconds', message: `${integration.provider} cards can be clicked for ${maxAge / 86400} days after they are sent: give timeoutSeconds at most ${maxAge}, or use "via": "app"` },
+      ]);
+    }
     if (input.cardTo && provider.cards && !provider.cards.chats) {
       throw invalidInput('request body', [{ path: 'cardTo.chatIds', message: `${integration.provider} sends button cards to people only, not to chats: leave out cardTo` }]);
     }
