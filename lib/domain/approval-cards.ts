@@ -30,6 +30,8 @@ export interface CardContent {
   buttons: boolean;
   /** One line for previews and notifications. */
   summary: string;
+  /** Where to open it (the platform's approval app), when there is such a page. */
+  link?: { title: string; url: string };
 }
 
 /** What a click asks for, as carried in a button's value. */
@@ -67,8 +69,10 @@ export function currentStage(approval: Pick<ApprovalRecord, 'stages' | 'decision
  * Who has a card: each approver of every stage reached so far (a stage's approvers get theirs when
  * it is reached) and the chats of `cardTo`, each once. Nobody before the people are resolved.
  */
-export function cardRecipients(approval: Pick<ApprovalRecord, 'via' | 'platform' | 'requesterPlatformId' | 'stages' | 'decisions' | 'cardTo'>): CardTarget[] {
-  if (approval.via !== 'card' || !isStarted(approval)) return [];
+export function cardRecipients(approval: Pick<ApprovalRecord, 'via' | 'platform' | 'requesterPlatformId' | 'stages' | 'decisions' | 'cardTo' | 'announceAsCard' | 'notify'>): CardTarget[] {
+  if (!isStarted(approval)) return [];
+  // The approval app's start and end messages as one card per notify target.
+  if (approval.via !== 'card') return approval.announceAsCard ? [...(approval.notify?.to?.userIds ?? []).map((userId) => ({ userId })), ...(approval.notify?.to?.chatIds ?? []).map((chatId) => ({ chatId }))] : [];
   const reached = approval.stages.slice(0, currentStage(approval) + 1);
   const users = [...new Set(reached.flatMap((stage) => stage.platformUserIds ?? []))].map((userId) => ({ userId }));
   return [...users, ...(approval.cardTo?.chatIds ?? []).map((chatId) => ({ chatId }))];
@@ -162,7 +166,7 @@ export function cardContent(approval: ApprovalRecord, viewer: CardTarget): CardC
     );
   const hidden = Math.max(approval.decisions.length - shownDecisions, 0) + (approval.moreDecisions ?? 0);
   if (hidden > 0) decisions.push(`… and ${hidden} more`);
-  const buttons = !isTerminal(approval.status) && ('chatId' in viewer || pending.includes(viewer.userId));
+  const buttons = approval.via === 'card' && !isTerminal(approval.status) && ('chatId' in viewer || pending.includes(viewer.userId));
   const header = outcomeHeader[approval.status];
   return {
     approvalId: approval.id,
@@ -174,6 +178,7 @@ export function cardContent(approval: ApprovalRecord, viewer: CardTarget): CardC
     decisions,
     buttons,
     summary: `${header}: ${approval.title}`,
+    ...(approval.platform?.url ? { link: { title: 'Open in the approval app', url: approval.platform.url } } : {}),
   };
 }
 

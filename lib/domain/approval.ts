@@ -332,8 +332,13 @@ export interface ApprovalRecord extends ApprovalState {
   via?: 'card';
   /** Chats that get the card besides the approvers (`via: "card"`). */
   cardTo?: { chatIds: string[] };
-  /** The cards sent for this approval, one per recipient, each updated in place (`via: "card"`). */
+  /** The cards sent for this approval, one per recipient, each updated in place (`via: "card"`, or `announceAsCard`). */
   cards?: ApprovalCard[];
+  /**
+   * In the approval app, with `notify` to chats and people of its own app: the start and end messages
+   * are one card per target, updated in place (where the platform's cards can be updated).
+   */
+  announceAsCard?: true;
   /** Reminders to the approvers still pending: how often, how many, how many went, when the next is due. */
   remind?: { everySeconds: number; times: number; sent: number; nextAt: string };
   /** Whom to tell if it is still pending at `at`; `sent` once they were told. */

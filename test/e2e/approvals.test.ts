@@ -239,16 +239,22 @@ describe('approval notifications', () => {
     expect(end).toContain('Approved by alice@example.com');
   });
 
-  it('post to an app chat of the approval’s own integration', async () => {
+  it('post to an app chat of the approval’s own integration one card, updated in place from the start to the end', async () => {
     const before = sim.messages.length;
     const { body } = await start('feishu', [{ mode: 'any', approvers: ['alice'] }], { notify: { to: { chatIds: ['oc_releases'] } } });
-    await api.call('POST', `/v1/approvals/${body.id}/cancel`);
     await api.runtime.idle();
-    const sent = sim.messages.slice(before).filter((message) => message.target === 'chat_id:oc_releases');
-    expect(sent.map((message) => JSON.parse(message.body.content as string).header.title.content)).toEqual([
-      `Approval requested: ${body.title}`,
-      `Approval canceled: ${body.title}`,
-    ]);
+    const sent = () => sim.messages.slice(before).filter((message) => message.target === 'chat_id:oc_releases');
+    expect(sent()).toHaveLength(1);
+    const card = sim.cards.cards.get(`feishu:${String(sent()[0]!.body.message_id)}`)!;
+    expect(sim.cards.text(card)).toContain('Approval requested');
+    expect(sim.cards.buttons(card)).toEqual([]);
+    await act('feishu', body.platformInstanceId, 'alice', 'approve');
+    await api.runtime.idle();
+    // Still one message in the chat: the card now shows the outcome and who decided.
+    expect(sent()).toHaveLength(1);
+    expect(sim.cards.text(card)).toContain('Approved');
+    expect(sim.cards.text(card)).toContain('Approved by alice@example.com: approve by alice');
+    expect(card.history).toHaveLength(2);
   });
 
   it('refuse notify targets that do not fit the integration, starting nothing', async () => {

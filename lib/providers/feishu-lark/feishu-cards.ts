@@ -29,6 +29,7 @@ export function feishuApprovalCard(content: CardContent) {
   if (content.body) elements.push({ tag: 'markdown', content: content.body });
   elements.push({ tag: 'markdown', content: facts });
   if (content.decisions.length > 0) elements.push({ tag: 'markdown', content: content.decisions.map((line) => `- ${line}`).join('\n') });
+  if (content.link) elements.push({ tag: 'button', type: 'default', text: { tag: 'plain_text', content: content.link.title }, behaviors: [{ type: 'open_url', default_url: content.link.url }] });
   if (content.buttons) {
     elements.push({
       tag: 'form',

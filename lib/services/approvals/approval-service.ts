@@ -8,6 +8,8 @@ import { BadRequestError, ConflictError, ForbiddenError, invalidInput, NotFoundE
 import type { JobHandler } from '../../jobs/ports.ts';
 import { commitSignals } from '../../jobs/signals.ts';
 import type { Page } from '../../store/repository.ts';
+import type { NotificationTargets } from '../../domain/message.ts';
+import type { ImProvider } from '../../providers/port.ts';
 import { type ApprovalContext, type ApprovalServiceOptions, approvalContext } from './context.ts';
 import { ApprovalCards } from './cards.ts';
 import { ApprovalJobs } from './job-handlers.ts';
@@ -17,6 +19,20 @@ import { type ApprovalView, newApprovalId, peopleOf, selfApprovalProblem, toAppr
 import { ApprovalWriter } from './writer.ts';
 
 export type { ApprovalServiceOptions } from './context.ts';
+
+/**
+ * Whether an approval in the app announces itself as one card per target, updated in place: its
+ * `notify` goes to chats and people (by platform id) of its own app, whose cards can be updated
+ * more than once (Feishu/Lark, DingTalk with a card template; not WeCom, whose cards update once).
+ * Otherwise (a group bot, which cannot change a message it sent; people by email or mobile) it
+ * posts a start and an end message.
+ */
+function announcesAsCard(integration: Integration, provider: ImProvider, notify: { integrationId: string; to?: NotificationTargets | undefined }): boolean {
+  const cards = provider.cards;
+  if (!cards || cards.singleUseHandles || notify.integrationId !== integration.id || !notify.to) return false;
+  if (notify.to.emails.length > 0 || notify.to.mobiles.length > 0) return false;
+  return notify.to.chatIds.length === 0 || cards.chats;
+}
 
 /** What a key needs, besides approvals:write, to start an approval with `notify`: the scope of POST /v1/notifications. */
 export const notifyScopes: readonly Scope[] = ['notifications:send'];
@@ -138,6 +154,7 @@ export class ApprovalService {
       ...(notify ? { notify } : {}),
       ...allowSelf,
       ...(via === 'card' ? { via, cards: [], ...(input.cardTo ? { cardTo: input.cardTo } : {}) } : {}),
+      ...(via === 'app' && notify && announcesAsCard(integration, provider, notify) ? { announceAsCard: true as const, cards: [] } : {}),
       ...(input.remind ? { remind: { ...input.remind, sent: 0, nextAt: new Date(now.getTime() + input.remind.everySeconds * 1000).toISOString() } } : {}),
       ...(input.escalate ? { escalate: { approvers: input.escalate.approvers, at: new Date(now.getTime() + input.escalate.afterSeconds * 1000).toISOString() } } : {}),
       ...(input.webhook

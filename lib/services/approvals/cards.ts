@@ -43,7 +43,7 @@ export class ApprovalCards {
   async sync(id: string): Promise<JobOutcome> {
     const { options } = this.context;
     const approval = await options.approvals.get(id);
-    if (!approval || approval.via !== 'card') return;
+    if (!approval || (approval.via !== 'card' && !approval.announceAsCard)) return;
     const due = cardsDue(approval);
     if (due.send.length + due.update.length === 0) return;
     const integration = await options.integrations.find(approval.integrationId);

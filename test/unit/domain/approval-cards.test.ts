@@ -72,6 +72,15 @@ describe('who has a card, and when cards are out of date', () => {
     expect(cardRecipients(passed)).toEqual([{ userId: 'ou_alice' }, { userId: 'ou_bob' }, { userId: 'ou_carol' }]);
   });
 
+  it('in the approval app, announces to the notify targets once the instance exists, never with buttons', () => {
+    const app = approval({ via: undefined, announceAsCard: true, notify: { integrationId: 'int_1', to: { chatIds: ['oc_ops'], userIds: ['ou_lead'], emails: [], mobiles: [] } } });
+    expect(cardRecipients(app)).toEqual([]);
+    const started = { ...app, platform: { instanceId: 'i-1', definition: 'd', url: 'https://approval.example/i-1' } };
+    expect(cardRecipients(started)).toEqual([{ userId: 'ou_lead' }, { chatId: 'oc_ops' }]);
+    expect(cardContent(started, { chatId: 'oc_ops' })).toMatchObject({ buttons: false, link: { url: 'https://approval.example/i-1' } });
+    expect(cardRecipients({ ...started, announceAsCard: undefined })).toEqual([]);
+  });
+
   it('a card is due an update when what it shows changed; a single-use handle waits for a click or the outcome', () => {
     const base = approval();
     const stamp = cardStamp(base);
