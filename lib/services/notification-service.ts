@@ -58,7 +58,11 @@ export class NotificationService {
     this.now = options.now ?? (() => new Date());
   }
 
-  async create(input: CreateNotificationInput): Promise<{ notification: NotificationView; created: boolean }> {
+  /**
+   * `deferred`: written with its dispatch job due now and not sent by this call, for callers that
+   * must not call a platform before they answer (a card click's callback).
+   */
+  async create(input: CreateNotificationInput, options: { deferred?: boolean } = {}): Promise<{ notification: NotificationView; created: boolean }> {
     const integration = await this.options.integrations.requireReferenced(input.integrationId);
     // The same key with another request is a conflict, never the first request's notification.
     const hash = requestHash(input);
@@ -94,13 +98,13 @@ export class NotificationService {
     // Created claimed by this request (attempts 1), so that its dispatch below sends without writing
     // a claim per target first: owned for a claim's lease after the longest send, the time to get to
     // it (the dispatch sends a target only while a send still fits before the end, `owned`).
-    const claimedUntil = new Date(this.now().getTime() + longestCallMs + this.leaseMs()).toISOString();
+    const claimedUntil = options.deferred ? this.now().toISOString() : new Date(this.now().getTime() + longestCallMs + this.leaseMs()).toISOString();
     const record: NotificationRecord = {
       id: newNotificationId(),
       integrationId: integration.id,
       message: input.message,
       mentionUserIds,
-      deliveries: deliveries.map((delivery) => ({ ...delivery, attempts: 1, nextAttemptAt: claimedUntil })),
+      deliveries: options.deferred ? deliveries : deliveries.map((delivery) => ({ ...delivery, attempts: 1, nextAttemptAt: claimedUntil })),
       ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey, requestHash: hash } : {}),
       version: 1,
       createdAt: at,
@@ -110,6 +114,7 @@ export class NotificationService {
     const fallback = newJob('notification.dispatch', record.id, new Date(claimedUntil), this.now());
     const { created, notification } = await this.options.notifications.create(record, [fallback]);
     if (!created) return { notification: toNotificationView(repeatOf(notification, hash)), created: false };
+    if (options.deferred) return { notification: toNotificationView(notification), created: true };
     return { notification: toNotificationView(await this.dispatch(notification, integration, claimedUntil)), created: true };
   }
 

@@ -116,6 +116,12 @@ describe.each(Object.keys(platforms) as Name[])('%s: approve from the chat', (na
     const stranger = await sim.cards.click(alice, user(name, 'carol'), 'approve');
     expect(stranger.status).toBe(200);
     if (feishuLike(name)) expect(stranger.toast).toEqual({ type: 'error', text: 'You are not an approver of this stage' });
+    // DingTalk: the clicker's private `notice`; WeCom, whose answer cannot show one: a direct message.
+    if (name === 'dingtalk') expect(stranger.toast).toEqual({ type: 'notice', text: 'You are not an approver of this stage' });
+    if (name === 'wecom') {
+      const told = sim.messages.filter((message) => message.target === `user:${user(name, 'carol')}` && JSON.stringify(message.body).includes('You are not an approver of this stage'));
+      expect(told).toHaveLength(1);
+    }
     expect((await view(approval.id)).decisions).toEqual([]);
 
     await sim.cards.click(alice, user(name, 'alice'), 'approve');

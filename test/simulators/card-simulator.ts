@@ -116,9 +116,12 @@ export class CardSimulator {
     };
     const [answer] = await this.deliver(route.url, build, { attempts: 1, retryAnswered: false });
     if (!answer || answer.status !== 200) return { status: answer?.status ?? 0 };
-    const reply = JSON.parse(answer.body || '{}') as { cardData?: { cardParamMap?: Record<string, string> } };
+    const reply = JSON.parse(answer.body || '{}') as { cardData?: { cardParamMap?: Record<string, string> }; userPrivateData?: { cardParamMap?: Record<string, string> } };
     if (reply.cardData?.cardParamMap) this.update('dingtalk', card.id, { ...card.card, ...reply.cardData.cardParamMap });
-    return { status: answer.status };
+    // The clicker's private data: the template shows `notice` to them alone.
+    const notice = reply.userPrivateData?.cardParamMap?.notice;
+    if (notice) card.toasts.push({ user, type: 'notice', text: notice });
+    return { status: answer.status, ...(notice ? { toast: { type: 'notice', text: notice } } : {}) };
   }
 
   /**

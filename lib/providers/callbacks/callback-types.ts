@@ -44,6 +44,8 @@ export interface CardClick {
   freshHandle?: string;
   /** The answer's card shows to everyone who has the card (Feishu's shared cards), not only to the clicker (DingTalk). */
   answerShowsAll?: boolean;
+  /** The answer cannot show the clicker a notice (WeCom): a click that changed nothing is told by a direct message. */
+  noticeByMessage?: boolean;
 }
 
 /** What imhub answers a click: a short notice, and the card as it now is for the one who clicked. */

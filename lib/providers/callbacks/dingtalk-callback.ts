@@ -104,7 +104,12 @@ function verifyDingtalkCardClick(request: CallbackRequest, credentials: Dingtalk
   return {
     kind: 'card',
     click: { choice, operator, ...(comment ? { comment } : {}), ...(outTrackId ? { ref: outTrackId } : {}) },
+    // The notice (what the click did) is the clicker's private data: the template shows `notice`.
     answer: (reply: CardReply) =>
-      jsonResponse(reply.card ? { cardUpdateOptions: { updateCardDataByKey: true }, cardData: { cardParamMap: dingtalkCardParams(reply.card) } } : {}),
+      jsonResponse({
+        cardUpdateOptions: { updateCardDataByKey: true, updatePrivateDataByKey: true },
+        ...(reply.card ? { cardData: { cardParamMap: dingtalkCardParams(reply.card) } } : {}),
+        userPrivateData: { cardParamMap: { notice: reply.toast.text } },
+      }),
   };
 }

@@ -122,7 +122,7 @@ export function verifyWecomCallback(request: CallbackRequest, credentials: Wecom
     if (choice && operator) {
       const ref = text(payload.TaskId);
       const fresh = text(payload.ResponseCode);
-      return { kind: 'card', click: { choice, operator, ...(ref ? { ref } : {}), ...(fresh ? { freshHandle: fresh } : {}) }, answer: () => empty };
+      return { kind: 'card', click: { choice, operator, ...(ref ? { ref } : {}), ...(fresh ? { freshHandle: fresh } : {}), noticeByMessage: true }, answer: () => empty };
     }
   }
   const approval = typeof payload.ApprovalInfo === 'object' && payload.ApprovalInfo !== null ? (payload.ApprovalInfo as Record<string, unknown>) : undefined;

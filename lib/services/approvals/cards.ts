@@ -120,7 +120,11 @@ export class ApprovalCards {
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const viewer = this.viewerOf(current, click);
       const problem = clickProblem(current, click.operator);
-      if (problem) return { toast: clickAnswer(problem, current, click.choice.decision), card: cardContent(current, viewer) };
+      if (problem) {
+        const toast = clickAnswer(problem, current, click.choice.decision);
+        if (click.noticeByMessage) await this.notice(current, click.operator, problem, toast.text);
+        return { toast, card: cardContent(current, viewer) };
+      }
       const now = this.context.now().toISOString();
       const stages = current.stages.map((stage) => ({ mode: stage.mode, approvers: stage.platformUserIds ?? [] }));
       const decided = transition(current, {
@@ -146,6 +150,27 @@ export class ApprovalCards {
       current = again;
     }
     return { toast: { type: 'error', text: 'This approval is changing: try again in a moment' } };
+  }
+
+  /**
+   * Tells someone whose click changed nothing why, by a direct message through the approval's app,
+   * where the platform's answer cannot (WeCom). Written for the worker to send, never sent before
+   * the click is answered; one per approval, person and reason, so repeated clicks send it once.
+   */
+  private async notice(approval: ApprovalRecord, operator: string, problem: string, text: string) {
+    try {
+      await this.context.options.notifications?.create(
+        {
+          integrationId: approval.integrationId,
+          to: { chatIds: [], userIds: [operator], emails: [], mobiles: [] },
+          message: { title: approval.title.slice(0, 200), text, level: 'warning', links: [], mentions: [] },
+          idempotencyKey: `${approval.id}-click-${problem}-${createHash('sha256').update(operator).digest('base64url').slice(0, 16)}`,
+        },
+        { deferred: true },
+      );
+    } catch (error) {
+      this.context.options.logger.warn('the notice of a click that changed nothing could not be written', { approvalId: approval.id, error });
+    }
   }
 
   /** Whose card was clicked: the card the handle names (a chat's, or a person's), else the clicker's own. */

@@ -16,7 +16,7 @@ export interface ApprovalServiceOptions {
   urlPolicy: OutboundUrlPolicy;
   logger: Logger;
   /** Sends the start and end messages of approvals with `notify`. */
-  notifications?: { create(input: CreateNotificationInput): Promise<unknown> };
+  notifications?: { create(input: CreateNotificationInput, options?: { deferred?: boolean }): Promise<unknown> };
   /** First webhook retry delay, doubling after. @default 30000 */
   webhookFirstRetryMs?: number;
   /** Per webhook attempt. @default 10000 */
