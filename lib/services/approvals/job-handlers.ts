@@ -10,6 +10,7 @@ import {
   webhookBackoffMs,
   webhookRetryWindowMs,
 } from '../../domain/approval.ts';
+import { currentStage } from '../../domain/approval-cards.ts';
 import type { Job } from '../../domain/job.ts';
 import type { MessageLevel } from '../../domain/message.ts';
 import { webhookSignature } from '../../domain/webhook-signature.ts';
@@ -124,6 +125,9 @@ export class ApprovalJobs {
       }
       escalated = true;
     }
+    // On cards, an `any` stage takes the escalation's people as approvers too: they get its card and
+    // their click counts. (An `all` stage is not widened: that would need their approval as well.)
+    const added = escalated && approval.via === 'card' ? await this.escalationApprovers(approval) : undefined;
     if (!reminded && !escalated) {
       // Woken before its time (another process's clock): run again when the next nudge is due.
       const next = nextNudgeAt(approval);
@@ -133,8 +137,37 @@ export class ApprovalJobs {
       ...current,
       ...(reminded && current.remind ? { remind: reminded } : {}),
       ...(escalated && current.escalate ? { escalate: { ...current.escalate, sent: true as const } } : {}),
+      ...(added && currentStage(current) === added.stage ? { stages: withApprovers(current.stages, added) } : {}),
     }));
     return undefined;
+  }
+
+  /**
+   * The escalation's people as platform ids, to add to the current stage of a card approval when
+   * it is an `any` stage: those not already its approvers, and never the requester unless the
+   * request allowed self-approval. Undefined when there is nobody to add, or they could not be
+   * looked up (they were still told, as on every platform).
+   */
+  private async escalationApprovers(approval: ApprovalRecord): Promise<{ stage: number; people: PersonInput[]; ids: string[] } | undefined> {
+    const stage = currentStage(approval);
+    if (approval.stages[stage]?.mode !== 'any' || !approval.escalate) return undefined;
+    try {
+      const integration = await this.context.options.integrations.require(approval.integrationId);
+      const provider = await this.context.options.providers.providerOf(integration);
+      const ids = await provider.resolveUsers(approval.escalate.approvers);
+      const present = new Set([...(approval.stages[stage]!.platformUserIds ?? []), ...(approval.allowSelfApproval ? [] : [approval.requesterPlatformId])]);
+      // A stage keeps at most 50 approvers, as the request schema allows (the item stays bounded).
+      const room = Math.max(0, 50 - (approval.stages[stage]!.platformUserIds?.length ?? 0));
+      const fresh = ids
+        .map((id, index) => ({ id, person: approval.escalate!.approvers[index]! }))
+        .filter((entry, index, all) => !present.has(entry.id) && all.findIndex((other) => other.id === entry.id) === index)
+        .slice(0, room);
+      return fresh.length ? { stage, people: fresh.map((entry) => entry.person), ids: fresh.map((entry) => entry.id) } : undefined;
+    } catch (error) {
+      if (!isCallerError(error)) throw error;
+      this.context.options.logger.warn('the escalation’s people could not be added to the stage', { approvalId: approval.id, error });
+      return undefined;
+    }
   }
 
   /** A verified platform event: re-read the instance it names and apply what the platform says. */
@@ -304,4 +337,11 @@ export class ApprovalJobs {
       return { at, status: 0, durationMs: Date.now() - started, error: (error as Error).name === 'TimeoutError' ? 'timeout' : 'could not connect' };
     }
   }
+}
+
+/** The stages with `added` people appended to one of them (as given, and as platform ids). */
+function withApprovers(stages: ApprovalRecord['stages'], added: { stage: number; people: PersonInput[]; ids: string[] }): ApprovalRecord['stages'] {
+  return stages.map((stage, index) =>
+    index === added.stage ? { ...stage, approvers: [...stage.approvers, ...added.people], platformUserIds: [...(stage.platformUserIds ?? []), ...added.ids] } : stage,
+  );
 }

@@ -31,7 +31,17 @@ function setup() {
       withdraw: async () => 'withdrawn' as const,
     },
     messages: { send: async () => ({}) },
+    // Cards (`via: "card"`): who got one, in order.
+    cards: {
+      chats: true,
+      send: async (target: { userId?: string }) => {
+        cardsSent.push(target.userId ?? '');
+        return { handle: `card-${cardsSent.length}` };
+      },
+      update: async () => undefined,
+    },
   } as unknown as ImProvider;
+  const cardsSent: string[] = [];
   const store = new MemoryStore();
   const reminders: { at: number; to: string[]; title: string; key: string; emails?: string[]; text?: string }[] = [];
   const { approvals, worker } = memoryApprovals(store, app, provider, now, {
@@ -70,7 +80,7 @@ function setup() {
       } as never,
       undefined,
     );
-  return { start, clock, platform, approvals, reminders, runUntil, create };
+  return { start, clock, platform, approvals, reminders, runUntil, create, cardsSent };
 }
 
 describe('approval reminders (in-memory store, fake clock)', () => {
@@ -149,5 +159,31 @@ describe('approval reminders (in-memory store, fake clock)', () => {
     expect(messages({ remind: { everySeconds: 600, times: 50 } })).toEqual(['remind.times must be at most 20']);
     expect(messages({ escalate: { afterSeconds: 600, approvers: [] } })).toEqual(['escalate.approvers needs at least one person']);
     expect(messages({ remind: { everySeconds: 600, times: 3 }, escalate: { afterSeconds: 3600, approvers: [{ email: 'lead@example.com' }] } })).toEqual([]);
+  });
+
+  it('on cards, adds the escalation’s people to the current "any" stage: they get its card, and their click decides', async () => {
+    const { approvals, cardsSent, runUntil, reminders } = setup();
+    const { approval } = await approvals.create(
+      {
+        integrationId: app.id,
+        title: 'Deploy api',
+        requester: { userId: 'requester' },
+        stages: [{ mode: 'any', approvers: [{ userId: 'alice' }] }],
+        timeoutSeconds: 86_400,
+        onTimeout: 'expire',
+        via: 'card',
+        escalate: { afterSeconds: 3600, approvers: [{ userId: 'lead' }, { userId: 'alice' }, { userId: 'requester' }] },
+      } as never,
+      undefined,
+    );
+    await runUntil(3599);
+    expect(cardsSent).toEqual(['u_alice']);
+    await runUntil(3600);
+    // Told, as on every platform, and added: alice is already an approver, the requester never is.
+    expect(reminders.map((reminder) => reminder.title)).toEqual(['Escalated: Deploy api']);
+    expect(cardsSent).toEqual(['u_alice', 'u_lead']);
+    const reply = await approvals.cards.click(app, { choice: { approvalId: approval.id, decision: 'approve' }, operator: 'u_lead' });
+    expect(reply.toast.type).toBe('success');
+    expect(await approvals.get(approval.id)).toMatchObject({ status: 'approved', decisions: [{ approver: 'u_lead', person: { userId: 'lead' } }] });
   });
 });
