@@ -25,6 +25,7 @@ export interface AppAdapter {
 /** A platform's app-message API, given an authorized call. */
 export interface MessageAdapter {
   send(call: AuthorizedCall, target: MessageTarget, message: RenderableMessage, dedupeKey: string): Promise<SentMessage>;
+  urgent?(call: AuthorizedCall, messageId: string, userIds: readonly string[]): Promise<void>;
 }
 
 /** A platform's approval API, given an authorized call. */
@@ -85,6 +86,7 @@ export class AppProvider implements ImProvider {
     if (adapter.approvals.findInstances) this.approvals.findInstances = (definition, spec, since) => adapter.approvals.findInstances!(this.call, definition, spec, since);
     const cards = adapter.cards?.(this.call);
     if (cards) this.cards = cards;
+    if (adapter.messages.urgent) this.messages.urgent = (messageId, userIds) => adapter.messages.urgent!(this.call, messageId, userIds);
   }
 
   readonly cards?: CardOperations;

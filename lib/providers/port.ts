@@ -65,6 +65,11 @@ export interface MessageOperations {
    * platform deduplicates (Feishu `uuid`, WeCom duplicate check), so a retry never shows twice.
    */
   send(target: MessageTarget, message: RenderableMessage, dedupeKey: string): Promise<SentMessage>;
+  /**
+   * Makes a message the app sent urgent for these people (Feishu/Lark 消息加急 in the app: a buzz
+   * until they read it), where the platform has that; `userIds` must be in the message's chat.
+   */
+  urgent?(messageId: string, userIds: readonly string[]): Promise<void>;
 }
 
 export interface SentMessage {

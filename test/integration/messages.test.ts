@@ -44,6 +44,14 @@ describe('app messages reach the platform in its documented format', () => {
     expect(JSON.parse(received[0]!.body.content as string)).toMatchObject({ schema: '2.0', header: { template: 'green' } });
   });
 
+  it('Feishu: makes a message its bot sent urgent (加急) for the person it went to; another app’s message is refused with the platform’s code', async () => {
+    const feishu = await provider({ provider: 'feishu', apiBaseUrl: sim.url, credentials: { appId: 'cli_msg0000000001', appSecret: 'msg-feishu-secret-001' } });
+    const sent = await feishu.messages.send({ userId: 'ou_ada' }, message, `urgent-${randomBytes(4).toString('hex')}`);
+    await feishu.messages.urgent!(sent.messageId!, ['ou_ada']);
+    expect(sim.urgent.at(-1)).toEqual({ messageId: sent.messageId, userIds: ['ou_ada'] });
+    await expect(feishu.messages.urgent!('om_not_ours', ['ou_ada'])).rejects.toMatchObject({ platformCode: 230012 });
+  });
+
   it('DingTalk: a markdown work notification to a user (with agentId) and the app robot to a group', async () => {
     const dingtalk = await provider({ provider: 'dingtalk', apiBaseUrl: sim.url, credentials: { appKey: 'dingmsgkey00001', appSecret: 'msg-dingtalk-secret-01', aesKey, token: 't', agentId: 2345678 } });
     await dingtalk.messages.send({ userId: 'ding_ada' }, message, 'd1');

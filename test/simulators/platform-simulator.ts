@@ -41,6 +41,7 @@ export type SimRoute =
   | 'wecom.instance.list'
   | 'feishu.message'
   | 'feishu.message.update'
+  | 'feishu.message.urgent'
   | 'dingtalk.card.register'
   | 'dingtalk.card.create'
   | 'dingtalk.card.update'
@@ -143,6 +144,8 @@ export class PlatformSimulator {
   readonly unlicensed = new Set<string>();
   /** Every app message received, in order. */
   readonly messages: SimMessage[] = [];
+  /** Feishu 加急 (urgent_app): which message was made urgent for whom. */
+  readonly urgent: { messageId: string; userIds: string[] }[] = [];
   private readonly server: Server;
   private readonly apps = new Map<string, App>();
   readonly bots = new Map<string, Bot>();
@@ -362,6 +365,16 @@ export class PlatformSimulator {
         if (body.msg_type === 'interactive') this.cards.sent({ platform: 'feishu', appId: session.app.id, id: messageId, target, card: JSON.parse(String(body.content)) as Record<string, unknown> });
         return send(200, { code: 0, msg: 'success', data: { message_id: messageId, chat_id: 'oc_x' } });
       }
+      case 'feishu.message.urgent': {
+        // urgent_app: only a message this app's bot sent (230012), only people in its chat (invalid_user_id_list).
+        const messageId = decodeURIComponent(url.pathname.split('/').at(-2)!);
+        const sent = this.messages.find((message) => message.platform === 'feishu' && message.body.message_id === messageId);
+        if (!sent || this.cards.cards.get(`feishu:${messageId}`)?.appId !== session.app.id) return send(400, { code: 230012, msg: 'Bot is NOT the sender of the message.' });
+        const users = (body.user_id_list as string[] | undefined) ?? [];
+        const inChat = (userId: string) => sent.target === `open_id:${userId}` || sent.target.startsWith('chat_id:');
+        this.urgent.push({ messageId, userIds: users.filter(inChat) });
+        return send(200, { code: 0, msg: 'success', data: { invalid_user_id_list: users.filter((userId) => !inChat(userId)) } });
+      }
       case 'feishu.message.update': {
         // PATCH im/v1/messages/:message_id: only the app that sent it, only a shared card
         // (`update_multi: true` before and after), a card of at most 30 KB.
@@ -564,6 +577,7 @@ function routeOf(method: string, path: string): SimRoute | undefined {
   if (method === 'POST' && path === '/cgi-bin/oa/getapprovaldetail') return 'wecom.instance.get';
   if (method === 'POST' && path === '/cgi-bin/oa/getapprovalinfo') return 'wecom.instance.list';
   if (method === 'POST' && path === '/open-apis/im/v1/messages') return 'feishu.message';
+  if (method === 'PATCH' && /^\/open-apis\/im\/v1\/messages\/[^/]+\/urgent_app$/.test(path)) return 'feishu.message.urgent';
   if (method === 'PATCH' && path.startsWith('/open-apis/im/v1/messages/')) return 'feishu.message.update';
   if (method === 'POST' && path === '/cgi-bin/message/update_template_card') return 'wecom.card.update';
   if (method === 'POST' && path === '/v1.0/card/callbacks/register') return 'dingtalk.card.register';

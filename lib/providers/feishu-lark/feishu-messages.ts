@@ -18,5 +18,19 @@ export function feishuMessages(base: string): MessageAdapter {
       });
       return { messageId: body.data.message_id, truncated: card.truncated };
     },
+    /**
+     * `PATCH im/v1/messages/:message_id/urgent_app` (scope `im:message.urgent`): an in-app buzz on a
+     * message the bot sent, for people in its chat (at most 200). Not repeated after a timeout: a
+     * repeat would buzz twice.
+     */
+    async urgent(call, messageId, userIds) {
+      await call({
+        method: 'PATCH',
+        url: `${base}/open-apis/im/v1/messages/${encodeURIComponent(messageId)}/urgent_app`,
+        query: { user_id_type: 'open_id' },
+        body: { user_id_list: userIds.slice(0, 200) },
+        idempotent: false,
+      });
+    },
   };
 }

@@ -7,6 +7,11 @@ import type { ApprovalIndexRepository, ApprovalRepository } from '../../store/re
 import type { IntegrationService } from '../integration-service.ts';
 import type { ProviderService } from '../provider-service.ts';
 
+/** What creating a notification answers, as far as approvals read it: each target's platform message id, once sent. */
+export interface CreatedNotification {
+  notification?: { deliveries?: readonly { target?: string; messageId?: string | null }[] };
+}
+
 export interface ApprovalServiceOptions {
   approvals: ApprovalRepository;
   index: ApprovalIndexRepository;
@@ -16,7 +21,7 @@ export interface ApprovalServiceOptions {
   urlPolicy: OutboundUrlPolicy;
   logger: Logger;
   /** Sends the start and end messages of approvals with `notify`. */
-  notifications?: { create(input: CreateNotificationInput, options?: { deferred?: boolean }): Promise<unknown> };
+  notifications?: { create(input: CreateNotificationInput, options?: { deferred?: boolean }): Promise<CreatedNotification | void> };
   /** First webhook retry delay, doubling after. @default 30000 */
   webhookFirstRetryMs?: number;
   /** Per webhook attempt. @default 10000 */

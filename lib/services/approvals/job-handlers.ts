@@ -10,14 +10,14 @@ import {
   webhookBackoffMs,
   webhookRetryWindowMs,
 } from '../../domain/approval.ts';
-import { currentStage } from '../../domain/approval-cards.ts';
+import { cardOf, currentStage } from '../../domain/approval-cards.ts';
 import type { Job } from '../../domain/job.ts';
 import type { MessageLevel } from '../../domain/message.ts';
 import { webhookSignature } from '../../domain/webhook-signature.ts';
 import { isCallerError, ProviderError } from '../../errors.ts';
 import type { JobHandler, JobOutcome } from '../../jobs/ports.ts';
 import type { PlatformEvent } from '../../providers/callbacks/callback-types.ts';
-import type { ApprovalContext } from './context.ts';
+import type { ApprovalContext, CreatedNotification } from './context.ts';
 import type { ApprovalPlatformDriver } from './platform-driver.ts';
 import type { ApprovalStarter } from './starter.ts';
 import { toApprovalView } from './view.ts';
@@ -93,12 +93,13 @@ export class ApprovalJobs {
       const ready = isStarted(approval) && pending.length > 0;
       if (ready) {
         const number = remind.sent + 1;
-        await notifications.create({
+        const created = await notifications.create({
           integrationId: approval.integrationId,
           to: { chatIds: [], userIds: pending, emails: [], mobiles: [] },
           message: { title: `Reminder: ${approval.title}`.slice(0, 200), text: `Waiting for your approval since ${approval.createdAt} (reminder ${number} of ${remind.times}).`, level: 'warning', links, mentions: [] },
           idempotencyKey: `${approval.id}-remind-${number}`,
         });
+        await this.buzz(approval, pending, created);
       }
       reminded = { ...remind, sent: ready ? remind.sent + 1 : remind.sent, nextAt: new Date(now.getTime() + remind.everySeconds * 1000).toISOString() };
     }
@@ -140,6 +141,34 @@ export class ApprovalJobs {
       ...(added && currentStage(current) === added.stage ? { stages: withApprovers(current.stages, added) } : {}),
     }));
     return undefined;
+  }
+
+  /**
+   * Makes the reminder urgent where the platform has urgent messages (Feishu/Lark 加急: a buzz in
+   * the app until read): on cards, each pending approver's card itself; otherwise the reminder just
+   * sent to them. Best effort: a tenant without the scope or the quota still gets the reminder, and
+   * the refusal is logged with the platform's code.
+   */
+  private async buzz(approval: ApprovalRecord, pending: readonly string[], created: CreatedNotification | void) {
+    try {
+      const integration = await this.context.options.integrations.require(approval.integrationId);
+      const urgent = (await this.context.options.providers.providerOf(integration)).messages.urgent;
+      if (!urgent) return;
+      const messages =
+        approval.via === 'card'
+          ? pending.flatMap((userId) => {
+              const card = cardOf(approval, { userId });
+              const messageId = card?.ref ?? card?.handle;
+              return messageId ? [{ messageId, userId }] : [];
+            })
+          : pending.flatMap((userId) => {
+              const messageId = created?.notification?.deliveries?.find((delivery) => delivery.target === `user:${userId}`)?.messageId;
+              return messageId ? [{ messageId, userId }] : [];
+            });
+      for (const { messageId, userId } of messages) await urgent(messageId, [userId]);
+    } catch (error) {
+      this.context.options.logger.warn('the reminder could not be made urgent', { approvalId: approval.id, error });
+    }
   }
 
   /**

@@ -30,7 +30,8 @@ function setup() {
       getInstance: async () => ({ status: platform.status, decisions: platform.decisions }),
       withdraw: async () => 'withdrawn' as const,
     },
-    messages: { send: async () => ({}) },
+    // Feishu's 加急: which message was made urgent for whom.
+    messages: { send: async () => ({}), urgent: async (messageId: string, userIds: readonly string[]) => void buzzed.push(`${messageId}>${userIds.join(',')}`) },
     // Cards (`via: "card"`): who got one, in order.
     cards: {
       chats: true,
@@ -42,6 +43,7 @@ function setup() {
     },
   } as unknown as ImProvider;
   const cardsSent: string[] = [];
+  const buzzed: string[] = [];
   const store = new MemoryStore();
   const reminders: { at: number; to: string[]; title: string; key: string; emails?: string[]; text?: string }[] = [];
   const { approvals, worker } = memoryApprovals(store, app, provider, now, {
@@ -49,7 +51,8 @@ function setup() {
       create: async (input: CreateNotificationInput) => {
         const entry = { at: (clock.now - start) / 1000, to: input.to?.userIds ?? [], title: input.message.title ?? '', key: input.idempotencyKey ?? '' };
         reminders.push(input.to?.emails.length ? { ...entry, emails: input.to.emails, text: input.message.text } : entry);
-        return {};
+        // As the notification service answers: each target's delivery with the platform's message id.
+        return { notification: { deliveries: (input.to?.userIds ?? []).map((userId) => ({ target: `user:${userId}`, messageId: `om_reminder_${userId}` })) } };
       },
     },
   });
@@ -80,7 +83,7 @@ function setup() {
       } as never,
       undefined,
     );
-  return { start, clock, platform, approvals, reminders, runUntil, create, cardsSent };
+  return { start, clock, platform, approvals, reminders, runUntil, create, cardsSent, buzzed };
 }
 
 describe('approval reminders (in-memory store, fake clock)', () => {
@@ -185,5 +188,20 @@ describe('approval reminders (in-memory store, fake clock)', () => {
     const reply = await approvals.cards.click(app, { choice: { approvalId: approval.id, decision: 'approve' }, operator: 'u_lead' });
     expect(reply.toast.type).toBe('success');
     expect(await approvals.get(approval.id)).toMatchObject({ status: 'approved', decisions: [{ approver: 'u_lead', person: { userId: 'lead' } }] });
+  });
+
+  it('makes each reminder urgent where the platform can (Feishu 加急): the reminder in the app, the approver’s own card with cards', async () => {
+    const inApp = setup();
+    await inApp.create({ everySeconds: 600, times: 1 });
+    await inApp.runUntil(600);
+    expect(inApp.buzzed).toEqual(['om_reminder_u_alice>u_alice']);
+
+    const onCards = setup();
+    await onCards.approvals.create(
+      { integrationId: app.id, title: 'Deploy api', requester: { userId: 'requester' }, stages: [{ mode: 'all', approvers: [{ userId: 'alice' }, { userId: 'bob' }] }], timeoutSeconds: 86_400, onTimeout: 'expire', via: 'card', remind: { everySeconds: 600, times: 1 } } as never,
+      undefined,
+    );
+    await onCards.runUntil(600);
+    expect(onCards.buzzed).toEqual(['card-1>u_alice', 'card-2>u_bob']);
   });
 });
