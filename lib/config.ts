@@ -26,6 +26,8 @@ const environment = z.object({
   IMHUB_WEBHOOK_FIRST_RETRY_MS: z.coerce.number().int().min(100).default(30_000),
   /** How long one webhook attempt waits for the receiver's answer, in ms. @default 10000 */
   IMHUB_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** How long a clicked card is left alone while the platform delivers the answer (DingTalk: no update during the callback). */
+  IMHUB_CARD_SETTLE_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
   /**
    * How long one reconciler run takes new work, in ms; what is left is due at the next run. In
    * AWS a run also stops 5 s before its function's timeout (55 s), whichever comes first; locally

@@ -53,7 +53,15 @@ export function parseCardChoice(value: unknown): CardChoice | undefined {
  * What a card shows of the approval: changes when a decision is added or the approval ends, and
  * not when imhub only records its own bookkeeping (the cards sent, a check planned).
  */
-export const cardStamp = (approval: Pick<ApprovalRecord, 'status' | 'decisions' | 'moreDecisions'>) => `${approval.status}:${approval.decisions.length + (approval.moreDecisions ?? 0)}`;
+export const cardStamp = (approval: Pick<ApprovalRecord, 'status' | 'decisions' | 'moreDecisions' | 'stages'>) =>
+  `${approval.status}:${approval.decisions.length + (approval.moreDecisions ?? 0)}:${approval.stages.reduce((sum, stage) => sum + (stage.platformUserIds?.length ?? 0), 0)}`;
+
+/**
+ * The most approvers, counted per stage, of an approval decided on cards: imhub keeps every
+ * decision of it (at most `maxStoredDecisions`, 100), since the outcome is computed from them, and
+ * its item stays bounded with one card per approver.
+ */
+export const maxCardApprovers = 100;
 
 const sameTarget = (a: CardTarget, b: CardTarget) => ('userId' in a && 'userId' in b && a.userId === b.userId) || ('chatId' in a && 'chatId' in b && a.chatId === b.chatId);
 
@@ -78,14 +86,24 @@ export function cardRecipients(approval: Pick<ApprovalRecord, 'via' | 'platform'
   return [...users, ...(approval.cardTo?.chatIds ?? []).map((chatId) => ({ chatId }))];
 }
 
-/** The recipients without a card yet, and the cards that show an older state: the work of an `approval.cards` job. */
-export function cardsDue(approval: ApprovalRecord): { send: CardTarget[]; update: ApprovalCard[] } {
+/**
+ * The work of an `approval.cards` job: the recipients without a card yet, the cards that show an
+ * older state and can be updated now, and when the first card whose click is still being answered
+ * can be (`settling`).
+ */
+export function cardsDue(approval: ApprovalRecord, now: Date): { send: CardTarget[]; update: ApprovalCard[]; settling?: string } {
   const cards = approval.cards ?? [];
   const stamp = cardStamp(approval);
+  const at = now.toISOString();
+  const outOfDate = (card: ApprovalCard) => card.shown !== stamp && card.error === undefined;
+  // A card whose handles are single-use (WeCom) is updated with a click's fresh handle, or with the one it keeps for the outcome.
+  const updatable = (card: ApprovalCard) => (card.once ? card.freshHandle !== undefined || (isTerminal(approval.status) && card.handle !== undefined) : card.handle !== undefined);
+  const settling = cards.filter((card) => outOfDate(card) && updatable(card) && card.settleUntil !== undefined && card.settleUntil > at).map((card) => card.settleUntil!);
   return {
-    send: cardRecipients(approval).filter((target) => !cards.some((card) => sameTarget(card.to, target))),
-    // A card whose handles are single-use keeps its handle for the outcome, unless a click brought a fresh one.
-    update: cards.filter((card) => card.handle !== undefined && card.shown !== stamp && card.error === undefined && (!card.once || card.fresh || isTerminal(approval.status))),
+    // Nobody is sent a card for an approval that has already ended.
+    send: isTerminal(approval.status) ? [] : cardRecipients(approval).filter((target) => !cards.some((card) => sameTarget(card.to, target))),
+    update: cards.filter((card) => outOfDate(card) && updatable(card) && !(card.settleUntil !== undefined && card.settleUntil > at)),
+    ...(settling.length ? { settling: settling.sort()[0]! } : {}),
   };
 }
 
@@ -101,15 +119,17 @@ export function withCard(cards: readonly ApprovalCard[] | undefined, card: Appro
   return [...others, card];
 }
 
-export type ClickProblem = 'ended' | 'not_approver' | 'already_decided' | 'not_started';
+export type ClickProblem = 'ended' | 'timed_out' | 'not_approver' | 'already_decided' | 'not_started';
 
 /**
  * Whether a click by `operator` (the platform user id the signed event names) counts: only an
  * approver of the current stage who has not decided there. The requester, when not allowed to
  * decide, is refused at the start, so is never one. Pure.
  */
-export function clickProblem(approval: ApprovalRecord, operator: string): ClickProblem | undefined {
+export function clickProblem(approval: ApprovalRecord, operator: string, now: Date): ClickProblem | undefined {
   if (isTerminal(approval.status)) return 'ended';
+  // Past its timeout it is over, even before its check job has ended it (a late click never beats the policy).
+  if (now.toISOString() >= approval.timeoutAt) return 'timed_out';
   if (approval.via !== 'card' || !isStarted(approval)) return 'not_started';
   if (pendingApprovers(approval).includes(operator)) return undefined;
   const stage = currentStage(approval);
@@ -117,8 +137,16 @@ export function clickProblem(approval: ApprovalRecord, operator: string): ClickP
   return decided ? 'already_decided' : 'not_approver';
 }
 
-/** A person as the request named them: their userId, email or mobile. */
-export const personLabel = (person: PersonInput | undefined, fallback: string) => (person ? ('userId' in person ? person.userId : 'email' in person ? person.email : person.mobile) : fallback);
+/**
+ * A person as a card shows them: their userId, the name part of their email, their mobile masked
+ * (138****0001). Cards are read in group chats: nobody's address or number is shown there whole.
+ */
+export function personLabel(person: PersonInput | undefined, fallback: string): string {
+  if (!person) return fallback;
+  if ('userId' in person) return person.userId;
+  if ('email' in person) return person.email.split('@')[0]!;
+  return person.mobile.length > 7 ? `${person.mobile.slice(0, -8)}****${person.mobile.slice(-4)}` : person.mobile;
+}
 
 /** The person as the request named them, for a platform user id of one of its stages. */
 export function approverLabel(approval: Pick<ApprovalRecord, 'stages'>, platformUserId: string): string {
@@ -189,6 +217,8 @@ export function clickAnswer(problem: ClickProblem | undefined, approval: Pick<Ap
       return { type: 'success', text: decision === 'approve' ? 'You approved this request' : 'You rejected this request' };
     case 'ended':
       return { type: 'info', text: `This approval has already ended: ${approval.status}` };
+    case 'timed_out':
+      return { type: 'info', text: 'This approval has timed out' };
     case 'already_decided':
       return { type: 'info', text: 'You have already decided on this stage' };
     case 'not_started':

@@ -20,14 +20,20 @@ export function approvalJobs(previous: ApprovalRecord | undefined, next: Approva
   const ended = isTerminal(next.status) && !(previous && isTerminal(previous.status));
   const started = isStarted(next) && !(previous && isStarted(previous));
   if (!isTerminal(next.status) && next.nextCheckAt !== previous?.nextCheckAt) jobs.push(newJob('approval.check', next.id, next.nextCheckAt, now));
-  if (next.notify && !next.announceAsCard && (ended || (started && !next.announced?.includes('start')))) jobs.push(newJob('approval.announce', next.id, now, now));
+  // Announced as cards, an approval that ended before its instance existed (a refused create) has
+  // no card to show its end on: it gets the end message.
+  const announcedByMessage = !next.announceAsCard || (ended && !isStarted(next));
+  if (next.notify && announcedByMessage && (ended || (started && !next.announced?.includes('start')))) jobs.push(newJob('approval.announce', next.id, now, now));
   if (ended && next.webhook) jobs.push(newJob('approval.webhook', next.id, now, now));
   const nudgeAt = nextNudgeAt(next);
   if (nudgeAt && nudgeAt !== (previous && nextNudgeAt(previous))) jobs.push(newJob('approval.nudge', next.id, nudgeAt, now));
   if (next.via === 'card' || next.announceAsCard) {
-    const moved = !previous || cardStamp(previous) !== cardStamp(next) || cardRecipients(previous).length !== cardRecipients(next).length;
-    const due = cardsDue(next);
+    // …or a click brought a card a fresh handle to show it with (WeCom).
+    const fresh = (record: ApprovalRecord | undefined) => (record?.cards ?? []).filter((card) => card.freshHandle !== undefined).length;
+    const moved = !previous || cardStamp(previous) !== cardStamp(next) || cardRecipients(previous).length !== cardRecipients(next).length || fresh(next) > fresh(previous);
+    const due = cardsDue(next, now);
     if (moved && due.send.length + due.update.length > 0) jobs.push(newJob('approval.cards', next.id, now, now));
+    else if (moved && due.settling) jobs.push(newJob('approval.cards', next.id, due.settling, now));
   }
   return jobs;
 }

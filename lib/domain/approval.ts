@@ -110,14 +110,19 @@ export type CardTarget = { userId: string } | { chatId: string };
 /** One card of an approval, as sent and updated. */
 export interface ApprovalCard {
   to: CardTarget;
-  /** What updates it on the platform (Feishu message id, WeCom response_code); absent until sent, and once a single-use one is spent. */
+  /**
+   * What updates it on the platform (Feishu message id, DingTalk outTrackId, WeCom the send's
+   * response_code, kept for the outcome); absent until sent, and once a single-use one is spent.
+   */
   handle?: string;
   /** The platform's id of the card, where that is not the handle (WeCom task_id): what a click names. */
   ref?: string;
-  /** Its handles update it once each (WeCom): it is updated only with a click's fresh handle, and for the outcome. */
+  /** Its handles update it once each (WeCom): it is updated with a click's fresh handle, and with `handle` for the outcome. */
   once?: true;
-  /** The handle came from a click on it, to show that click. */
-  fresh?: true;
+  /** A single-use handle a click on it brought (WeCom's ResponseCode), to show that click. */
+  freshHandle?: string;
+  /** Not updated before this time (ISO): a click on it is being answered (DingTalk: "请勿在回调过程中，调用更新接口"). */
+  settleUntil?: string;
   /** The approval's `cardStamp` this card shows. */
   shown?: string;
   sentAt?: string;
@@ -332,6 +337,8 @@ export interface ApprovalRecord extends ApprovalState {
   via?: 'card';
   /** Chats that get the card besides the approvers (`via: "card"`). */
   cardTo?: { chatIds: string[] };
+  /** Until when one run of the cards job owns sending and updating them (ISO): one run at a time. */
+  cardsLeaseUntil?: string;
   /** The cards sent for this approval, one per recipient, each updated in place (`via: "card"`, or `announceAsCard`). */
   cards?: ApprovalCard[];
   /**

@@ -84,8 +84,12 @@ export interface SentMessage {
  * updated in place. The clicks come back through the callback receivers.
  */
 export interface CardOperations {
-  /** Sends the card; `dedupeKey` makes a repeat send it once. Returns what updates it later. */
-  send(target: CardTarget, card: CardContent, dedupeKey: string): Promise<{ handle: string; ref?: string }>;
+  /**
+   * Sends the card; `dedupeKey` makes a repeat send it once. Returns what updates it later (none
+   * when a repeat found it sent and the platform gave no new handle), and `repeated` when the
+   * platform said it was already sent (what it shows is then not known: it is updated).
+   */
+  send(target: CardTarget, card: CardContent, dedupeKey: string): Promise<{ handle?: string; ref?: string; repeated?: boolean }>;
   /** Shows `card` on the card `handle` updates. */
   update(handle: string, target: CardTarget, card: CardContent): Promise<void>;
   /** Each handle updates the card once (WeCom's response_code). */
@@ -94,6 +98,8 @@ export interface CardOperations {
   readonly chats: boolean;
   /** How long after it is sent a card can still be clicked and updated (Feishu card JSON 2.0: 14 days). */
   readonly maxAgeSeconds?: number;
+  /** Sets up what clicks need on the platform (DingTalk: the callback route), again after credentials change. */
+  prepare?(): Promise<void>;
 }
 
 /**

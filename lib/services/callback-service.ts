@@ -41,7 +41,7 @@ export interface CallbackServiceOptions {
   /** Logs each event handed on (type and ids, never the payload). */
   logger?: Logger;
   /** Card clicks (`via: "card"`), decided and answered at once from the store. */
-  cards?: { click(integration: Integration, click: CardClick): Promise<CardReply> };
+  cards?: { click(integration: Integration, click: CardClick, duplicate: boolean): Promise<CardReply> };
 }
 
 /**
@@ -68,9 +68,13 @@ export class CallbackService {
     const outcome = receiver.verify(request, await this.options.integrations.credentials(integration));
     if (outcome.kind === 'handshake') return outcome.response;
     if (outcome.kind === 'card') {
-      await this.options.integrations.noteCallbackSeen?.(integration).catch(() => undefined);
-      const reply = this.options.cards ? await this.options.cards.click(integration, outcome.click) : { toast: { type: 'error' as const, text: 'Cards are not handled here' } };
-      this.options.logger?.info('card click', { integrationId, decision: outcome.click.choice.decision, approvalId: outcome.click.choice.approvalId, answer: reply.toast.type });
+      // A click is claimed by its platform id first: a retry (WeCom after 5 s) or a replay of one
+      // already taken changes nothing, however the approval moved since. It says nothing about the
+      // approval-event subscription, so it does not count as a callback seen (DingTalk's card
+      // route is imhub's own registration).
+      const claimed = await this.options.events.claim({ integrationId, eventId: eventKeyOf(`click:${outcome.click.id}`), eventType: 'card.click', now: request.now });
+      const reply = this.options.cards ? await this.options.cards.click(integration, outcome.click, !claimed) : { toast: { type: 'error' as const, text: 'Cards are not handled here' } };
+      this.options.logger?.info('card click', { integrationId, decision: outcome.click.choice.decision, approvalId: outcome.click.choice.approvalId, answer: reply.toast.type, repeat: !claimed });
       return outcome.answer(reply);
     }
 

@@ -97,6 +97,7 @@ const approvals = once(
       leaseMs: loadConfig().IMHUB_LEASE_MS,
       webhookFirstRetryMs: loadConfig().IMHUB_WEBHOOK_FIRST_RETRY_MS,
       webhookTimeoutMs: loadConfig().IMHUB_WEBHOOK_TIMEOUT_MS,
+      cardSettleMs: loadConfig().IMHUB_CARD_SETTLE_MS,
       fetch: outboundFetch({ allowInsecure: loadConfig().IMHUB_RUNTIME === 'local' }),
       // Locally the API and the worker share one process: a long-poll wakes on the commit alone.
       commitsInProcess: loadConfig().IMHUB_RUNTIME === 'local',

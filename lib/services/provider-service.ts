@@ -46,7 +46,10 @@ export class ProviderService {
     const provider = await this.providerOf(integration);
     if (integration.kind === 'webhook') await this.takeBotSlot(integration);
     try {
-      return { ...(await provider.verify()), integrationId: id, checkedAt: new Date().toISOString() };
+      const verified = await provider.verify();
+      // What card clicks need on the platform (DingTalk's callback route, signed with a secret derived from the app secret).
+      await provider.cards?.prepare?.();
+      return { ...verified, integrationId: id, checkedAt: new Date().toISOString() };
     } catch (error) {
       if (error instanceof ProviderError && error.refused) {
         throw new VerificationFailedError(

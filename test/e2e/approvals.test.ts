@@ -253,7 +253,7 @@ describe('approval notifications', () => {
     // Still one message in the chat: the card now shows the outcome and who decided.
     expect(sent()).toHaveLength(1);
     expect(sim.cards.text(card)).toContain('Approved');
-    expect(sim.cards.text(card)).toContain('Approved by alice@example.com: approve by alice');
+    expect(sim.cards.text(card)).toContain('Approved by alice: approve by alice');
     expect(card.history).toHaveLength(2);
   });
 

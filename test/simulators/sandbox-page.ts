@@ -125,7 +125,10 @@ function renderCard(sim: PlatformSimulator, card: SimCard, nameOf: (platform: st
   let body = '';
   if (card.platform === 'feishu') {
     header = `<header class="${escape(c.header?.template ?? 'blue')}"><strong>${escape(c.header?.title?.content)}</strong><small>${escape(c.header?.subtitle?.content)}</small></header>`;
-    body = (c.body?.elements ?? []).filter((element: any) => element.tag === 'markdown').map((element: any) => `<div class="body">${escape(element.content)}</div>`).join('');
+    body = (c.body?.elements ?? [])
+      .filter((element: any) => element.tag === 'markdown' || element.tag === 'div')
+      .map((element: any) => `<div class="body">${escape(element.tag === 'div' ? element.text?.content : element.content)}</div>`)
+      .join('');
   } else if (card.platform === 'wecom') {
     header = `<header><strong>${escape(c.main_title?.title)}</strong><small>${escape(c.main_title?.desc)}</small></header>`;
     body = `<div class="body">${escape(c.sub_title_text)}</div><dl class="facts">${(c.horizontal_content_list ?? []).map((fact: any) => `<div><dt>${escape(fact.keyname)}</dt><dd>${escape(fact.value)}</dd></div>`).join('')}</dl>${c.replace_text ? `<div class="meta">${escape(c.replace_text)}</div>` : ''}`;

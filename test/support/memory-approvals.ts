@@ -18,7 +18,8 @@ export function memoryApprovals(store: MemoryStore, app: Integration, provider: 
   const approvals = new ApprovalService({
     approvals: store.approvals,
     index: store.index,
-    integrations: { requireReferenced: async () => app, require: async () => app, find: async () => app } as never,
+    // The app's credentials as opened: an Encrypt Key, so that Feishu card clicks can be signed.
+    integrations: { requireReferenced: async () => app, require: async () => app, find: async () => app, credentials: async () => ({ encryptKey: 'memory-encrypt-key' }) } as never,
     providers: { providerOf: async () => provider } as never,
     sealer: { seal: async (value: string) => value, open: async (value: string) => value },
     urlPolicy: { allowInsecure: true },

@@ -33,6 +33,8 @@ export interface PlatformEvent {
 
 /** A verified click on one of imhub's card buttons. */
 export interface CardClick {
+  /** The platform's id of this click, as signed: a repeat or a replay of it takes effect once. */
+  id: string;
   choice: CardChoice;
   /** The platform user id of who clicked, as the signed event names them. */
   operator: string;

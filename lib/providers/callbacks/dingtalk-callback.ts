@@ -74,6 +74,9 @@ export function verifyDingtalkCallback(request: CallbackRequest, credentials: Di
   return { kind: 'event', event: { id, type, payload, ...(instanceId ? { instanceId } : {}) }, response };
 }
 
+/** How old a card click's signature may be: DingTalk sends a click as it happens, and the signature does not cover the body. */
+const dingtalkClickMaxAgeMs = 2 * 60_000;
+
 const textEquals = (a: string, b: string) => hexDigestEquals(Buffer.from(a).toString('hex'), Buffer.from(b).toString('hex'));
 
 /**
@@ -87,7 +90,9 @@ const textEquals = (a: string, b: string) => hexDigestEquals(Buffer.from(a).toSt
 function verifyDingtalkCardClick(request: CallbackRequest, credentials: DingtalkCallbackCredentials): CallbackOutcome {
   if (!credentials.appSecret) throw new UnauthorizedError('this integration cannot verify card clicks');
   const timestamp = request.headers['x-ddpaas-signature-timestamp'];
-  assertFresh(timestamp, request.now, 'x-ddpaas-signature-timestamp');
+  // The body is not signed, so a signature seen once could carry another body: the window is short
+  // (DingTalk sends a click at once) and each signature is taken once (the click's id).
+  assertFresh(timestamp, request.now, 'x-ddpaas-signature-timestamp', dingtalkClickMaxAgeMs);
   const { apiSecret } = dingtalkCardRoute('', credentials.appSecret);
   if (!textEquals(request.headers['x-ddpaas-signature'] ?? '', dingtalkCardSignature(apiSecret, timestamp!))) throw new UnauthorizedError('x-ddpaas-signature does not match');
   const body = parseJsonObject(request.rawBody.toString('utf8'), 'the body');
@@ -100,10 +105,13 @@ function verifyDingtalkCardClick(request: CallbackRequest, credentials: Dingtalk
   const choice = dingtalkCardChoice(outTrackId, params.action);
   const operator = text(body.userId);
   if (!choice || !operator) throw new BadRequestError('the card click names no imhub approval choice or no user');
+  // In a group with other organisations, a userId is only unique within its corp.
+  const corpId = text(body.corpId);
+  if (credentials.corpId && corpId !== undefined && corpId !== credentials.corpId) throw new UnauthorizedError('the click comes from another organisation');
   const comment = text(params.comment)?.trim();
   return {
     kind: 'card',
-    click: { choice, operator, ...(comment ? { comment } : {}), ...(outTrackId ? { ref: outTrackId } : {}) },
+    click: { id: `ddpaas:${timestamp}:${request.headers['x-ddpaas-signature']}`, choice, operator, ...(comment ? { comment } : {}), ...(outTrackId ? { ref: outTrackId } : {}) },
     // The notice (what the click did) is the clicker's private data: the template shows `notice`.
     answer: (reply: CardReply) =>
       jsonResponse({

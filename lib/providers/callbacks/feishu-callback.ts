@@ -91,9 +91,13 @@ export function verifyFeishuCallback(request: CallbackRequest, credentials: Feis
     const operator = text(object(event.operator)?.open_id);
     const messageId = text(object(event.context)?.open_message_id);
     if (action && operator) {
+      // A decision needs the signature: a Verification Token alone is a fixed string that anyone who
+      // once saw it could send with any operator. And a click is never redelivered, so it is fresh.
+      if (!signed) throw new UnauthorizedError('card clicks must be signed: set an Encrypt Key on the app and on this integration');
+      assertFresh(request.headers['x-lark-request-timestamp'], request.now, 'X-Lark-Request-Timestamp');
       return {
         kind: 'card',
-        click: { choice: action.choice, operator, ...(action.comment ? { comment: action.comment } : {}), ...(messageId ? { ref: messageId } : {}), answerShowsAll: true },
+        click: { id, choice: action.choice, operator, ...(action.comment ? { comment: action.comment } : {}), ...(messageId ? { ref: messageId } : {}), answerShowsAll: true },
         answer: (reply: CardReply) =>
           jsonResponse({ toast: { type: reply.toast.type, content: reply.toast.text }, ...(reply.card ? { card: { type: 'raw', data: feishuApprovalCard(reply.card) } } : {}) }),
       };

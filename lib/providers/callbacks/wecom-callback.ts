@@ -122,7 +122,9 @@ export function verifyWecomCallback(request: CallbackRequest, credentials: Wecom
     if (choice && operator) {
       const ref = text(payload.TaskId);
       const fresh = text(payload.ResponseCode);
-      return { kind: 'card', click: { choice, operator, ...(ref ? { ref } : {}), ...(fresh ? { freshHandle: fresh } : {}), noticeByMessage: true }, answer: () => empty };
+      // WeCom's events have no id: the docs dedupe events by FromUserName + CreateTime; the card and button make it one click.
+      const id = [operator, text(payload.CreateTime), ref, text(payload.EventKey)].join(':');
+      return { kind: 'card', click: { id, choice, operator, ...(ref ? { ref } : {}), ...(fresh ? { freshHandle: fresh } : {}), noticeByMessage: true }, answer: () => empty };
     }
   }
   const approval = typeof payload.ApprovalInfo === 'object' && payload.ApprovalInfo !== null ? (payload.ApprovalInfo as Record<string, unknown>) : undefined;

@@ -69,9 +69,9 @@ export function dingtalkCards(
 ): CardOperations {
   const robotCode = options.robotCode ?? options.appKey;
   const route = dingtalkCardRoute(options.integrationId, options.appSecret);
-  async function ensureRoute() {
+  async function ensureRoute(force = false) {
     const key = `${options.integrationId}#${options.credentialVersion}#${options.callbackUrl}`;
-    if (registered.has(key)) return;
+    if (registered.has(key) && !force) return;
     await call({
       method: 'POST',
       url: `${base}/v1.0/card/callbacks/register`,
@@ -88,6 +88,7 @@ export function dingtalkCards(
         'userId' in target
           ? { openSpaceId: `dtv1.card//IM_ROBOT.${target.userId}`, imRobotOpenSpaceModel: { supportForward: false }, imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode } }
           : { openSpaceId: `dtv1.card//IM_GROUP.${target.chatId}`, imGroupOpenSpaceModel: { supportForward: false }, imGroupOpenDeliverModel: { robotCode } };
+      let repeated = false;
       try {
         const { body } = await call<DeliverAnswer>({
           method: 'POST',
@@ -101,9 +102,12 @@ export function dingtalkCards(
       } catch (error) {
         // A repeat of a send whose answer was lost: the card exists under this outTrackId.
         if (!(error instanceof ProviderError && error.platformCode === 'param.cardAlreadyExist')) throw error;
+        repeated = true;
       }
-      return { handle: dedupeKey };
+      return { handle: dedupeKey, ...(repeated ? { repeated } : {}) };
     },
+    // A verify registers the route again: clicks on cards already sent are signed with the secret of the credentials now in use.
+    prepare: () => ensureRoute(true),
     async update(handle, _target, card) {
       await call({
         method: 'PUT',

@@ -24,11 +24,14 @@ const button = (choice: CardChoice, label: string) => ({
  * names the choice; the input's text comes back in `action.form_value`.
  */
 export function feishuApprovalCard(content: CardContent) {
-  const facts = content.facts.map((fact) => `**${fact.label}:** ${fact.value}`).join('\n');
+  // What people typed (names, comments) goes in plain text, never markdown: a comment reading
+  // `<at id=all></at>` must not mention a whole chat. The request's content is the pipeline's, as
+  // in notifications, and keeps its markdown.
+  const plain = (text: string) => ({ tag: 'div', text: { tag: 'plain_text', content: text } });
   const elements: unknown[] = [];
   if (content.body) elements.push({ tag: 'markdown', content: content.body });
-  elements.push({ tag: 'markdown', content: facts });
-  if (content.decisions.length > 0) elements.push({ tag: 'markdown', content: content.decisions.map((line) => `- ${line}`).join('\n') });
+  elements.push(plain(content.facts.map((fact) => `${fact.label}: ${fact.value}`).join('\n')));
+  if (content.decisions.length > 0) elements.push(plain(content.decisions.map((line) => `• ${line}`).join('\n')));
   if (content.link) elements.push({ tag: 'button', type: 'default', text: { tag: 'plain_text', content: content.link.title }, behaviors: [{ type: 'open_url', default_url: content.link.url }] });
   if (content.buttons) {
     elements.push({

@@ -10,10 +10,11 @@ const cut = (text: string, chars: number) => (text.length <= chars ? text : (cut
  * An approval card as a WeCom `template_card` of type `button_interaction` (发送应用消息, 90236):
  * the title, the state as `main_title.desc`, decisions and the request in `sub_title_text`, the
  * facts as `horizontal_content_list` (at most 6), Approve and Reject as callback buttons whose
- * `key` names the choice. Once it cannot be decided, `replace_text` greys the buttons out with the
- * outcome. WeCom's cards take no text input, so no comment.
+ * `key` names the choice. In an update, once it cannot be decided, `replace_text` greys the
+ * buttons out with the outcome (an update field only: 更新模版卡片消息). WeCom's cards take no text
+ * input, so no comment.
  */
-export function wecomApprovalCard(content: CardContent, taskId: string) {
+export function wecomApprovalCard(content: CardContent, taskId: string, forUpdate = false) {
   return {
     card_type: 'button_interaction',
     source: { desc: 'imhub' },
@@ -25,7 +26,7 @@ export function wecomApprovalCard(content: CardContent, taskId: string) {
       { text: 'Approve', style: 1, key: cardChoiceKey({ approvalId: content.approvalId, decision: 'approve' }) },
       { text: 'Reject', style: 2, key: cardChoiceKey({ approvalId: content.approvalId, decision: 'reject' }) },
     ],
-    ...(content.buttons ? {} : { replace_text: content.header }),
+    ...(forUpdate && !content.buttons ? { replace_text: content.header } : {}),
   };
 }
 
@@ -43,22 +44,29 @@ export function wecomCards(base: string, call: AuthorizedCall, credentials: { ag
     async send(target, card, dedupeKey) {
       if (!('userId' in target)) throw new BadRequestError('WeCom sends button cards to people only, not to chats');
       const taskId = dedupeKey;
-      const { body } = await call<{ response_code?: string; invaliduser?: string; unlicenseduser?: string }>({
-        method: 'POST',
-        url: `${base}/cgi-bin/message/send`,
-        body: { touser: target.userId, msgtype: 'template_card', agentid: Number(credentials.agentId), template_card: wecomApprovalCard(card, taskId), enable_duplicate_check: 1, duplicate_check_interval: 1800 },
-        idempotent: true,
-      });
+      let body: { response_code?: string; invaliduser?: string; unlicenseduser?: string };
+      try {
+        ({ body } = await call<typeof body>({
+          method: 'POST',
+          url: `${base}/cgi-bin/message/send`,
+          body: { touser: target.userId, msgtype: 'template_card', agentid: Number(credentials.agentId), template_card: wecomApprovalCard(card, taskId), enable_duplicate_check: 1, duplicate_check_interval: 1800 },
+          idempotent: true,
+        }));
+      } catch (error) {
+        // 42014: this task_id exists, so a send before this one (its answer lost) made the card; its response_code is not known.
+        if (error instanceof ProviderError && error.platformCode === 42014) return { ref: taskId, repeated: true };
+        throw error;
+      }
       if (body.invaliduser || body.unlicenseduser) {
         throw new ProviderError('wecom', body.invaliduser ? 'invaliduser' : 'unlicenseduser', `the card did not reach ${body.invaliduser ?? body.unlicenseduser} (outside the app's visible range, or no 基础接口许可)`, { kind: 'platform_refused', refused: true });
       }
-      if (!body.response_code) throw new ProviderError('wecom', 'no_response_code', 'message/send answered without the response_code a button card gets', { kind: 'platform_failed' });
-      return { handle: body.response_code, ref: taskId };
+      // The duplicate check answers a repeat without a new response_code: sent, with no code to update it by.
+      return body.response_code ? { handle: body.response_code, ref: taskId } : { ref: taskId, repeated: true };
     },
     async update(handle, target, card) {
       if (!('userId' in target)) return;
       // The update names no task_id (update_template_card, 94888): the response_code says which card.
-      const { task_id: _task, ...templateCard } = wecomApprovalCard(card, '');
+      const { task_id: _task, ...templateCard } = wecomApprovalCard(card, '', true);
       await call({
         method: 'POST',
         url: `${base}/cgi-bin/message/update_template_card`,

@@ -15,6 +15,7 @@ import { ApprovalCards } from './cards.ts';
 import { ApprovalJobs } from './job-handlers.ts';
 import { ApprovalPlatformDriver } from './platform-driver.ts';
 import { ApprovalStarter } from './starter.ts';
+import { maxCardApprovers } from '../../domain/approval-cards.ts';
 import { type ApprovalView, newApprovalId, peopleOf, selfApprovalProblem, toApprovalView, withPlatformIds } from './view.ts';
 import { ApprovalWriter } from './writer.ts';
 
@@ -69,7 +70,7 @@ export class ApprovalService {
 
   /** What the worker runs for approvals. */
   jobHandlers(): Record<'callback.event' | 'approval.check' | 'approval.announce' | 'approval.webhook' | 'approval.nudge' | 'approval.cards', JobHandler> {
-    return { ...this.jobs.handlers(), 'approval.cards': (job) => this.cards.sync(job.subject) };
+    return { ...this.jobs.handlers(), 'approval.cards': (job, deadline) => this.cards.sync(job.subject, deadline) };
   }
 
   /**
@@ -104,6 +105,7 @@ export class ApprovalService {
           : `${integration.provider} approval cards are not supported; use "via": "app"`;
       throw new BadRequestError(why, { code: 'cards_unsupported' });
     }
+    if (via === 'card') await this.checkCards(integration, input);
     const maxAge = via === 'card' ? provider.cards?.maxAgeSeconds : undefined;
     if (maxAge !== undefined && input.timeoutSeconds > maxAge) {
       throw invalidInput('request body', [
@@ -229,6 +231,26 @@ export class ApprovalService {
       throw new ConflictError(`approval ${id} was already ${after.status}${after.endReason ? ` (${after.endReason})` : ''}; nothing was canceled`, { code: 'already_decided', details: { approval: view } });
     }
     return toApprovalView(after ?? before);
+  }
+
+  /**
+   * What cards need besides the platform's support: at most `maxCardApprovers` approvers (every
+   * decision is kept, and the outcome is computed from them), and on Feishu/Lark an Encrypt Key,
+   * since only a signed click may decide (a Verification Token alone is a fixed string).
+   */
+  private async checkCards(integration: Integration, input: CreateApprovalInput) {
+    const approvers = input.stages.reduce((sum, stage) => sum + stage.approvers.length, 0);
+    if (approvers > maxCardApprovers) {
+      throw invalidInput('request body', [{ path: 'stages', message: `an approval on cards has at most ${maxCardApprovers} approvers in all its stages (this one has ${approvers}); use "via": "app" for more` }]);
+    }
+    if (integration.provider === 'feishu' || integration.provider === 'lark') {
+      const credentials = (await this.context.options.integrations.credentials(integration)) as { encryptKey?: string };
+      if (!credentials.encryptKey) {
+        throw new BadRequestError('card clicks decide only when Feishu signs them: set an Encrypt Key in the app’s console (事件与回调 → 加密策略) and on this integration (PATCH credentials.encryptKey), or use "via": "app"', {
+          code: 'cards_need_encrypt_key',
+        });
+      }
+    }
   }
 
   /** Validates `notify` up front: the integration exists, and targets fit its kind. */

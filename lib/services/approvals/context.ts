@@ -26,6 +26,8 @@ export interface ApprovalServiceOptions {
   webhookFirstRetryMs?: number;
   /** Per webhook attempt. @default 10000 */
   webhookTimeoutMs?: number;
+  /** How long a clicked card whose answer shows only to the clicker (DingTalk) is left alone before the job updates it for all. @default 3000 */
+  cardSettleMs?: number;
   fetch?: typeof fetch;
   now?: () => Date;
   /** How long a start is owned before a check may take it over. @default 60000 */

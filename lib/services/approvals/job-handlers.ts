@@ -256,6 +256,8 @@ export class ApprovalJobs {
   private async announceDue(id: string): Promise<JobOutcome> {
     const approval = await this.context.options.approvals.get(id);
     if (!approval?.notify || !this.context.options.notifications) return;
+    // Announced as cards once started: the cards job shows the start and the end.
+    if (approval.announceAsCard && isStarted(approval)) return;
     const moments = (['start', 'end'] as const).filter(
       (moment) => !approval.announced?.includes(moment) && (moment === 'start' ? isStarted(approval) : isTerminal(approval.status)),
     );

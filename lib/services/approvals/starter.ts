@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ApprovalRecord, isTerminal } from '../../domain/approval.ts';
+import { type ApprovalRecord, isTerminal, transition } from '../../domain/approval.ts';
 import type { Integration } from '../../domain/integration.ts';
 import { AppError, ProviderError } from '../../errors.ts';
 import type { ApprovalOperations, ApprovalSpec } from '../../providers/port.ts';
@@ -49,6 +49,18 @@ export class ApprovalStarter {
       try {
         const provider = await this.context.options.providers.providerOf(integration);
         const resolved = withPlatformIds(approval.requester, approval.stages, await provider.resolveUsers(peopleOf(approval.requester, approval.stages)));
+        // Looked up only now: a requester who is also an approver under another name ends it failed,
+        // saying where, in the same write, so that nothing (cards, a start message) goes out for it.
+        const selfApproval = selfApprovalProblem({ ...approval, ...resolved });
+        if (selfApproval) {
+          const at = this.context.now().toISOString();
+          return (
+            (await this.writer.write(approval, (current) => {
+              const ended = transition({ ...current, ...resolved }, { type: 'failed', at, reason: selfApproval.message }) as ApprovalRecord;
+              return ended.webhook ? { ...ended, webhook: { ...ended.webhook, state: 'pending' } } : ended;
+            })) ?? approval
+          );
+        }
         approval = (await this.writer.write(approval, (current) => ({ ...current, ...resolved }))) ?? approval;
       } catch (error) {
         if (error instanceof ProviderError && error.repeatable) return approval;
@@ -56,9 +68,6 @@ export class ApprovalStarter {
         throw error;
       }
       if (isTerminal(approval.status) || approval.requesterPlatformId === undefined) return approval;
-      // Looked up only now: a requester who is also an approver under another name ends it failed, saying where.
-      const selfApproval = selfApprovalProblem(approval);
-      if (selfApproval) return (await this.writer.apply(approval.id, { type: 'failed', at: this.context.now().toISOString(), reason: selfApproval.message })) ?? approval;
     }
     // Decided on cards: once its people are known there is nothing to create; the cards job sends them.
     if (approval.via === 'card') return approval;

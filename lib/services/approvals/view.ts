@@ -89,7 +89,7 @@ export function toApprovalView(approval: ApprovalRecord) {
     moreDecisions: approval.moreDecisions ?? 0,
     platformInstanceId: approval.platform?.instanceId ?? null,
     via: approval.via ?? 'app',
-    cards: (approval.cards ?? []).map((card) => ({ to: card.to, state: card.error ? 'failed' : card.handle ? 'sent' : 'pending', ...(card.error ? { error: card.error } : {}) })),
+    cards: (approval.cards ?? []).map((card) => ({ to: card.to, state: card.error ? 'failed' : card.sentAt ? 'sent' : 'pending', ...(card.error ? { error: card.error } : {}) })),
     timeoutAt: approval.timeoutAt,
     onTimeout: approval.onTimeout,
     endedAt: approval.endedAt ?? null,

@@ -49,13 +49,15 @@ describe('decisions on cards', () => {
 
   it('a click counts only for a pending approver of the current stage', () => {
     const record = approval();
-    expect(clickProblem(record, 'ou_alice')).toBeUndefined();
-    expect(clickProblem(record, 'ou_carol')).toBe('not_approver'); // stage 2 is not reached
-    expect(clickProblem(record, 'ou_requester')).toBe('not_approver');
+    expect(clickProblem(record, 'ou_alice', now)).toBeUndefined();
+    expect(clickProblem(record, 'ou_carol', now)).toBe('not_approver'); // stage 2 is not reached
+    expect(clickProblem(record, 'ou_requester', now)).toBe('not_approver');
     const first = decide(record, 'ou_alice', 'approve');
-    expect(clickProblem(first, 'ou_alice')).toBe('already_decided');
-    expect(clickProblem(decide(first, 'ou_bob', 'reject'), 'ou_bob')).toBe('ended');
-    expect(clickProblem(approval({ via: undefined }), 'ou_alice')).toBe('not_started');
+    expect(clickProblem(first, 'ou_alice', now)).toBe('already_decided');
+    expect(clickProblem(decide(first, 'ou_bob', 'reject'), 'ou_bob', now)).toBe('ended');
+    expect(clickProblem(approval({ via: undefined }), 'ou_alice', now)).toBe('not_started');
+    // Past its timeout, before its check job ended it: a late click never beats the policy.
+    expect(clickProblem(record, 'ou_alice', new Date(record.timeoutAt))).toBe('timed_out');
   });
 
   it('button values name the choice and nothing else parses as one', () => {
@@ -85,13 +87,22 @@ describe('who has a card, and when cards are out of date', () => {
     const base = approval();
     const stamp = cardStamp(base);
     const sent = approval({ cards: [{ to: { userId: 'ou_alice' }, handle: 'om_1', shown: stamp }, { to: { userId: 'ou_bob' }, handle: 'rc_1', once: true, shown: stamp }] });
-    expect(cardsDue(sent)).toEqual({ send: [], update: [] });
+    expect(cardsDue(sent, now)).toEqual({ send: [], update: [] });
     const decided = decide(sent, 'ou_alice', 'approve');
-    expect(cardsDue(decided).update.map((card) => card.handle)).toEqual(['om_1']);
+    expect(cardsDue(decided, now).update.map((card) => card.handle)).toEqual(['om_1']);
     const ended = decide(decided, 'ou_bob', 'approve');
     const finished = decide(ended, 'ou_carol', 'approve', 1);
     // Carol's card is due to be sent; both existing cards show the outcome.
-    expect(cardsDue(finished).update.map((card) => card.handle)).toEqual(['om_1', 'rc_1']);
+    expect(cardsDue(finished, now).update.map((card) => card.handle)).toEqual(['om_1', 'rc_1']);
+  });
+
+  it('sends nobody a card once the approval has ended, and leaves a card whose click is being answered until it settles', () => {
+    const canceled = approval({ status: 'canceled' });
+    expect(cardsDue(canceled, now).send).toEqual([]);
+    const stamp = cardStamp(approval());
+    const clicked = decide(approval({ cards: [{ to: { userId: 'ou_alice' }, handle: 't-1', shown: stamp, settleUntil: '2026-12-01T10:00:03.000Z' }] }), 'ou_alice', 'approve');
+    expect(cardsDue(clicked, now)).toMatchObject({ update: [], settling: '2026-12-01T10:00:03.000Z' });
+    expect(cardsDue(clicked, new Date('2026-12-01T10:00:03.000Z')).update).toHaveLength(1);
   });
 
   it('sets off a cards job when what cards show changes, never for imhub’s own bookkeeping', () => {
@@ -111,8 +122,8 @@ describe('what a card shows', () => {
     expect(cardContent(record, { userId: 'ou_alice' }).buttons).toBe(false);
     expect(cardContent(record, { chatId: 'oc_ops' }).buttons).toBe(true);
     const content = cardContent(record, { userId: 'ou_bob' });
-    expect(content.decisions).toEqual(['Approved by alice@example.com (stage 1)']);
-    expect(content.facts).toContainEqual({ label: 'Waiting for', value: 'bob@example.com' });
+    expect(content.decisions).toEqual(['Approved by alice (stage 1)']);
+    expect(content.facts).toContainEqual({ label: 'Waiting for', value: 'bob' });
     const ended = decide(record, 'ou_bob', 'reject');
     expect(cardContent(ended, { chatId: 'oc_ops' })).toMatchObject({ header: 'Rejected', level: 'error', buttons: false });
   });

@@ -185,7 +185,7 @@ describe('approval reminders (in-memory store, fake clock)', () => {
     // Told, as on every platform, and added: alice is already an approver, the requester never is.
     expect(reminders.map((reminder) => reminder.title)).toEqual(['Escalated: Deploy api']);
     expect(cardsSent).toEqual(['u_alice', 'u_lead']);
-    const reply = await approvals.cards.click(app, { choice: { approvalId: approval.id, decision: 'approve' }, operator: 'u_lead' });
+    const reply = await approvals.cards.click(app, { id: 'click-1', choice: { approvalId: approval.id, decision: 'approve' }, operator: 'u_lead' });
     expect(reply.toast.type).toBe('success');
     expect(await approvals.get(approval.id)).toMatchObject({ status: 'approved', decisions: [{ approver: 'u_lead', person: { userId: 'lead' } }] });
   });
