@@ -84,7 +84,7 @@ export class ApprovalCards {
           continue;
         }
         options.logger.warn('an approval card could not be sent', { approvalId: approval.id, error });
-        done.push({ to: target, error: describe(error) });
+        done.push({ to: target, error: describe(error).slice(0, 300) });
       }
     }
     for (const card of due.update) {

@@ -12,6 +12,7 @@ import {
   webhookRetryWindowMs,
 } from '../../../lib/domain/approval.ts';
 import { notificationTargets } from '../../../lib/domain/message.ts';
+import type { ApprovalCard } from '../../../lib/domain/approval.ts';
 
 // Red team, issue 15 item 7: decisions with their comments live inside the approval item, and 45
 // comments of 9.5 kB took it past DynamoDB's 400 KB. The domain bounds what it stores.
@@ -149,6 +150,71 @@ describe('the worst-case approval item', () => {
     // Assess
     expect(ended.decisions).toHaveLength(maxStoredDecisions);
     expect(ended.moreDecisions).toBe(500 - maxStoredDecisions);
+    expect(bytes(JSON.stringify(item))).toBeLessThan(350_000);
+  });
+
+  it('stays under 350 KB on cards: 100 approvers (the most cards take) and 20 chats, each with its card, every decision with a long comment', () => {
+    const email = (index: number) => `${String(index).padStart(4, '0')}${'m'.repeat(60)}@${'d'.repeat(60)}.${'e'.repeat(60)}.${'x'.repeat(60)}.cn`.slice(0, 254);
+    const input = createApprovalBody.parse({
+      integrationId: `int_${'i'.repeat(124)}`,
+      title: '审'.repeat(200),
+      content: '审'.repeat(10_000),
+      requester: { email: email(9_999) },
+      stages: [0, 1].map((stage) => ({ mode: 'all', approvers: Array.from({ length: 50 }, (_, index) => ({ email: email(stage * 50 + index) })) })),
+      webhook: { url: `https://hooks.example.com/${'p'.repeat(2_020)}`, secret: 's'.repeat(256) },
+      idempotencyKey: 'k'.repeat(128),
+      via: 'card',
+      cardTo: { chatIds: Array.from({ length: 20 }, (_, index) => `oc_${index}${'c'.repeat(120)}`) },
+    });
+    const platformId = (index: number) => `${index}`.padStart(64, 'p');
+    const stages = input.stages.map((stage, index) => ({ ...stage, platformUserIds: stage.approvers.map((_, approver) => platformId(index * 50 + approver)) }));
+    // One card per approver and chat: a 64-character handle and task id, its state, or a refusal of 300 characters.
+    const cards: ApprovalCard[] = [...stages.flatMap((stage) => stage.platformUserIds.map((userId) => ({ userId }))), ...input.cardTo!.chatIds.map((chatId) => ({ chatId }))].map((to, index) => ({
+      to,
+      handle: 'h'.repeat(64),
+      ref: 'r'.repeat(64),
+      once: true as const,
+      freshHandle: 'f'.repeat(64),
+      shown: 'approved:100:100',
+      sentAt: at(index),
+      settleUntil: at(index),
+      ...(index % 2 ? { error: 'e'.repeat(300) } : {}),
+    }));
+    const created: ApprovalRecord = {
+      id: `apr_${'a'.repeat(20)}`,
+      integrationId: input.integrationId,
+      title: input.title,
+      content: input.content!,
+      requester: input.requester,
+      requesterPlatformId: platformId(9_999),
+      stages,
+      via: 'card',
+      cardTo: input.cardTo!,
+      cards,
+      cardsLeaseUntil: at(0),
+      idempotencyKey: input.idempotencyKey!,
+      requestHash: 'h'.repeat(64),
+      webhook: { url: input.webhook!.url, sealedSecret: 'S'.repeat(1_000), state: 'pending', attempts: [] },
+      status: 'pending',
+      decisions: [],
+      timeoutAt: at(100_000),
+      onTimeout: 'expire',
+      nextCheckAt: at(0),
+      checks: 1_000,
+      version: 100_000,
+      createdAt: at(0),
+      updatedAt: at(0),
+    };
+    // Every approver approves on their card, each with a comment of 1,000 Chinese characters.
+    let record = created;
+    for (const [index, stage] of stages.entries()) {
+      for (const approver of stage.platformUserIds) {
+        record = transition(record, { type: 'decided', stages: stages.map((s) => ({ mode: s.mode, approvers: s.platformUserIds })), decision: { stage: index, approver, decision: 'approve', at: at(1), comment: '审'.repeat(1_000) } }) as ApprovalRecord;
+      }
+    }
+    expect(record).toMatchObject({ status: 'approved' });
+    expect(record.decisions).toHaveLength(100);
+    const item = { pk: `APPROVAL#${record.id}`, sk: 'APPROVAL', gsi1pk: 'APPROVALS', gsi1sk: `${record.createdAt}#${record.id}`, ...record, endReason: 'r'.repeat(1_000) };
     expect(bytes(JSON.stringify(item))).toBeLessThan(350_000);
   });
 });
