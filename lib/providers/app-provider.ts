@@ -26,6 +26,7 @@ export interface AppAdapter {
 export interface MessageAdapter {
   send(call: AuthorizedCall, target: MessageTarget, message: RenderableMessage, dedupeKey: string): Promise<SentMessage>;
   urgent?(call: AuthorizedCall, messageId: string, userIds: readonly string[]): Promise<void>;
+  remindUrgently?(call: AuthorizedCall, userIds: readonly string[], text: string): Promise<void>;
 }
 
 /** A platform's approval API, given an authorized call. */
@@ -87,6 +88,7 @@ export class AppProvider implements ImProvider {
     const cards = adapter.cards?.(this.call);
     if (cards) this.cards = cards;
     if (adapter.messages.urgent) this.messages.urgent = (messageId, userIds) => adapter.messages.urgent!(this.call, messageId, userIds);
+    if (adapter.messages.remindUrgently) this.messages.remindUrgently = (userIds, text) => adapter.messages.remindUrgently!(this.call, userIds, text);
   }
 
   readonly cards?: CardOperations;

@@ -70,6 +70,8 @@ export interface MessageOperations {
    * until they read it), where the platform has that; `userIds` must be in the message's chat.
    */
   urgent?(messageId: string, userIds: readonly string[]): Promise<void>;
+  /** Sends these people an urgent nudge of its own, where that is the platform's urgent message (DingTalk's in-app DING). */
+  remindUrgently?(userIds: readonly string[], text: string): Promise<void>;
 }
 
 export interface SentMessage {

@@ -52,6 +52,12 @@ describe('app messages reach the platform in its documented format', () => {
     await expect(feishu.messages.urgent!('om_not_ours', ['ou_ada'])).rejects.toMatchObject({ platformCode: 230012 });
   });
 
+  it('DingTalk: an in-app DING from the app’s robot (robot/ding/send, remindType 1)', async () => {
+    const dingtalk = await provider({ provider: 'dingtalk', apiBaseUrl: sim.url, credentials: { appKey: 'dingmsgkey00001', appSecret: 'msg-dingtalk-secret-01', aesKey, token: 't' } });
+    await dingtalk.messages.remindUrgently!(['ding_ada'], 'Reminder: Deploy');
+    expect(sim.dings.at(-1)).toEqual({ robotCode: 'dingmsgkey00001', remindType: 1, users: ['ding_ada'], content: 'Reminder: Deploy' });
+  });
+
   it('DingTalk: a markdown work notification to a user (with agentId) and the app robot to a group', async () => {
     const dingtalk = await provider({ provider: 'dingtalk', apiBaseUrl: sim.url, credentials: { appKey: 'dingmsgkey00001', appSecret: 'msg-dingtalk-secret-01', aesKey, token: 't', agentId: 2345678 } });
     await dingtalk.messages.send({ userId: 'ding_ada' }, message, 'd1');

@@ -42,6 +42,7 @@ export type SimRoute =
   | 'feishu.message'
   | 'feishu.message.update'
   | 'feishu.message.urgent'
+  | 'dingtalk.ding'
   | 'dingtalk.card.register'
   | 'dingtalk.card.create'
   | 'dingtalk.card.update'
@@ -144,6 +145,8 @@ export class PlatformSimulator {
   readonly unlicensed = new Set<string>();
   /** Every app message received, in order. */
   readonly messages: SimMessage[] = [];
+  /** DingTalk DINGs sent (robot/ding/send): to whom, how, what. */
+  readonly dings: { robotCode: string; remindType: number; users: string[]; content: string }[] = [];
   /** Feishu 加急 (urgent_app): which message was made urgent for whom. */
   readonly urgent: { messageId: string; userIds: string[] }[] = [];
   private readonly server: Server;
@@ -387,6 +390,13 @@ export class PlatformSimulator {
         this.cards.update('feishu', messageId, next as Record<string, unknown>);
         return send(200, { code: 0, msg: 'ok', data: {} });
       }
+      case 'dingtalk.ding': {
+        // robot/ding/send: remindType 1 in-app (2 SMS, 3 phone need a purchased package), at most 200 receivers.
+        const users = (body.receiverUserIdList as string[] | undefined) ?? [];
+        if (!body.robotCode || ![1, 2, 3].includes(Number(body.remindType)) || users.length === 0 || users.length > 200) return send(400, { code: 'param.invalid', message: 'invalid parameter' });
+        this.dings.push({ robotCode: String(body.robotCode), remindType: Number(body.remindType), users, content: String(body.content ?? '') });
+        return send(200, { openDingId: `ding-${this.dings.length}` });
+      }
       case 'dingtalk.card.register': {
         // card/callbacks/register: one URL per route key; forceUpdate overwrites (注册卡片回调地址).
         const key = `${session.app.id}:${String(body.callbackRouteKey)}`;
@@ -581,6 +591,7 @@ function routeOf(method: string, path: string): SimRoute | undefined {
   if (method === 'PATCH' && path.startsWith('/open-apis/im/v1/messages/')) return 'feishu.message.update';
   if (method === 'POST' && path === '/cgi-bin/message/update_template_card') return 'wecom.card.update';
   if (method === 'POST' && path === '/v1.0/card/callbacks/register') return 'dingtalk.card.register';
+  if (method === 'POST' && path === '/v1.0/robot/ding/send') return 'dingtalk.ding';
   if (method === 'POST' && path === '/v1.0/card/instances/createAndDeliver') return 'dingtalk.card.create';
   if (method === 'PUT' && path === '/v1.0/card/instances') return 'dingtalk.card.update';
   if (method === 'POST' && path === '/topapi/message/corpconversation/asyncsend_v2') return 'dingtalk.notification';

@@ -44,5 +44,18 @@ export function dingtalkMessages(
       }
       throw new BadRequestError('an app sends to chatIds or users; a group needs a bot integration');
     },
+    /**
+     * An in-app DING from the app's robot (`robot/ding/send`, remindType 1: the in-app kind, which
+     * needs no purchased DING package; permission `Premium.Ding.Write`). Not repeated after a
+     * timeout: a repeat would DING twice.
+     */
+    async remindUrgently(call, userIds, text) {
+      await call({
+        method: 'POST',
+        url: `${bases.api}/v1.0/robot/ding/send`,
+        body: { robotCode: credentials.robotCode ?? credentials.appKey, remindType: 1, receiverUserIdList: userIds.slice(0, 200), content: text.slice(0, 1000) },
+        idempotent: false,
+      });
+    },
   };
 }

@@ -99,7 +99,7 @@ export class ApprovalJobs {
           message: { title: `Reminder: ${approval.title}`.slice(0, 200), text: `Waiting for your approval since ${approval.createdAt} (reminder ${number} of ${remind.times}).`, level: 'warning', links, mentions: [] },
           idempotencyKey: `${approval.id}-remind-${number}`,
         });
-        await this.buzz(approval, pending, created);
+        await this.buzz(approval, pending, created, `Reminder: ${approval.title}`.slice(0, 200));
       }
       reminded = { ...remind, sent: ready ? remind.sent + 1 : remind.sent, nextAt: new Date(now.getTime() + remind.everySeconds * 1000).toISOString() };
     }
@@ -144,15 +144,17 @@ export class ApprovalJobs {
   }
 
   /**
-   * Makes the reminder urgent where the platform has urgent messages (Feishu/Lark 加急: a buzz in
-   * the app until read): on cards, each pending approver's card itself; otherwise the reminder just
-   * sent to them. Best effort: a tenant without the scope or the quota still gets the reminder, and
+   * Makes the reminder urgent where the platform has urgent messages: Feishu/Lark 加急 (a buzz in
+   * the app until read) on cards each pending approver's card itself, otherwise the reminder just
+   * sent to them; DingTalk an in-app DING to them. Best effort: a tenant without the scope or the quota still gets the reminder, and
    * the refusal is logged with the platform's code.
    */
-  private async buzz(approval: ApprovalRecord, pending: readonly string[], created: CreatedNotification | void) {
+  private async buzz(approval: ApprovalRecord, pending: readonly string[], created: CreatedNotification | void, text: string) {
     try {
       const integration = await this.context.options.integrations.require(approval.integrationId);
-      const urgent = (await this.context.options.providers.providerOf(integration)).messages.urgent;
+      const { urgent, remindUrgently } = (await this.context.options.providers.providerOf(integration)).messages;
+      // DingTalk: an in-app DING of its own.
+      if (remindUrgently) return await remindUrgently(pending, text);
       if (!urgent) return;
       const messages =
         approval.via === 'card'

@@ -83,7 +83,7 @@ function setup() {
       } as never,
       undefined,
     );
-  return { start, clock, platform, approvals, reminders, runUntil, create, cardsSent, buzzed };
+  return { start, clock, platform, approvals, reminders, runUntil, create, cardsSent, buzzed, provider };
 }
 
 describe('approval reminders (in-memory store, fake clock)', () => {
@@ -195,6 +195,15 @@ describe('approval reminders (in-memory store, fake clock)', () => {
     await inApp.create({ everySeconds: 600, times: 1 });
     await inApp.runUntil(600);
     expect(inApp.buzzed).toEqual(['om_reminder_u_alice>u_alice']);
+
+    // DingTalk: an in-app DING of its own to the approvers still pending.
+    const ding = setup();
+    const dings: string[] = [];
+    (ding.provider.messages as { remindUrgently?: unknown; urgent?: unknown }).remindUrgently = async (userIds: readonly string[], text: string) => void dings.push(`${userIds.join(',')}: ${text}`);
+    await ding.create({ everySeconds: 600, times: 1 });
+    await ding.runUntil(600);
+    expect(dings).toEqual(['u_alice: Reminder: Deploy api']);
+    expect(ding.buzzed).toEqual([]);
 
     const onCards = setup();
     await onCards.approvals.create(
