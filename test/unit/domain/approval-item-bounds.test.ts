@@ -17,6 +17,22 @@ import type { ApprovalCard } from '../../../lib/domain/approval.ts';
 // Red team, issue 15 item 7: decisions with their comments live inside the approval item, and 45
 // comments of 9.5 kB took it past DynamoDB's 400 KB. The domain bounds what it stores.
 
+/** What every approval record carries besides its request, at its longest. */
+const longestBookkeeping = {
+  status: 'pending',
+  decisions: [],
+  timeoutAt: new Date(Date.UTC(2026, 10, 25, 12, 0, 0) + 100_000_000).toISOString(),
+  onTimeout: 'expire',
+  nextCheckAt: new Date(Date.UTC(2026, 10, 25, 12, 0, 0)).toISOString(),
+  checks: 1_000,
+  version: 100_000,
+  createdAt: new Date(Date.UTC(2026, 10, 25, 12, 0, 0)).toISOString(),
+  updatedAt: new Date(Date.UTC(2026, 10, 25, 12, 0, 0)).toISOString(),
+} as const satisfies Partial<ApprovalRecord>;
+
+/** An email at RFC 5321's 254 characters, numbered. */
+const longEmail = (index: number) => `${String(index).padStart(4, '0')}${'m'.repeat(60)}@${'d'.repeat(60)}.${'e'.repeat(60)}.${'x'.repeat(60)}.cn`.slice(0, 254);
+
 const at = (second: number) => new Date(Date.UTC(2026, 10, 25, 12, 0, 0) + second * 1000).toISOString();
 const pending: ApprovalState = { status: 'pending', decisions: [], timeoutAt: at(100_000), onTimeout: 'expire' };
 const observe = (state: ApprovalState, decisions: Decision[], platformStatus: 'pending' | 'approved' = 'pending') => transition(state, { type: 'observed', platformStatus, decisions, at: at(90_000) });
@@ -88,7 +104,7 @@ describe('the worst-case approval item', () => {
     // Prepare: the largest request the API takes (each limit of createApprovalBody), and what the platforms add.
     const chinese = (count: number) => '审'.repeat(count);
     // Emails: RFC 5321's 254 characters (note: personSchema does not cap an email's length today).
-    const email = (index: number) => `${String(index).padStart(4, '0')}${'m'.repeat(60)}@${'d'.repeat(60)}.${'e'.repeat(60)}.${'x'.repeat(60)}.cn`.slice(0, 254);
+    const email = longEmail;
     const input = createApprovalBody.parse({
       integrationId: `int_${'i'.repeat(124)}`,
       title: chinese(200),
@@ -127,15 +143,7 @@ describe('the worst-case approval item', () => {
       startLeaseUntil: at(0),
       // Sealing adds its envelope to the secret: a generous 1,000 characters.
       webhook: { url: input.webhook!.url, sealedSecret: 'S'.repeat(1_000), state: 'failed', attempts },
-      status: 'pending',
-      decisions: [],
-      timeoutAt: at(100_000),
-      onTimeout: 'expire',
-      nextCheckAt: at(0),
-      checks: 1_000,
-      version: 100_000,
-      createdAt: at(0),
-      updatedAt: at(0),
+      ...longestBookkeeping,
     };
     // Every approver decides, each with a comment of 1,000 Chinese characters (3 bytes each) or 1,000 emoji (4 bytes each).
     const decisions: Decision[] = created.stages.flatMap((stage, index) =>
@@ -154,7 +162,7 @@ describe('the worst-case approval item', () => {
   });
 
   it('stays under 350 KB on cards: 100 approvers (the most cards take) and 20 chats, each with its card, every decision with a long comment', () => {
-    const email = (index: number) => `${String(index).padStart(4, '0')}${'m'.repeat(60)}@${'d'.repeat(60)}.${'e'.repeat(60)}.${'x'.repeat(60)}.cn`.slice(0, 254);
+    const email = longEmail;
     const input = createApprovalBody.parse({
       integrationId: `int_${'i'.repeat(124)}`,
       title: '审'.repeat(200),
@@ -195,15 +203,7 @@ describe('the worst-case approval item', () => {
       idempotencyKey: input.idempotencyKey!,
       requestHash: 'h'.repeat(64),
       webhook: { url: input.webhook!.url, sealedSecret: 'S'.repeat(1_000), state: 'pending', attempts: [] },
-      status: 'pending',
-      decisions: [],
-      timeoutAt: at(100_000),
-      onTimeout: 'expire',
-      nextCheckAt: at(0),
-      checks: 1_000,
-      version: 100_000,
-      createdAt: at(0),
-      updatedAt: at(0),
+      ...longestBookkeeping,
     };
     // Every approver approves on their card, each with a comment of 1,000 Chinese characters.
     let record = created;
