@@ -18,7 +18,6 @@ const maxTimeoutSeconds = 30 * 24 * 3600;
 export const stageModes = ['any', 'all'] as const;
 
 export const approvalChannels = ['app', 'card'] as const;
-export type ApprovalChannel = (typeof approvalChannels)[number];
 export type StageMode = (typeof stageModes)[number];
 
 export const createApprovalBody = z.strictObject({
