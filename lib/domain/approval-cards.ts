@@ -1,11 +1,10 @@
 import { type ApprovalCard, type ApprovalRecord, type CardTarget, evaluateStages, isStarted, isTerminal, pendingApprovers, type PersonInput } from './approval.ts';
-import { cutToFit, type MessageLevel } from './message.ts';
+import { cutToChars as cut, type MessageLevel } from './message.ts';
 
 /** A card shows the first decisions and the start of long texts: every platform's card has a small size limit (Feishu 30 KB). */
 const shownDecisions = 20;
 const shownCommentChars = 200;
 const shownBodyChars = 1500;
-const cut = (text: string, chars: number) => (text.length <= chars ? text : (cutToFit(text, (candidate) => candidate.length <= chars) ?? ''));
 
 /**
  * Approvals decided on cards (`via: "card"`), pure: who gets a card, what it shows, when it is out

@@ -43,6 +43,9 @@ export const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
+/** `text`, or its longest start of at most `chars` characters ending in "…" (`cutToFit`). */
+export const cutToChars = (text: string, chars: number) => (text.length <= chars ? text : (cutToFit(text, (candidate) => candidate.length <= chars) ?? ''));
+
 /**
  * The longest start of `text` that `fits` once "…" marks the cut, or undefined when not even "…"
  * alone fits. Cuts between graphemes only, so never inside a UTF-8 sequence, a surrogate pair or an

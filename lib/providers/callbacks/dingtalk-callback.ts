@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BadRequestError, UnauthorizedError } from '../../errors.ts';
-import { hexDigestEquals } from '../crypto/feishu-cipher.ts';
+import { constantTimeEquals, hexDigestEquals } from '../crypto/feishu-cipher.ts';
 import { CallbackCipherError, callbackDecrypt, callbackEncrypt, callbackSignature } from '../crypto/wx-biz-msg-crypt.ts';
 import { dingtalkCardChoice, dingtalkCardParams, dingtalkCardRoute, dingtalkCardSignature } from '../dingtalk/dingtalk-cards.ts';
 import { type CallbackOutcome, type CallbackRequest, type CallbackResponse, type CardReply, jsonResponse, parseJsonObject } from './callback-types.ts';
@@ -77,7 +77,6 @@ export function verifyDingtalkCallback(request: CallbackRequest, credentials: Di
 /** How old a card click's signature may be: DingTalk sends a click as it happens, and the signature does not cover the body. */
 const dingtalkClickMaxAgeMs = 2 * 60_000;
 
-const textEquals = (a: string, b: string) => hexDigestEquals(Buffer.from(a).toString('hex'), Buffer.from(b).toString('hex'));
 
 /**
  * A click on an interactive card (card platform, HTTP callback route): JSON, signed in
@@ -94,7 +93,7 @@ function verifyDingtalkCardClick(request: CallbackRequest, credentials: Dingtalk
   // (DingTalk sends a click at once) and each signature is taken once (the click's id).
   assertFresh(timestamp, request.now, 'x-ddpaas-signature-timestamp', dingtalkClickMaxAgeMs);
   const { apiSecret } = dingtalkCardRoute('', credentials.appSecret);
-  if (!textEquals(request.headers['x-ddpaas-signature'] ?? '', dingtalkCardSignature(apiSecret, timestamp!))) throw new UnauthorizedError('x-ddpaas-signature does not match');
+  if (!constantTimeEquals(request.headers['x-ddpaas-signature'] ?? '', dingtalkCardSignature(apiSecret, timestamp!))) throw new UnauthorizedError('x-ddpaas-signature does not match');
   const body = parseJsonObject(request.rawBody.toString('utf8'), 'the body');
   // The docs name the data `content` (event callback, every SDK) or `value` (the approval walkthrough): both are read.
   const data = text(body.content) ?? text(body.value);

@@ -1,5 +1,5 @@
 import { BadRequestError, UnauthorizedError } from '../../errors.ts';
-import { feishuDecrypt, feishuSignature, hexDigestEquals } from '../crypto/feishu-cipher.ts';
+import { constantTimeEquals, feishuDecrypt, feishuSignature, hexDigestEquals } from '../crypto/feishu-cipher.ts';
 import { feishuApprovalCard, feishuCardAction } from '../feishu-lark/feishu-cards.ts';
 import { type CallbackOutcome, type CallbackRequest, type CardReply, jsonResponse, type PlatformEvent, parseJsonObject } from './callback-types.ts';
 import { assertFresh, feishuRetryWindowMs } from './freshness.ts';
@@ -18,7 +18,6 @@ export interface FeishuCallbackCredentials {
  */
 export const feishuCallbackMaxBytes = 64 * 1024;
 
-const constantEquals = (a: string, b: string) => hexDigestEquals(Buffer.from(a).toString('hex'), Buffer.from(b).toString('hex'));
 
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 const object = (value: unknown) => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined);
@@ -64,7 +63,7 @@ export function verifyFeishuCallback(request: CallbackRequest, credentials: Feis
 
   const header = object(payload.header);
   const token = text(header?.token) ?? text(payload.token);
-  if (credentials.verificationToken && (token === undefined || !constantEquals(token, credentials.verificationToken))) {
+  if (credentials.verificationToken && (token === undefined || !constantTimeEquals(token, credentials.verificationToken))) {
     throw new UnauthorizedError('the Verification Token does not match');
   }
 

@@ -43,6 +43,9 @@ export function hexDigestEquals(actual: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Compares two strings (tokens, base64 signatures) exactly, without an early exit. */
+export const constantTimeEquals = (actual: string, expected: string) => hexDigestEquals(Buffer.from(actual).toString('hex'), Buffer.from(expected).toString('hex'));
+
 /** Custom-bot signing: base64(HMAC-SHA256(key = timestamp + "\n" + secret, message = "")), timestamp in seconds. */
 export function feishuBotSign(secret: string, timestampSeconds: number): string {
   return createHmac('sha256', `${timestampSeconds}\n${secret}`).update('').digest('base64');

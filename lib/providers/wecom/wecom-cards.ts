@@ -1,10 +1,9 @@
 import { type CardContent, cardChoiceKey } from '../../domain/approval-cards.ts';
-import { cutToFit } from '../../domain/message.ts';
+import { cutToChars as cut } from '../../domain/message.ts';
 import { BadRequestError, ProviderError } from '../../errors.ts';
 import type { AuthorizedCall } from '../app-provider.ts';
 import type { CardOperations } from '../port.ts';
 
-const cut = (text: string, chars: number) => (text.length <= chars ? text : (cutToFit(text, (candidate) => candidate.length <= chars) ?? ''));
 
 /**
  * An approval card as a WeCom `template_card` of type `button_interaction` (发送应用消息, 90236):

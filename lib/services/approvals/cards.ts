@@ -9,8 +9,11 @@ import type { CardOperations } from '../../providers/port.ts';
 import type { ApprovalContext } from './context.ts';
 import type { ApprovalWriter } from './writer.ts';
 
+/** 16 characters of a value's SHA-256, for keys that must stay short and say nothing of who is in them. */
+const shortDigest = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 16);
+
 /** A send's dedupe key: the approval and a digest of the recipient, within Feishu's 50 characters. */
-const dedupeKeyOf = (approvalId: string, target: CardTarget) => `${approvalId}-${createHash('sha256').update(JSON.stringify(target)).digest('base64url').slice(0, 16)}`;
+const dedupeKeyOf = (approvalId: string, target: CardTarget) => `${approvalId}-${shortDigest(JSON.stringify(target))}`;
 
 /** A failure that repeating will not cure (a recipient outside the app's range, a chat without the bot). */
 const refusal = (error: unknown) => isCallerError(error) || (error instanceof ProviderError && error.refused);
@@ -265,7 +268,7 @@ export class ApprovalCards {
           integrationId: approval.integrationId,
           to: { chatIds: [], userIds: [operator], emails: [], mobiles: [] },
           message: { title: approval.title.slice(0, 200), text, level: 'warning', links: [], mentions: [] },
-          idempotencyKey: `${approval.id}-click-${problem}-${createHash('sha256').update(operator).digest('base64url').slice(0, 16)}`,
+          idempotencyKey: `${approval.id}-click-${problem}-${shortDigest(operator)}`,
         },
         { deferred: true },
       );
