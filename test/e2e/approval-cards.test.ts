@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../support/local-api.ts';
-import { registerSimApps } from '../support/sim-app.ts';
+import type { TestApi } from '../support/local-api.ts';
+import { startSimulatedPlatforms } from '../support/sim-app.ts';
 import type { SimCard } from '../simulators/card-simulator.ts';
 import { deliver } from '../simulators/platform-signing.ts';
-import { PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
+import { type PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
 
 // Issue 16, items 1-3: approvals decided on cards in the chat ("via": "card"). Each approver of the
 // stage reached gets one card, updated in place on every change; a click counts only when the
@@ -29,13 +29,11 @@ type Name = keyof typeof platforms;
 const integrationIds: Partial<Record<Name, string>> = {};
 
 beforeAll(async () => {
-  sim = await new PlatformSimulator().start();
-  api = await startTestApi();
-  sim.afterCallback = () => api.runtime.idle();
-  sim.addPeople(['requester', 'alice', 'bob', 'carol']);
+  const started = await startSimulatedPlatforms(platforms, 'cards', ['requester', 'alice', 'bob', 'carol']);
+  ({ sim, api } = started);
+  Object.assign(integrationIds, started.integrationIds);
   // The tenant's published card template (DingTalk makes every card from one).
   sim.cards.dingtalkTemplates.add('tpl-imhub-approval');
-  Object.assign(integrationIds, await registerSimApps(api, sim, platforms, 'cards'));
 });
 afterAll(async () => {
   await api?.stop();

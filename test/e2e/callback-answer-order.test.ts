@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../support/local-api.ts';
-import { registerSimApps } from '../support/sim-app.ts';
-import { PlatformSimulator, type SimRoute, simUserId } from '../simulators/platform-simulator.ts';
+import type { TestApi } from '../support/local-api.ts';
+import { startSimulatedPlatforms } from '../support/sim-app.ts';
+import { type PlatformSimulator, type SimRoute, simUserId } from '../simulators/platform-simulator.ts';
 
 // Production's first look (60 s): no scheduled re-read runs during these tests, only what the callbacks set off.
 process.env.IMHUB_RECONCILE_FIRST_CHECK_MS = '60000';
@@ -20,12 +20,9 @@ type Name = keyof typeof platforms;
 const integrationIds: Partial<Record<Name, string>> = {};
 
 beforeAll(async () => {
-  sim = await new PlatformSimulator().start();
-  api = await startTestApi();
-  sim.afterCallback = () => api.runtime.idle();
-  sim.addPeople(people);
-  Object.assign(integrationIds, await registerSimApps(api, sim, platforms, 'order'));
-
+  const started = await startSimulatedPlatforms(platforms, 'order', people);
+  ({ sim, api } = started);
+  Object.assign(integrationIds, started.integrationIds);
 });
 afterAll(async () => {
   await api?.stop();

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fault, PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
-import { startTestApi, type TestApi } from '../support/local-api.ts';
+import { type Fault, type PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
+import type { TestApi } from '../support/local-api.ts';
+import { startSimulatedPlatforms } from '../support/sim-app.ts';
 
 /**
  * DingTalk's and WeCom's instance creates carry no idempotency key: a create whose answer is lost
@@ -28,16 +29,10 @@ const createRoute = { dingtalk: 'dingtalk.instance.create', wecom: 'wecom.instan
 const integrationIds: Partial<Record<AppName, string>> = {};
 
 beforeAll(async () => {
-  sim = await new PlatformSimulator().start();
-  api = await startTestApi();
-  sim.afterCallback = () => api.runtime.idle();
-  sim.addPeople(['requester', 'alice']);
-  for (const [name, app] of Object.entries(apps) as [AppName, (typeof apps)[AppName]][]) {
-    sim.addApp(app.sim, app.appId, 'appSecret' in app.credentials ? app.credentials.appSecret : app.credentials.secret);
-    const created = await api.call('POST', '/v1/integrations', { body: { provider: name, name: `lost start ${name}`, apiBaseUrl: sim.url, credentials: app.credentials } });
-    expect(created.status, created.text).toBe(201);
-    integrationIds[name] = created.body.id;
-    sim.approvals.subscribeIntegration(app.sim, app.appId, created.body.callbackUrl, app.credentials);
+  const started = await startSimulatedPlatforms(apps, 'lost start', ['requester', 'alice']);
+  ({ sim, api } = started);
+  Object.assign(integrationIds, started.integrationIds);
+  for (const name of Object.keys(apps) as AppName[]) {
     // The form or template exists before the tests: each test's faults are on the instance create only.
     expect((await start(name, 'warm-up')).status).toBe(201);
   }

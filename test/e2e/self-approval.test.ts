@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../support/local-api.ts';
-import { registerSimApps } from '../support/sim-app.ts';
-import { PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
+import type { TestApi } from '../support/local-api.ts';
+import { startSimulatedPlatforms } from '../support/sim-app.ts';
+import { type PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
 
 // Issue 16, item 5: nobody approves their own request unless the request says so. A request that
 // names the requester among the approvers is refused saying where, before anything is stored or
@@ -22,11 +22,9 @@ type Name = keyof typeof platforms;
 const integrationIds: Partial<Record<Name, string>> = {};
 
 beforeAll(async () => {
-  sim = await new PlatformSimulator().start();
-  api = await startTestApi();
-  sim.afterCallback = () => api.runtime.idle();
-  sim.addPeople(['requester', 'alice']);
-  Object.assign(integrationIds, await registerSimApps(api, sim, platforms, 'self'));
+  const started = await startSimulatedPlatforms(platforms, 'self', ['requester', 'alice']);
+  ({ sim, api } = started);
+  Object.assign(integrationIds, started.integrationIds);
 });
 afterAll(async () => {
   await api?.stop();

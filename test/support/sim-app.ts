@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import type { PlatformSimulator } from '../simulators/platform-simulator.ts';
-import type { TestApi } from './local-api.ts';
+import { PlatformSimulator } from '../simulators/platform-simulator.ts';
+import { startTestApi, type TestApi } from './local-api.ts';
 
 /**
  * Registers a Feishu app as a person would against the simulator: the app known to the simulated
@@ -37,4 +37,17 @@ export async function registerSimApps<Name extends string>(api: TestApi, sim: Pl
     sim.approvals.subscribeIntegration(app.sim, app.appId, created.body.callbackUrl, app.credentials as never);
   }
   return ids;
+}
+
+/**
+ * A test file's platforms and imhub: the simulator and the local API (in-memory runtime), each
+ * callback awaited until what it set off has run (as a person looks a moment later), these people
+ * in the platforms' directories, and each app registered and subscribed (`registerSimApps`).
+ */
+export async function startSimulatedPlatforms<Name extends string>(apps: Record<Name, SimAppSpec>, label: string, people: readonly string[]) {
+  const sim = await new PlatformSimulator().start();
+  const api = await startTestApi();
+  sim.afterCallback = () => api.runtime.idle();
+  sim.addPeople(people);
+  return { sim, api, integrationIds: await registerSimApps(api, sim, apps, label) };
 }

@@ -3,6 +3,7 @@ import {
   type ApprovalRecord,
   type ApprovalState,
   createApprovalBody,
+  type CreateApprovalInput,
   type Decision,
   maxStoredCommentBytes,
   maxStoredDecisions,
@@ -29,6 +30,19 @@ const longestBookkeeping = {
   createdAt: new Date(Date.UTC(2026, 10, 25, 12, 0, 0)).toISOString(),
   updatedAt: new Date(Date.UTC(2026, 10, 25, 12, 0, 0)).toISOString(),
 } as const satisfies Partial<ApprovalRecord>;
+
+/** Platform user ids at their longest: WeCom and DingTalk userids are at most 64 characters; Feishu open_ids 35. */
+const platformId = (index: number) => `${index}`.padStart(64, 'p');
+
+/** What an approval record takes from the request that made it, the requester looked up. */
+const fromRequest = (input: CreateApprovalInput) => ({
+  id: `apr_${'a'.repeat(20)}`,
+  integrationId: input.integrationId,
+  title: input.title,
+  content: input.content!,
+  requester: input.requester,
+  requesterPlatformId: platformId(9_999),
+});
 
 /** An email at RFC 5321's 254 characters, numbered. */
 const longEmail = (index: number) => `${String(index).padStart(4, '0')}${'m'.repeat(60)}@${'d'.repeat(60)}.${'e'.repeat(60)}.${'x'.repeat(60)}.cn`.slice(0, 254);
@@ -120,20 +134,13 @@ describe('the worst-case approval item', () => {
       emails: Array.from({ length: 100 }, (_, index) => email(20_000 + index)),
       mobiles: Array.from({ length: 100 }, (_, index) => `+852${String(index).padStart(16, '9')}`),
     });
-    // Platform user ids: WeCom and DingTalk userids are at most 64 characters; Feishu open_ids 35.
-    const platformId = (index: number) => `${index}`.padStart(64, 'p');
     // Every attempt a webhook can make in its retry window, at the default backoff.
     const attempts: WebhookAttempt[] = [];
     for (let elapsed = 0; elapsed <= webhookRetryWindowMs; elapsed += webhookBackoffMs(attempts.length)) {
       attempts.push({ at: at(elapsed / 1000), status: 0, durationMs: 10_000, error: 'could not connect' });
     }
     const created: ApprovalRecord = {
-      id: `apr_${'a'.repeat(20)}`,
-      integrationId: input.integrationId,
-      title: input.title,
-      content: input.content!,
-      requester: input.requester,
-      requesterPlatformId: platformId(9_999),
+      ...fromRequest(input),
       stages: input.stages.map((stage, index) => ({ ...stage, platformUserIds: stage.approvers.map((_, approver) => platformId(index * 50 + approver)) })),
       platform: { instanceId: 'i'.repeat(64), definition: 'd'.repeat(64), url: `https://applink.feishu.cn/${'u'.repeat(500)}` },
       idempotencyKey: input.idempotencyKey!,
@@ -174,7 +181,6 @@ describe('the worst-case approval item', () => {
       via: 'card',
       cardTo: { chatIds: Array.from({ length: 20 }, (_, index) => `oc_${index}${'c'.repeat(120)}`) },
     });
-    const platformId = (index: number) => `${index}`.padStart(64, 'p');
     const stages = input.stages.map((stage, index) => ({ ...stage, platformUserIds: stage.approvers.map((_, approver) => platformId(index * 50 + approver)) }));
     // One card per approver and chat: a 64-character handle and task id, its state, or a refusal of 300 characters.
     const cards: ApprovalCard[] = [...stages.flatMap((stage) => stage.platformUserIds.map((userId) => ({ userId }))), ...input.cardTo!.chatIds.map((chatId) => ({ chatId }))].map((to, index) => ({
@@ -189,12 +195,7 @@ describe('the worst-case approval item', () => {
       ...(index % 2 ? { error: 'e'.repeat(300) } : {}),
     }));
     const created: ApprovalRecord = {
-      id: `apr_${'a'.repeat(20)}`,
-      integrationId: input.integrationId,
-      title: input.title,
-      content: input.content!,
-      requester: input.requester,
-      requesterPlatformId: platformId(9_999),
+      ...fromRequest(input),
       stages,
       via: 'card',
       cardTo: input.cardTo!,
