@@ -200,8 +200,8 @@ export class ApprovalCards {
     if (duplicate) return { toast: { type: 'info', text: 'This click was already received' }, card: cardContent(current, this.viewerOf(current, click)) };
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const now = this.context.now();
-      const viewer = this.viewerOf(current, click);
       const card = click.ref ? cardByRef(current, click.ref) : undefined;
+      const viewer = card?.to ?? { userId: click.operator };
       // A person's card is theirs: a click on it naming someone else is not a decision of theirs.
       const ownCard = !card || !('userId' in card.to) || card.to.userId === click.operator;
       const problem: ClickProblem | undefined = ownCard ? clickProblem(current, click.operator, now) : 'not_approver';

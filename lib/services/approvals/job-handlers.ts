@@ -17,6 +17,7 @@ import { webhookSignature } from '../../domain/webhook-signature.ts';
 import { isCallerError, ProviderError } from '../../errors.ts';
 import type { JobHandler, JobOutcome } from '../../jobs/ports.ts';
 import type { PlatformEvent } from '../../providers/callbacks/callback-types.ts';
+import type { ImProvider } from '../../providers/port.ts';
 import type { ApprovalContext, CreatedNotification } from './context.ts';
 import type { ApprovalPlatformDriver } from './platform-driver.ts';
 import type { ApprovalStarter } from './starter.ts';
@@ -88,6 +89,9 @@ export class ApprovalJobs {
     const pending = pendingApprovers(approval);
     const links = approval.platform?.url ? [{ title: 'Open', url: approval.platform.url }] : [];
     const { remind, escalate } = approval;
+    // The approval's platform, looked up once for the run, when a nudge needs it.
+    let opened: Promise<ImProvider> | undefined;
+    const provider = () => (opened ??= this.context.options.integrations.require(approval.integrationId).then((integration) => this.context.options.providers.providerOf(integration)));
     let reminded: NonNullable<ApprovalRecord['remind']> | undefined;
     if (remind && remind.sent < remind.times && due(remind.nextAt)) {
       const ready = isStarted(approval) && pending.length > 0;
@@ -99,7 +103,7 @@ export class ApprovalJobs {
           message: { title: `Reminder: ${approval.title}`.slice(0, 200), text: `Waiting for your approval since ${approval.createdAt} (reminder ${number} of ${remind.times}).`, level: 'warning', links, mentions: [] },
           idempotencyKey: `${approval.id}-remind-${number}`,
         });
-        await this.buzz(approval, pending, created, `Reminder: ${approval.title}`.slice(0, 200));
+        await this.buzz(approval, provider, pending, created, `Reminder: ${approval.title}`.slice(0, 200));
       }
       reminded = { ...remind, sent: ready ? remind.sent + 1 : remind.sent, nextAt: new Date(now.getTime() + remind.everySeconds * 1000).toISOString() };
     }
@@ -128,7 +132,7 @@ export class ApprovalJobs {
     }
     // On cards, an `any` stage takes the escalation's people as approvers too: they get its card and
     // their click counts. (An `all` stage is not widened: that would need their approval as well.)
-    const added = escalated && approval.via === 'card' ? await this.escalationApprovers(approval) : undefined;
+    const added = escalated && approval.via === 'card' ? await this.escalationApprovers(approval, provider) : undefined;
     if (!reminded && !escalated) {
       // Woken before its time (another process's clock): run again when the next nudge is due.
       const next = nextNudgeAt(approval);
@@ -149,10 +153,9 @@ export class ApprovalJobs {
    * sent to them; DingTalk an in-app DING to them. Best effort: a tenant without the scope or the quota still gets the reminder, and
    * the refusal is logged with the platform's code.
    */
-  private async buzz(approval: ApprovalRecord, pending: readonly string[], created: CreatedNotification | void, text: string) {
+  private async buzz(approval: ApprovalRecord, provider: () => Promise<ImProvider>, pending: readonly string[], created: CreatedNotification | void, text: string) {
     try {
-      const integration = await this.context.options.integrations.require(approval.integrationId);
-      const { urgent, remindUrgently } = (await this.context.options.providers.providerOf(integration)).messages;
+      const { urgent, remindUrgently } = (await provider()).messages;
       // DingTalk: an in-app DING of its own.
       if (remindUrgently) return await remindUrgently(pending, text);
       if (!urgent) return;
@@ -179,13 +182,11 @@ export class ApprovalJobs {
    * request allowed self-approval. Undefined when there is nobody to add, or they could not be
    * looked up (they were still told, as on every platform).
    */
-  private async escalationApprovers(approval: ApprovalRecord): Promise<{ stage: number; people: PersonInput[]; ids: string[] } | undefined> {
+  private async escalationApprovers(approval: ApprovalRecord, provider: () => Promise<ImProvider>): Promise<{ stage: number; people: PersonInput[]; ids: string[] } | undefined> {
     const stage = currentStage(approval);
     if (approval.stages[stage]?.mode !== 'any' || !approval.escalate) return undefined;
     try {
-      const integration = await this.context.options.integrations.require(approval.integrationId);
-      const provider = await this.context.options.providers.providerOf(integration);
-      const ids = await provider.resolveUsers(approval.escalate.approvers);
+      const ids = await (await provider()).resolveUsers(approval.escalate.approvers);
       const present = new Set([...(approval.stages[stage]!.platformUserIds ?? []), ...(approval.allowSelfApproval ? [] : [approval.requesterPlatformId])]);
       // A stage keeps at most 50 approvers, as the request schema allows (the item stays bounded).
       const room = Math.max(0, 50 - (approval.stages[stage]!.platformUserIds?.length ?? 0));
