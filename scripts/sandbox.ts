@@ -4,8 +4,8 @@
  * approver's page at <simulator>/sandbox. Nothing leaves this machine.
  */
 import { startLocalRuntime } from '../lib/local/runtime.ts';
-import { PlatformSimulator, type SimPlatform } from '../test/simulators/platform-simulator.ts';
-import { sandboxPages } from '../test/simulators/sandbox-page.ts';
+import { PlatformSimulator, type SimPlatform } from '../lib/sandbox/platform-simulator.ts';
+import { sandboxPages } from '../lib/sandbox/sandbox-page.ts';
 
 process.env.IMHUB_RECONCILE_FIRST_CHECK_MS ??= '5000';
 

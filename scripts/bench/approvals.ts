@@ -1,5 +1,5 @@
 import { commitSignals } from '../../lib/jobs/signals.ts';
-import { simUserId } from '../../test/simulators/platform-simulator.ts';
+import { simUserId } from '../../lib/sandbox/platform-simulator.ts';
 import { type AppName, appNames } from './apps.ts';
 import { clockedWorker } from './clocked-worker.ts';
 import { byOperation, type DynamoCall, type DynamoCounts, wallClockMs } from './counting-proxy.ts';

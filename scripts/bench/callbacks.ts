@@ -3,7 +3,7 @@ import type { CallbackOutcome, CallbackRequest } from '../../lib/providers/callb
 import { verifyDingtalkCallback } from '../../lib/providers/callbacks/dingtalk-callback.ts';
 import { verifyFeishuCallback } from '../../lib/providers/callbacks/feishu-callback.ts';
 import { verifyWecomCallback } from '../../lib/providers/callbacks/wecom-callback.ts';
-import { dingtalkSigned, feishuSigned, type SignedRequest, wecomApprovalXml, wecomSigned } from '../../test/simulators/platform-signing.ts';
+import { dingtalkSigned, feishuSigned, type SignedRequest, wecomApprovalXml, wecomSigned } from '../../lib/sandbox/platform-signing.ts';
 import { type AppName, apps } from './apps.ts';
 import { closedLoop } from './closed-loop.ts';
 import type { DynamoCounts } from './counting-proxy.ts';

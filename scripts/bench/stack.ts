@@ -1,6 +1,6 @@
 import { startEmbeddedDynamoDb } from '../../lib/local/embedded-dynamodb.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../lib/local/runtime.ts';
-import { PlatformSimulator, type SimPlatform } from '../../test/simulators/platform-simulator.ts';
+import { PlatformSimulator, type SimPlatform } from '../../lib/sandbox/platform-simulator.ts';
 import { type AppName, appNames, apps, people } from './apps.ts';
 import { type CountingProxy, startCountingProxy } from './counting-proxy.ts';
 import { rateWindowScale } from './environment.ts';

@@ -2,9 +2,9 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApi } from '../support/local-api.ts';
 import { startSimulatedPlatforms } from '../support/sim-app.ts';
-import type { SimCard } from '../simulators/card-simulator.ts';
-import { deliver } from '../simulators/platform-signing.ts';
-import { type PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
+import type { SimCard } from '../../lib/sandbox/card-simulator.ts';
+import { deliver } from '../../lib/sandbox/platform-signing.ts';
+import { type PlatformSimulator, simUserId } from '../../lib/sandbox/platform-simulator.ts';
 
 // Issue 16, items 1-3: approvals decided on cards in the chat ("via": "card"). Each approver of the
 // stage reached gets one card, updated in place on every change; a click counts only when the

@@ -7,7 +7,7 @@ import { verifyWebhookSignature } from '../../lib/domain/webhook-signature.ts';
 import { logger } from '../../lib/log.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 import { registerSimApps } from '../support/sim-app.ts';
-import { PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
+import { PlatformSimulator, simUserId } from '../../lib/sandbox/platform-simulator.ts';
 
 // The reconciler looks at a new approval after 300 ms (60 s in production), so lost callbacks are found fast.
 process.env.IMHUB_RECONCILE_FIRST_CHECK_MS = '300';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxStoredCommentBytes } from '../../lib/domain/approval.ts';
-import { PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
+import { PlatformSimulator, simUserId } from '../../lib/sandbox/platform-simulator.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 import { registerFeishuSimApp } from '../support/sim-app.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApi } from '../support/local-api.ts';
 import { startSimulatedPlatforms } from '../support/sim-app.ts';
-import { type PlatformSimulator, type SimRoute, simUserId } from '../simulators/platform-simulator.ts';
+import { type PlatformSimulator, type SimRoute, simUserId } from '../../lib/sandbox/platform-simulator.ts';
 
 // Production's first look (60 s): no scheduled re-read runs during these tests, only what the callbacks set off.
 process.env.IMHUB_RECONCILE_FIRST_CHECK_MS = '60000';

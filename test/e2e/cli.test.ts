@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlatformSimulator } from '../simulators/platform-simulator.ts';
+import { PlatformSimulator } from '../../lib/sandbox/platform-simulator.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 
 let api: TestApi;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
+import { PlatformSimulator, simUserId } from '../../lib/sandbox/platform-simulator.ts';
 import { clockedReconciler } from '../../scripts/bench/clocked-reconciler.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 

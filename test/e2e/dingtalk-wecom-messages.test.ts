@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlatformSimulator, type SimMessage } from '../simulators/platform-simulator.ts';
+import { PlatformSimulator, type SimMessage } from '../../lib/sandbox/platform-simulator.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 
 /*

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
-import { feishuPlain, feishuSigned } from '../simulators/platform-signing.ts';
+import { PlatformSimulator, simUserId } from '../../lib/sandbox/platform-simulator.ts';
+import { feishuPlain, feishuSigned } from '../../lib/sandbox/platform-signing.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fault, type PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
+import { type Fault, type PlatformSimulator, simUserId } from '../../lib/sandbox/platform-simulator.ts';
 import type { TestApi } from '../support/local-api.ts';
 import { startSimulatedPlatforms } from '../support/sim-app.ts';
 

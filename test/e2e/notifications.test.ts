@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlatformSimulator } from '../simulators/platform-simulator.ts';
+import { PlatformSimulator } from '../../lib/sandbox/platform-simulator.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 
 // Rate windows shrink 20-fold on both sides (a minute becomes 3 s), so bursts take seconds.

@@ -3,7 +3,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
+import { PlatformSimulator, simUserId } from '../../lib/sandbox/platform-simulator.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 
 // Red team, issue 15 item 7: webhooks went one at a time with a 10 s timeout, so 8 receivers that

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/local/embedded-dynamodb.ts';
-import { PlatformSimulator } from '../simulators/platform-simulator.ts';
+import { PlatformSimulator } from '../../lib/sandbox/platform-simulator.ts';
 import { killLeftoverServers, startServerProcess } from '../support/server-process.ts';
 
 afterEach(killLeftoverServers);

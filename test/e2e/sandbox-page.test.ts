@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlatformSimulator } from '../simulators/platform-simulator.ts';
-import { sandboxPages } from '../simulators/sandbox-page.ts';
+import { PlatformSimulator } from '../../lib/sandbox/platform-simulator.ts';
+import { sandboxPages } from '../../lib/sandbox/sandbox-page.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 
 let api: TestApi;

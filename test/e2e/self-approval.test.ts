@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApi } from '../support/local-api.ts';
 import { startSimulatedPlatforms } from '../support/sim-app.ts';
-import { type PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
+import { type PlatformSimulator, simUserId } from '../../lib/sandbox/platform-simulator.ts';
 
 // Issue 16, item 5: nobody approves their own request unless the request says so. A request that
 // names the requester among the approvers is refused saying where, before anything is stored or

@@ -11,7 +11,7 @@ import {
   wecomApprovalXml,
   wecomSigned,
   wecomUrlCheck,
-} from '../simulators/platform-signing.ts';
+} from '../../lib/sandbox/platform-signing.ts';
 
 const feishu = { appId: 'cli_encrypted0001', appSecret: 'feishu-app-secret-000000', encryptKey: 'test-encrypt-key', verificationToken: 'test-verification-token' };
 const feishuPlainCreds = { appId: 'cli_plain00000001', appSecret: 'feishu-app-secret-111111', verificationToken: 'plain-verification-token' };

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { knownBotTokens, knownSecrets, validCredentials, variants } from '../support/fixtures.ts';
 import * as wecom from '@wecom/crypto';
-import { deliver, dingtalkSigned, feishuSigned, wecomUrlCheck } from '../simulators/platform-signing.ts';
+import { deliver, dingtalkSigned, feishuSigned, wecomUrlCheck } from '../../lib/sandbox/platform-signing.ts';
 import { killLeftoverServers, processesMatching, startServerProcess } from '../support/server-process.ts';
 
 const call = async (url: string, token: string | null, method: string, path: string, body?: unknown, raw?: string) => {

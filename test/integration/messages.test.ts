@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RenderableMessage } from '../../lib/domain/message.ts';
-import { PlatformSimulator } from '../simulators/platform-simulator.ts';
+import { PlatformSimulator } from '../../lib/sandbox/platform-simulator.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 import { storedProvider } from '../support/stored-provider.ts';
 

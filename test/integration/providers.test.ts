@@ -4,7 +4,7 @@ import { ProviderError } from '../../lib/errors.ts';
 import { TokenCache } from '../../lib/providers/token-cache.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 import { storedProvider } from '../support/stored-provider.ts';
-import { PlatformSimulator, type SimPlatform } from '../simulators/platform-simulator.ts';
+import { PlatformSimulator, type SimPlatform } from '../../lib/sandbox/platform-simulator.ts';
 
 let api: TestApi;
 let sim: PlatformSimulator;

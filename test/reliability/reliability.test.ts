@@ -7,8 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../lib/domain/webhook-signature.ts';
 import { freePort } from '../../lib/local/embedded-dynamodb.ts';
-import type { Fault, SimPlatform, SimRoute } from '../simulators/platform-simulator.ts';
-import { PlatformSimulator, simUserId } from '../simulators/platform-simulator.ts';
+import type { Fault, SimPlatform, SimRoute } from '../../lib/sandbox/platform-simulator.ts';
+import { PlatformSimulator, simUserId } from '../../lib/sandbox/platform-simulator.ts';
 import { killLeftoverServers, type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlatformSimulator } from '../simulators/platform-simulator.ts';
+import { PlatformSimulator } from '../../lib/sandbox/platform-simulator.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 
 // Issue 18, item 5: a group bot's verify posts a message, so it takes a slot in the bot's rate

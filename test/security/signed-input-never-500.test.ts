@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliver, dingtalkSigned, feishuSigned, type SignedRequest, wecomSigned } from '../simulators/platform-signing.ts';
-import { PlatformSimulator, type SimRoute } from '../simulators/platform-simulator.ts';
+import { deliver, dingtalkSigned, feishuSigned, type SignedRequest, wecomSigned } from '../../lib/sandbox/platform-signing.ts';
+import { PlatformSimulator, type SimRoute } from '../../lib/sandbox/platform-simulator.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as wecom from '@wecom/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliver, type SignedRequest, wecomApprovalXml, wecomSigned, wecomUrlCheck } from '../simulators/platform-signing.ts';
+import { deliver, type SignedRequest, wecomApprovalXml, wecomSigned, wecomUrlCheck } from '../../lib/sandbox/platform-signing.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 
 /**

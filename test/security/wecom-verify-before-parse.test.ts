@@ -1,6 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { deliver, feishuSigned, type SignedRequest, wecomApprovalXml, wecomSigned } from '../simulators/platform-signing.ts';
+import { deliver, feishuSigned, type SignedRequest, wecomApprovalXml, wecomSigned } from '../../lib/sandbox/platform-signing.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 
 /**

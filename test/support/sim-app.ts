@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { PlatformSimulator } from '../simulators/platform-simulator.ts';
+import { PlatformSimulator } from '../../lib/sandbox/platform-simulator.ts';
 import { startTestApi, type TestApi } from './local-api.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as wecom from '@wecom/crypto';
-import { feishuEncrypt, feishuSignature } from '../../lib/providers/crypto/feishu-cipher.ts';
+import { feishuEncrypt, feishuSignature } from '../providers/crypto/feishu-cipher.ts';
 
 /**
  * How each platform signs and encrypts what it sends to imhub. DingTalk and WeCom payloads are

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dingtalkBotSign, feishuBotSign } from '../../lib/providers/crypto/bot-signing.ts';
+import { dingtalkBotSign, feishuBotSign } from '../providers/crypto/bot-signing.ts';
 import { ApprovalSimulator } from './approval-simulator.ts';
 import { CardSimulator } from './card-simulator.ts';
 import type { SignedRequest } from './platform-signing.ts';
