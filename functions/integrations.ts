@@ -18,6 +18,7 @@ export const handler = createApiHandler({
       return {};
     }),
     operation(routes.verifyIntegration, async ({ params }) => ({ body: await services.providers().verify(params.id) })),
+    operation(routes.getIntegrationSetup, async ({ params }) => ({ body: await services.setup().check(params.id) })),
     operation(routes.createApiKey, async ({ body }) => ({ body: await services.apiKeys().create(body) })),
     operation(routes.listApiKeys, async ({ query }) => ({ body: await services.apiKeys().list(query) })),
     operation(routes.revokeApiKey, async ({ params }) => ({ body: await services.apiKeys().revoke(params.id) })),

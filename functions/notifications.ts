@@ -13,6 +13,7 @@ export const handler = createApiHandler({
       const { notification, created } = await services.notifications().create(body);
       return { body: notification, status: created ? 201 : 200 };
     }),
+    operation(routes.listNotifications, async ({ query }) => ({ body: await services.notifications().list(query) })),
     operation(routes.getNotification, async ({ params }) => ({ body: await services.notifications().get(params.id) })),
   ],
 });

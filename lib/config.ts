@@ -46,6 +46,8 @@ const environment = z.object({
    * private deployment): comma-separated https URLs, each allowing itself and the paths below it. The
    * stack sets it from `-c allowedApiBases=…`. @default none: the official hosts only
    */
+  /** The sandbox's approver page, linked from the console (`npm run sandbox` sets it). @default none: no link */
+  IMHUB_SANDBOX_URL: z.url({ protocol: /^https?$/, error: 'IMHUB_SANDBOX_URL must be an http(s) URL' }).optional(),
   IMHUB_ALLOWED_API_BASES: z
     .string()
     .default('')

@@ -65,7 +65,7 @@ export function createApiHandler(options: ApiHandlerOptions) {
     if (result.raw) {
       return {
         statusCode: result.raw.status,
-        headers: { 'content-type': result.raw.contentType, 'cache-control': 'no-store', 'x-request-id': state.requestId },
+        headers: { 'content-type': result.raw.contentType, 'cache-control': 'no-store', 'x-request-id': state.requestId, ...result.headers },
         body: result.raw.body,
       };
     }

@@ -3,6 +3,7 @@ import { createApiKeyBody, scopes } from '../domain/api-key.ts';
 import { approvalStatuses, createApprovalBody } from '../domain/approval.ts';
 import { createNotificationBody, messageSchema } from '../domain/message.ts';
 import { createIntegrationBody, credentialSpec, integrationKinds, providers, updateIntegrationBody } from '../domain/integration.ts';
+import { integrationSetupSchema } from '../domain/integration-setup.ts';
 import { defineRoute, idParams, pageOf, pageQuery, type RouteContract } from './contract.ts';
 
 /** Schemas of responses, for the OpenAPI document. */
@@ -109,6 +110,8 @@ const approvalView = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
+/** Listings the console pages through: newest first reads the latest without walking every page. */
+const orderQuery = z.enum(['oldest', 'newest'], { error: 'order must be oldest or newest' }).default('oldest');
 const callbackParams = z.strictObject({ integrationId: z.string().min(1).max(128) });
 
 export const routes = {
@@ -131,6 +134,36 @@ export const routes = {
     tag: 'meta',
     summary: 'This OpenAPI 3.1 document',
     success: { status: 200, description: 'The document' },
+  }),
+  console: defineRoute({
+    operationId: 'getConsole',
+    method: 'GET',
+    path: '/console',
+    group: 'meta',
+    auth: 'public',
+    tag: 'console',
+    summary: 'The console: a page to sign in with an API key and set up integrations, follow approvals and notifications, and manage API keys. The page holds no data; everything it shows comes from this API with the key.',
+    success: { status: 200, description: 'The page (text/html, with a Content-Security-Policy that allows only this origin)' },
+  }),
+  consoleScript: defineRoute({
+    operationId: 'getConsoleScript',
+    method: 'GET',
+    path: '/console/app.js',
+    group: 'meta',
+    auth: 'public',
+    tag: 'console',
+    summary: 'The console’s script',
+    success: { status: 200, description: 'JavaScript (text/javascript)' },
+  }),
+  consoleStyle: defineRoute({
+    operationId: 'getConsoleStyle',
+    method: 'GET',
+    path: '/console/app.css',
+    group: 'meta',
+    auth: 'public',
+    tag: 'console',
+    summary: 'The console’s style sheet',
+    success: { status: 200, description: 'CSS (text/css)' },
   }),
   createIntegration: defineRoute({
     operationId: 'createIntegration',
@@ -206,6 +239,18 @@ export const routes = {
       schema: z.object({ verified: z.literal(true), integrationId: z.string(), provider: z.enum(providers), kind: z.enum(integrationKinds), detail: z.string(), checkedAt: z.string() }),
     },
   }),
+  getIntegrationSetup: defineRoute({
+    operationId: 'getIntegrationSetup',
+    method: 'GET',
+    path: '/v1/integrations/{id}/setup',
+    group: 'integrations',
+    auth: read,
+    tag: 'integrations',
+    summary:
+      'The setup check: credentials (an app fetches a fresh token now; a bot is checked only by verify, which sends a test message), permissions (imhub cannot read them: says what to enable), handshake (the platform checked the request URL), last event seen, last refused callback. A platform refusal is a failed check with its platformCode, not an error status.',
+    params: idParams,
+    success: { status: 200, description: 'One line per check', schema: integrationSetupSchema },
+  }),
   createApiKey: defineRoute({
     operationId: 'createApiKey',
     method: 'POST',
@@ -258,10 +303,11 @@ export const routes = {
     group: 'approvals',
     auth: approvalsRead,
     tag: 'approvals',
-    summary: 'List approvals, oldest first, optionally by status and integration',
+    summary: 'List approvals, oldest first (or newest with order=newest), optionally by status and integration',
     query: pageQuery.extend({
       status: z.enum(approvalStatuses, { error: `status must be one of ${approvalStatuses.join(', ')}` }).optional(),
       integrationId: z.string().max(128).optional(),
+      order: orderQuery,
     }),
     success: { status: 200, description: 'One page (a filtered page may hold fewer than limit items and still have a nextCursor)', schema: pageOf(approvalView) },
   }),
@@ -302,6 +348,17 @@ export const routes = {
       'Send one message to chats and users of an app, or to a group bot. One delivery per target; sends beyond a platform rate limit are queued and go out as the limit allows. The same idempotencyKey with a different body is a 409 idempotency_conflict.',
     body: createNotificationBody,
     success: { status: 201, description: 'Accepted, with each delivery sent, queued or failed (200 when an idempotencyKey was seen before)', schema: notificationView },
+  }),
+  listNotifications: defineRoute({
+    operationId: 'listNotifications',
+    method: 'GET',
+    path: '/v1/notifications',
+    group: 'notifications',
+    auth: ['read', 'notifications:send'],
+    tag: 'notifications',
+    summary: 'List notifications with each delivery, oldest first (or newest with order=newest), optionally by integration',
+    query: pageQuery.extend({ integrationId: z.string().max(128).optional(), order: orderQuery }),
+    success: { status: 200, description: 'One page (a filtered page may hold fewer than limit items and still have a nextCursor)', schema: pageOf(notificationView) },
   }),
   getNotification: defineRoute({
     operationId: 'getNotification',

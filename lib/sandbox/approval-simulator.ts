@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SimPlatform } from './platform-simulator.ts';
-import { dingtalkSigned, feishuSigned, type SignedRequest, wecomApprovalXml, wecomSigned } from './platform-signing.ts';
+import { dingtalkSigned, feishuPlain, feishuSigned, type SignedRequest, wecomApprovalXml, wecomSigned, wecomUrlCheck } from './platform-signing.ts';
 
 /**
  * The approval apps of the three platforms, as far as imhub uses them: definitions/forms/
@@ -131,6 +131,26 @@ export class ApprovalSimulator {
       ...(c.aesKey ? { token: c.token ?? '', aesKey: c.aesKey, receiverId: c.appKey ?? '' } : {}),
       ...(c.encodingAesKey ? { token: c.token ?? '', aesKey: c.encodingAesKey, receiverId: c.corpId ?? '', agentId: c.agentId ?? '1' } : {}),
     });
+  }
+
+  /**
+   * What the platform's console does when the request URL is saved: Feishu's challenge (encrypted
+   * once there is an Encrypt Key), DingTalk's encrypted `check_url`, WeCom's signed GET with
+   * `echostr`. Returns the status of each delivery.
+   */
+  checkUrl(platform: SimPlatform, appId: string): Promise<{ status: number }[]> {
+    const subscription = this.subscriptions.get(`${platform}:${appId}`);
+    if (!subscription) throw new Error(`${platform} app ${appId} has no callback subscription`);
+    const s = subscription;
+    const build = (): SignedRequest => {
+      if (platform === 'feishu') {
+        const payload = { challenge: randomUUID(), token: s.verificationToken ?? '', type: 'url_verification' };
+        return s.encryptKey ? feishuSigned({ encryptKey: s.encryptKey, signed: false, payload }) : feishuPlain(payload);
+      }
+      if (platform === 'dingtalk') return dingtalkSigned({ token: s.token!, aesKey: s.aesKey!, receiverId: s.receiverId!, payload: { EventType: 'check_url' } });
+      return wecomUrlCheck({ token: s.token!, encodingAesKey: s.aesKey!, corpId: s.receiverId!, echo: randomBytes(8).toString('hex') });
+    };
+    return this.deliver(s.url, build, platform);
   }
 
   handle(route: string, appId: string, url: URL, body: Record<string, unknown>, send: Send): void {

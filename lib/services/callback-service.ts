@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Credentials, Integration } from '../domain/integration.ts';
-import { NotFoundError, PayloadTooLargeError } from '../errors.ts';
+import { AppError, NotFoundError, PayloadTooLargeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { newJob } from '../domain/job.ts';
 import type { CallbackOutcome, CallbackRequest, CallbackResponse, CardClick, CardReply, PlatformEvent } from '../providers/callbacks/callback-types.ts';
 import { dingtalkCallbackMaxBytes, verifyDingtalkCallback } from '../providers/callbacks/dingtalk-callback.ts';
 import { feishuCallbackMaxBytes, verifyFeishuCallback } from '../providers/callbacks/feishu-callback.ts';
 import { verifyWecomCallback, wecomCallbackMaxBytes } from '../providers/callbacks/wecom-callback.ts';
-import type { CallbackEventRepository } from '../store/repository.ts';
+import type { CallbackEventRepository, IntegrationActivityRepository } from '../store/repository.ts';
 import type { CallbackEventPayload } from './approvals/job-handlers.ts';
 
 /** Each platform's verifier, and the largest body it ever sends (refused with 413 before any crypto). */
@@ -42,6 +42,11 @@ export interface CallbackServiceOptions {
   logger?: Logger;
   /** Card clicks (`via: "card"`), decided and answered at once from the store. */
   cards?: { click(integration: Integration, click: CardClick, duplicate: boolean): Promise<CardReply> };
+  /**
+   * Notes for the setup check: a handshake answered, a callback refused (at most a write a minute).
+   * Neither is on an event's path: an event's note is written by its job.
+   */
+  activity?: Pick<IntegrationActivityRepository, 'noteHandshake' | 'noteCallbackError'>;
 }
 
 /**
@@ -65,8 +70,21 @@ export class CallbackService {
     if (request.rawBody.length > receiver.maxBodyBytes) {
       throw new PayloadTooLargeError(`the body is ${request.rawBody.length} bytes; ${integration.provider} callbacks are at most ${receiver.maxBodyBytes} bytes`);
     }
-    const outcome = receiver.verify(request, await this.options.integrations.credentials(integration));
-    if (outcome.kind === 'handshake') return outcome.response;
+    const credentials = await this.options.integrations.credentials(integration);
+    let outcome: CallbackOutcome;
+    try {
+      outcome = receiver.verify(request, credentials);
+    } catch (error) {
+      // What the console's setup check shows: the kind of refusal, never the body.
+      const refusal = error instanceof AppError ? { code: error.code, message: error.message } : { code: 'callback_failed', message: 'the callback could not be read' };
+      await this.options.activity?.noteCallbackError(integrationId, refusal, request.now).catch(() => undefined);
+      throw error;
+    }
+    if (outcome.kind === 'handshake') {
+      // The platform checked the request URL: the setup check's "handshake received". Rare (a console save), so written each time.
+      await this.options.activity?.noteHandshake(integrationId, request.now).catch(() => undefined);
+      return outcome.response;
+    }
     if (outcome.kind === 'card') {
       // A click is claimed by its platform id first: a retry (WeCom after 5 s) or a replay of one
       // already taken changes nothing, however the approval moved since. It says nothing about the

@@ -10,6 +10,7 @@ import { dynamoDocumentClient } from '../store/dynamodb-client.ts';
 import { DynamoApiKeyRepository } from '../store/dynamodb/api-keys.ts';
 import { DynamoApprovalIndexRepository, DynamoApprovalRepository } from '../store/dynamodb/approvals.ts';
 import { DynamoCallbackEventRepository } from '../store/dynamodb/callback-events.ts';
+import { DynamoIntegrationActivityRepository } from '../store/dynamodb/integration-activity.ts';
 import { DynamoIntegrationRepository } from '../store/dynamodb/integrations.ts';
 import { DynamoJobStore } from '../store/dynamodb/jobs.ts';
 import { DynamoNotificationRepository } from '../store/dynamodb/notifications.ts';
@@ -22,6 +23,8 @@ import { NotificationService } from './notification-service.ts';
 import { CallbackService } from './callback-service.ts';
 import { IntegrationService } from './integration-service.ts';
 import { ProviderService } from './provider-service.ts';
+import { IntegrationSetupService } from './setup-service.ts';
+import type { CallbackEventPayload } from './approvals/job-handlers.ts';
 
 /**
  * The composition root: each service is built once per process, on first use, from the
@@ -51,6 +54,9 @@ const integrations = once(
       publicBaseUrl: required('PUBLIC_BASE_URL'),
     }),
 );
+
+/** The setup check's notes on each integration's callback path. */
+const activity = once(() => new DynamoIntegrationActivityRepository(dynamoDocumentClient(), required('TABLE_NAME')));
 
 /** One per process: a burst's reservations for one rate window are written together (lib/store/dynamodb/rate-limits.ts). */
 const rateLimits = once(() => new DynamoRateLimitStore(dynamoDocumentClient(), required('TABLE_NAME')));
@@ -104,18 +110,24 @@ const approvals = once(
     }),
 );
 
-const worker = once(
-  () =>
-    new JobWorker({
+const worker = once(() => {
+  const approvalJobs = approvals().jobHandlers();
+  return new JobWorker({
       store: new DynamoJobStore(dynamoDocumentClient(), required('TABLE_NAME')),
       handlers: {
-        ...approvals().jobHandlers(),
+        ...approvalJobs,
+        // "Last event seen" for the setup check, noted here and not on the callback's request path.
+        'callback.event': async (job, deadline) => {
+          const payload = job.payload as unknown as CallbackEventPayload | undefined;
+          if (payload) await activity().noteEvent(payload.integrationId, payload.event.type, new Date());
+          return approvalJobs['callback.event'](job, deadline);
+        },
         'notification.dispatch': (job) => notifications().dispatchJob(job.subject),
       },
       logger,
       leaseMs: loadConfig().IMHUB_LEASE_MS,
-    }),
-);
+    });
+});
 
 export const services = {
   notifications,
@@ -123,6 +135,7 @@ export const services = {
   integrations,
   providers,
   approvals,
+  setup: once(() => new IntegrationSetupService({ integrations: integrations(), providers: providers(), activity: activity() })),
   worker,
   callbacks: once(
     () =>
@@ -133,6 +146,7 @@ export const services = {
         logger,
         // Card clicks are decided from the store and answered with the card as it now is.
         cards: approvals().cards,
+        activity: activity(),
       }),
   ),
 };

@@ -13,7 +13,7 @@ import { BadRequestError, ConflictError, NotFoundError, ProviderError } from '..
 import type { Logger } from '../log.ts';
 import { longestCallMs } from '../providers/http-client.ts';
 import type { Person } from '../providers/port.ts';
-import type { NotificationRecord, NotificationRepository, RateLimitStore } from '../store/repository.ts';
+import type { NotificationListRequest, NotificationRecord, NotificationRepository, Page, RateLimitStore } from '../store/repository.ts';
 import type { IntegrationService } from './integration-service.ts';
 import type { ProviderService } from './provider-service.ts';
 
@@ -116,6 +116,11 @@ export class NotificationService {
     if (!created) return { notification: toNotificationView(repeatOf(notification, hash)), created: false };
     if (options.deferred) return { notification: toNotificationView(notification), created: true };
     return { notification: toNotificationView(await this.dispatch(notification, integration, claimedUntil)), created: true };
+  }
+
+  async list(request: NotificationListRequest): Promise<Page<NotificationView>> {
+    const page = await this.options.notifications.list(request);
+    return { ...page, items: page.items.map(toNotificationView) };
   }
 
   async get(id: string): Promise<NotificationView> {

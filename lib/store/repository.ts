@@ -14,6 +14,8 @@ export interface Page<T> {
 export interface PageRequest {
   limit: number;
   cursor?: string;
+  /** Listing order by creation time. @default 'oldest' */
+  order?: 'oldest' | 'newest';
 }
 
 /** Integrations as the service sees them, whatever stores them. */
@@ -137,6 +139,33 @@ export interface NotificationRepository {
   byIdempotencyKey(integrationId: string, key: string): Promise<NotificationRecord | undefined>;
   /** Writes it and its jobs only if the stored version is `previous.version`; false for a lost race. */
   save(next: NotificationRecord, previous: NotificationRecord, jobs?: readonly Job[]): Promise<boolean>;
+  list(request: NotificationListRequest): Promise<Page<NotificationRecord>>;
+}
+
+export interface NotificationListRequest extends PageRequest {
+  integrationId?: string;
+}
+
+/**
+ * What the setup check shows of an integration's callback path, kept beside the integration (not in
+ * its versioned record, so these notes never race a rename or a credential change).
+ */
+export interface IntegrationActivity {
+  /** The platform's URL check (Feishu challenge, DingTalk check_url, WeCom echostr) was last answered. */
+  handshakeAt?: string;
+  /** The worker last ran a job for a verified platform event. */
+  lastEventAt?: string;
+  lastEventType?: string;
+  /** The last callback that failed verification or decryption (never its body). */
+  lastCallbackError?: { at: string; code: string; message: string };
+}
+
+export interface IntegrationActivityRepository {
+  get(integrationId: string): Promise<IntegrationActivity>;
+  noteHandshake(integrationId: string, at: Date): Promise<void>;
+  noteEvent(integrationId: string, eventType: string, at: Date): Promise<void>;
+  /** Writes at most one error a minute per integration: a flood of forged requests costs one write a minute. */
+  noteCallbackError(integrationId: string, error: { code: string; message: string }, at: Date): Promise<void>;
 }
 
 export type { RateTake };

@@ -207,9 +207,10 @@ export class ApprovalService {
     return isTerminal(approval.status) || Date.now() >= deadline ? toApprovalView(approval) : undefined;
   }
 
-  async list(request: { limit: number; cursor?: string | undefined; status?: ApprovalStatus | undefined; integrationId?: string | undefined }): Promise<Page<ApprovalView>> {
+  async list(request: { limit: number; cursor?: string | undefined; status?: ApprovalStatus | undefined; integrationId?: string | undefined; order?: 'oldest' | 'newest' | undefined }): Promise<Page<ApprovalView>> {
     const page = await this.context.options.approvals.list({
       limit: request.limit,
+      ...(request.order ? { order: request.order } : {}),
       ...(request.cursor ? { cursor: request.cursor } : {}),
       ...(request.status ? { status: request.status } : {}),
       ...(request.integrationId ? { integrationId: request.integrationId } : {}),

@@ -22,6 +22,7 @@ export async function queryListing<T>(
       ...(filter ? { FilterExpression: filter.expression } : {}),
       ...(filter?.names ? { ExpressionAttributeNames: filter.names } : {}),
       Limit: page.limit,
+      ScanIndexForward: page.order !== 'newest',
       ExclusiveStartKey: exclusiveStartKey,
     }),
   );

@@ -130,6 +130,8 @@ export class DynamoIntegrationRepository implements IntegrationRepository {
                   ExpressionAttributeValues: { ':id': current.id },
                 },
               },
+              // What the setup check noted goes with it (no condition: it may never have been written).
+              { Delete: { TableName: this.tableName, Key: keys.integrationActivity(current.id) } },
             ],
           }),
         );

@@ -4,6 +4,7 @@ import type { TokenKey } from '../../providers/token-cache.ts';
 /** The key schema in one place, so every entity module writes the same keys (the table: `../table-schema.ts`). */
 export const keys = {
   integration: (id: string) => ({ pk: `INT#${id}`, sk: 'INT' }),
+  integrationActivity: (id: string) => ({ pk: `INT#${id}`, sk: 'ACTIVITY' }),
   integrationName: (name: string) => ({ pk: `INTNAME#${normalizeIntegrationName(name)}`, sk: 'INTNAME' }),
   apiKey: (id: string) => ({ pk: `APIKEY#${id}`, sk: 'APIKEY' }),
   token: (key: TokenKey) => ({ pk: `TOKEN#${key.integrationId}#${key.credentialVersion}`, sk: 'TOKEN' }),
@@ -18,7 +19,7 @@ export const keys = {
   callbackEvent: (integrationId: string, eventId: string) => ({ pk: `EVENT#${integrationId}#${eventId}`, sk: 'EVENT' }),
   job: (id: string) => ({ pk: `JOB#${id}`, sk: 'JOB' }),
 };
-export const listings = { integration: 'INTEGRATION', apiKey: 'APIKEY', approval: 'APPROVAL' } as const;
+export const listings = { integration: 'INTEGRATION', apiKey: 'APIKEY', approval: 'APPROVAL', notification: 'NOTIFICATION' } as const;
 const keyAttributeNames = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'];
 
 /** The item without its key attributes. Built anew rather than with `delete`, which would leave every record in V8's slower, larger dictionary mode. */

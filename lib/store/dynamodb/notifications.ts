@@ -1,9 +1,10 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Job } from '../../domain/job.ts';
-import type { NotificationRecord, NotificationRepository } from '../repository.ts';
+import type { NotificationListRequest, NotificationRecord, NotificationRepository, Page } from '../repository.ts';
 import { putOnce } from './conditions.ts';
 import { writeWithJobs } from './jobs.ts';
-import { keys, stripKeys } from './keys.ts';
+import { queryListing } from './index-queries.ts';
+import { keys, listings, stripKeys } from './keys.ts';
 
 export class DynamoNotificationRepository implements NotificationRepository {
   constructor(
@@ -12,7 +13,7 @@ export class DynamoNotificationRepository implements NotificationRepository {
   ) {}
 
   private item(notification: NotificationRecord) {
-    return { ...keys.notification(notification.id), ...notification };
+    return { ...keys.notification(notification.id), gsi1pk: listings.notification, gsi1sk: `${notification.createdAt}#${notification.id}`, ...notification };
   }
 
   async create(notification: NotificationRecord, jobs: readonly Job[] = []): Promise<{ created: boolean; notification: NotificationRecord }> {
@@ -47,5 +48,10 @@ export class DynamoNotificationRepository implements NotificationRepository {
       jobs,
       next.id,
     );
+  }
+
+  list(request: NotificationListRequest): Promise<Page<NotificationRecord>> {
+    const filter = request.integrationId ? { expression: 'integrationId = :integrationId', values: { ':integrationId': request.integrationId } } : undefined;
+    return queryListing<NotificationRecord>(this.client, this.tableName, listings.notification, request, filter);
   }
 }

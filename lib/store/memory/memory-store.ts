@@ -9,9 +9,12 @@ import type {
   ApprovalListRequest,
   ApprovalRepository,
   CallbackEventRepository,
+  IntegrationActivity,
+  IntegrationActivityRepository,
   NotificationRecord,
   NotificationRepository,
   Page,
+  PageRequest,
   ProvisionedDefinition,
   RateLimitStore,
 } from '../repository.ts';
@@ -22,6 +25,15 @@ interface StoredJob extends Job {
 }
 
 const copy = <T>(value: T): T => structuredClone(value);
+
+/** One page of records in creation order (or newest first); the cursor is the offset. */
+function pageOf<T extends { id: string; createdAt: string }>(records: T[], request: PageRequest): Page<T> {
+  const all = records.sort((a, b) => `${a.createdAt}#${a.id}`.localeCompare(`${b.createdAt}#${b.id}`));
+  if (request.order === 'newest') all.reverse();
+  const start = request.cursor ? Number(request.cursor) : 0;
+  const items = all.slice(start, start + request.limit).map(copy);
+  return start + request.limit < all.length ? { items, nextCursor: String(start + request.limit) } : { items };
+}
 
 /**
  * The store in memory, behind the same ports as DynamoDB, for services' unit tests without a
@@ -70,14 +82,11 @@ export class MemoryStore {
     },
     get: async (id) => this.readById(this.approvalsById, id),
     byIdempotencyKey: async (integrationId, key) => this.readById(this.approvalsById, this.keys.get(`apr:${integrationId}:${key}`)),
-    list: async (request: ApprovalListRequest): Promise<Page<ApprovalRecord>> => {
-      const all = [...this.approvalsById.values()]
-        .filter((approval) => (!request.status || approval.status === request.status) && (!request.integrationId || approval.integrationId === request.integrationId))
-        .sort((a, b) => `${a.createdAt}#${a.id}`.localeCompare(`${b.createdAt}#${b.id}`));
-      const start = request.cursor ? Number(request.cursor) : 0;
-      const items = all.slice(start, start + request.limit).map(copy);
-      return start + request.limit < all.length ? { items, nextCursor: String(start + request.limit) } : { items };
-    },
+    list: async (request: ApprovalListRequest): Promise<Page<ApprovalRecord>> =>
+      pageOf(
+        [...this.approvalsById.values()].filter((approval) => (!request.status || approval.status === request.status) && (!request.integrationId || approval.integrationId === request.integrationId)),
+        request,
+      ),
     update: async (next, previous, jobs = []) => this.writeApproval(next, previous, jobs, false),
     updateAnyStatus: async (next, previous, jobs = []) => this.writeApproval(next, previous, jobs, true),
   };
@@ -105,7 +114,25 @@ export class MemoryStore {
       commitSignals.recordChanged(next.id);
       return true;
     },
+    list: async (request) => pageOf([...this.notificationsById.values()].filter((notification) => !request.integrationId || notification.integrationId === request.integrationId), request),
   };
+
+  readonly activityById = new Map<string, IntegrationActivity>();
+
+  readonly activity: IntegrationActivityRepository = {
+    get: async (integrationId) => copy(this.activityById.get(integrationId) ?? {}),
+    noteHandshake: async (integrationId, at) => this.noteActivity(integrationId, { handshakeAt: at.toISOString() }),
+    noteEvent: async (integrationId, eventType, at) => this.noteActivity(integrationId, { lastEventAt: at.toISOString(), lastEventType: eventType }),
+    noteCallbackError: async (integrationId, error, at) => {
+      const last = this.activityById.get(integrationId)?.lastCallbackError;
+      if (last && Date.parse(last.at) > at.getTime() - 60_000) return;
+      this.noteActivity(integrationId, { lastCallbackError: { at: at.toISOString(), ...error } });
+    },
+  };
+
+  private noteActivity(integrationId: string, patch: IntegrationActivity) {
+    this.activityById.set(integrationId, { ...this.activityById.get(integrationId), ...patch });
+  }
 
   readonly callbackEvents: CallbackEventRepository = {
     claim: async ({ integrationId, eventId, job }) => {

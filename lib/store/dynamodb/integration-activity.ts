@@ -1,0 +1,54 @@
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { IntegrationActivity, IntegrationActivityRepository } from '../repository.ts';
+import { keys, stripKeys } from './keys.ts';
+
+/** How often a failing callback may write its error: a flood of forged requests costs a write a minute. */
+const errorWriteIntervalMs = 60_000;
+
+/**
+ * The setup check's notes on an integration's callback path, in their own item beside the
+ * integration (`INT#id` / `ACTIVITY`): plain `SET`s that never touch the integration's version.
+ */
+export class DynamoIntegrationActivityRepository implements IntegrationActivityRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(integrationId: string): Promise<IntegrationActivity> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.integrationActivity(integrationId), ConsistentRead: true }));
+    return result.Item ? stripKeys<IntegrationActivity>(result.Item) : {};
+  }
+
+  async noteHandshake(integrationId: string, at: Date): Promise<void> {
+    await this.set(integrationId, 'SET handshakeAt = :at', { ':at': at.toISOString() });
+  }
+
+  async noteEvent(integrationId: string, eventType: string, at: Date): Promise<void> {
+    await this.set(integrationId, 'SET lastEventAt = :at, lastEventType = :type', { ':at': at.toISOString(), ':type': eventType.slice(0, 128) });
+  }
+
+  async noteCallbackError(integrationId: string, error: { code: string; message: string }, at: Date): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.integrationActivity(integrationId),
+          UpdateExpression: 'SET lastCallbackError = :error',
+          ConditionExpression: 'attribute_not_exists(lastCallbackError) OR lastCallbackError.#at < :since',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: {
+            ':error': { at: at.toISOString(), code: error.code.slice(0, 64), message: error.message.slice(0, 300) },
+            ':since': new Date(at.getTime() - errorWriteIntervalMs).toISOString(),
+          },
+        }),
+      );
+    } catch (caught) {
+      if ((caught as Error).name !== 'ConditionalCheckFailedException') throw caught;
+    }
+  }
+
+  private async set(integrationId: string, expression: string, values: Record<string, string>) {
+    await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: keys.integrationActivity(integrationId), UpdateExpression: expression, ExpressionAttributeValues: values }));
+  }
+}
