@@ -19,7 +19,7 @@ export const consoleSecurityHeaders: Record<string, string> = {
 const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The sandbox's approver page, linked from the console when the sandbox runs (an http(s) URL only). */
-const linkable = (url: string | undefined) => (url && URL.canParse(url) && /^https?:$/.test(new URL(url).protocol) ? url : undefined);
+const linkable = (url: string | undefined) => (url && URL.canParse(url) && /^https?:$/.test(new URL(url).protocol) ? new URL(url).href : undefined);
 
 export function consolePage(options: { sandboxUrl?: string | undefined } = {}): string {
   const sandboxUrl = linkable(options.sandboxUrl);
@@ -30,6 +30,7 @@ export function consolePage(options: { sandboxUrl?: string | undefined } = {}): 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>imhub console</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/app.css">
 <script type="module" src="/console/app.js"></script>
 </head>

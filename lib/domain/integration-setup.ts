@@ -23,19 +23,22 @@ export type SetupCheck = z.output<typeof setupCheckSchema>;
 
 export const integrationSetupSchema = z.object({
   integrationId: z.string(),
-  ready: z.boolean().describe('credentials work and, for an app, the platform reached the callback URL; nothing failed'),
+  ready: z.boolean().describe('credentials work, the call quota is not used up and, for an app, the platform reached the callback URL (a refused call shows as lastError without making it false)'),
   checks: z.array(setupCheckSchema),
   checkedAt: z.string(),
 });
 export type IntegrationSetup = z.output<typeof integrationSetupSchema>;
 
-/** What the callback path noted (see IntegrationActivityRepository). */
+/** What the callback path and platform calls noted (see IntegrationActivityRepository). */
 export interface SetupActivity {
   handshakeAt?: string;
   lastEventAt?: string;
   lastEventType?: string;
-  lastCallbackError?: { at: string; code: string; message: string };
+  lastPlatformError?: { at: string; platformCode: string | number; message: string };
 }
+
+/** How long a refused platform call shows as a failure: nothing records that the same call later worked. */
+const recentErrorMs = 24 * 3600_000;
 
 /** The outcome of fetching a token now (apps); bots are checked by sending a test message, on request only. */
 export type CredentialProbe = { ok: true; detail: string } | { ok: false; detail: string; platformCode?: string | number };
@@ -69,7 +72,12 @@ export function setupChecks(integration: Integration, activity: SetupActivity, p
     checks.push(
       activity.handshakeAt
         ? { name: 'handshake', status: 'ok', at: activity.handshakeAt, detail: 'The platform checked the request URL and imhub answered.' }
-        : { name: 'handshake', status: 'waiting', detail: 'Paste the request URL into the platform console and save it: the platform checks it then.' },
+        : {
+            name: 'handshake',
+            status: 'waiting',
+            detail:
+              'Paste the request URL into the platform console and save it: the platform checks it then. If the platform says the check failed, the keys here differ from the console’s (a refused request is not recorded: a forgery stores nothing).',
+          },
     );
     const lastEvent = latest(activity.lastEventAt, integration.callbacksSeenAt);
     checks.push(
@@ -77,19 +85,19 @@ export function setupChecks(integration: Integration, activity: SetupActivity, p
         ? { name: 'lastEvent', status: 'ok', at: lastEvent, ...(activity.lastEventType && lastEvent === activity.lastEventAt ? { detail: activity.lastEventType } : {}) }
         : { name: 'lastEvent', status: 'waiting', detail: 'No approval event has arrived yet: start an approval and decide it on the platform.' },
     );
-    const error = activity.lastCallbackError;
-    const lastGood = latest(activity.handshakeAt, lastEvent);
-    if (error && (!lastGood || error.at > lastGood)) {
-      checks.push({ name: 'lastError', status: 'failed', at: error.at, detail: `A callback was refused (${error.code}): ${error.message}` });
-    } else {
-      checks.push({ name: 'lastError', status: 'ok', ...(error ? { detail: `Last refused callback (${error.code}) was before the last good one, at ${error.at}` } : {}) });
-    }
   }
-  const quota = integration.platformQuota;
-  if (quota && quota.resetsAt > at) {
+  // The last error: a used-up call quota while it lasts, else the last call the platform refused.
+  const quota = integration.platformQuota && integration.platformQuota.resetsAt > at ? integration.platformQuota : undefined;
+  const error = activity.lastPlatformError;
+  if (quota) {
     checks.push({ name: 'lastError', status: 'failed', at: quota.since, platformCode: quota.platformCode, detail: `The platform's call quota is used up until ${quota.resetsAt}` });
+  } else if (error) {
+    const recent = now.getTime() - Date.parse(error.at) < recentErrorMs;
+    checks.push({ name: 'lastError', status: recent ? 'failed' : 'ok', at: error.at, platformCode: error.platformCode, detail: error.message });
+  } else {
+    checks.push({ name: 'lastError', status: 'ok', detail: 'The platform has refused no call.' });
   }
   const status = (name: SetupCheckName) => checks.find((check) => check.name === name)?.status;
-  const ready = !checks.some((check) => check.status === 'failed') && status('credentials') !== 'waiting' && (integration.kind !== 'app' || (status('credentials') === 'ok' && status('handshake') === 'ok'));
+  const ready = !quota && status('credentials') !== 'failed' && (integration.kind !== 'app' || (status('credentials') === 'ok' && status('handshake') === 'ok'));
   return { integrationId: integration.id, ready, checks, checkedAt: at };
 }

@@ -56,6 +56,8 @@ export interface AppProviderDeps {
   lookupMissMs?: number;
   /** Told when the platform says the app's call quota is used up; its own failure is ignored. */
   onQuotaExhausted?: (error: ProviderError) => Promise<void>;
+  /** Told when the platform refuses a call with its own code. */
+  onRefused?: (error: ProviderError) => Promise<void>;
 }
 
 /** People the platforms did not find, per integration, until when (kept per process, bounded). */
@@ -95,17 +97,30 @@ export class AppProvider implements ImProvider {
 
   readonly approvals: ApprovalOperations = {
     definitionKey: (spec) => this.adapter.approvals.definitionKey(spec),
-    provision: (spec, name) => this.adapter.approvals.provision(this.call, spec, name),
+    provision: (spec, name) => this.noteRefusal(this.adapter.approvals.provision(this.call, spec, name)),
     activate: async (definition) => {
-      await this.adapter.approvals.activate?.(this.call, definition);
+      await this.noteRefusal(Promise.resolve(this.adapter.approvals.activate?.(this.call, definition)));
     },
-    createInstance: (definition, spec) => this.adapter.approvals.createInstance(this.call, definition, spec),
+    createInstance: (definition, spec) => this.noteRefusal(this.adapter.approvals.createInstance(this.call, definition, spec)),
     getInstance: (definition, instanceId, spec) => this.adapter.approvals.getInstance(this.call, definition, instanceId, spec),
-    withdraw: (definition, instanceId, spec) => this.adapter.approvals.withdraw(this.call, definition, instanceId, spec),
+    withdraw: (definition, instanceId, spec) => this.noteRefusal(this.adapter.approvals.withdraw(this.call, definition, instanceId, spec)),
   };
 
+  /**
+   * Tells `onRefused` of a refusal that leaves an operation (what a person must fix, such as a missing
+   * permission), not of one the adapter handles inside it (a person lookup that finds no one).
+   */
+  private async noteRefusal<T>(operation: Promise<T>): Promise<T> {
+    try {
+      return await operation;
+    } catch (error) {
+      if (error instanceof ProviderError && error.refused) await this.deps.onRefused?.(error).catch(() => undefined);
+      throw error;
+    }
+  }
+
   readonly messages: MessageOperations = {
-    send: (target, message, dedupeKey) => this.adapter.messages.send(this.call, target, message, dedupeKey),
+    send: (target, message, dedupeKey) => this.noteRefusal(this.adapter.messages.send(this.call, target, message, dedupeKey)),
   };
 
   async verify(): Promise<VerifyResult> {

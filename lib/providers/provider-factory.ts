@@ -14,6 +14,8 @@ export interface ProviderDeps {
   http?: HttpClientOptions;
   /** Told when the platform says the app's call quota is used up (DingTalk's monthly quota). */
   onQuotaExhausted?: (error: ProviderError) => Promise<void>;
+  /** Told when the platform refuses a call with its own code (what the setup check shows as the last error). */
+  onRefused?: (error: ProviderError) => Promise<void>;
   /** The integration's public callback URL (where DingTalk's card clicks are registered to go). */
   callbackUrl?: string;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Credentials, Integration } from '../domain/integration.ts';
-import { AppError, NotFoundError, PayloadTooLargeError } from '../errors.ts';
+import { NotFoundError, PayloadTooLargeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { newJob } from '../domain/job.ts';
 import type { CallbackOutcome, CallbackRequest, CallbackResponse, CardClick, CardReply, PlatformEvent } from '../providers/callbacks/callback-types.ts';
@@ -43,10 +43,10 @@ export interface CallbackServiceOptions {
   /** Card clicks (`via: "card"`), decided and answered at once from the store. */
   cards?: { click(integration: Integration, click: CardClick, duplicate: boolean): Promise<CardReply> };
   /**
-   * Notes for the setup check: a handshake answered, a callback refused (at most a write a minute).
-   * Neither is on an event's path: an event's note is written by its job.
+   * Notes for the setup check that a handshake was answered. Not on an event's path (an event's
+   * note is written by its job), and never for a refused request: a forgery stores nothing.
    */
-  activity?: Pick<IntegrationActivityRepository, 'noteHandshake' | 'noteCallbackError'>;
+  activity?: Pick<IntegrationActivityRepository, 'noteHandshake'>;
 }
 
 /**
@@ -70,16 +70,7 @@ export class CallbackService {
     if (request.rawBody.length > receiver.maxBodyBytes) {
       throw new PayloadTooLargeError(`the body is ${request.rawBody.length} bytes; ${integration.provider} callbacks are at most ${receiver.maxBodyBytes} bytes`);
     }
-    const credentials = await this.options.integrations.credentials(integration);
-    let outcome: CallbackOutcome;
-    try {
-      outcome = receiver.verify(request, credentials);
-    } catch (error) {
-      // What the console's setup check shows: the kind of refusal, never the body.
-      const refusal = error instanceof AppError ? { code: error.code, message: error.message } : { code: 'callback_failed', message: 'the callback could not be read' };
-      await this.options.activity?.noteCallbackError(integrationId, refusal, request.now).catch(() => undefined);
-      throw error;
-    }
+    const outcome = receiver.verify(request, await this.options.integrations.credentials(integration));
     if (outcome.kind === 'handshake') {
       // The platform checked the request URL: the setup check's "handshake received". Rare (a console save), so written each time.
       await this.options.activity?.noteHandshake(integrationId, request.now).catch(() => undefined);

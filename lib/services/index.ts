@@ -71,6 +71,7 @@ const providers = once(
       rateWindowScale: loadConfig().IMHUB_RATE_WINDOW_SCALE,
       // In AWS every platform and bot call checks the address it connects to.
       http: { fetch: outboundFetch({ allowInsecure: loadConfig().IMHUB_RUNTIME === 'local' }) },
+      activity: activity(),
     }),
 );
 

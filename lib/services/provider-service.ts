@@ -5,7 +5,7 @@ import type { HttpClientOptions } from '../providers/http-client.ts';
 import type { ImProvider, VerifyResult } from '../providers/port.ts';
 import { providerFor } from '../providers/provider-factory.ts';
 import type { TokenCache } from '../providers/token-cache.ts';
-import type { RateLimitStore } from '../store/repository.ts';
+import type { IntegrationActivityRepository, RateLimitStore } from '../store/repository.ts';
 import type { IntegrationService } from './integration-service.ts';
 import { sendRateLimit } from './notification-service.ts';
 
@@ -20,6 +20,8 @@ export class ProviderService {
       /** Multiplies every rate window, as for notifications. @default 1 */
       rateWindowScale?: number;
       http?: HttpClientOptions;
+      /** Where a refused call is noted for the setup check (its last error). */
+      activity?: Pick<IntegrationActivityRepository, 'notePlatformError'>;
     },
   ) {}
 
@@ -31,6 +33,7 @@ export class ProviderService {
       ...(this.options.http ? { http: this.options.http } : {}),
       // The quota is shown on the integration, and the reconciler stops polling it until the reset.
       onQuotaExhausted: (error) => this.options.integrations.markQuotaExhausted(integration.id, { platformCode: error.platformCode, resetsAt: nextMonthInChina(new Date()).toISOString() }),
+      ...(this.options.activity ? { onRefused: (error) => this.options.activity!.notePlatformError(integration.id, { platformCode: error.platformCode, message: error.message }, new Date()) } : {}),
     });
   }
 

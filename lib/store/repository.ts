@@ -147,7 +147,7 @@ export interface NotificationListRequest extends PageRequest {
 }
 
 /**
- * What the setup check shows of an integration's callback path, kept beside the integration (not in
+ * What the setup check shows of an integration's callback path and platform calls, kept beside the integration (not in
  * its versioned record, so these notes never race a rename or a credential change).
  */
 export interface IntegrationActivity {
@@ -156,16 +156,16 @@ export interface IntegrationActivity {
   /** The worker last ran a job for a verified platform event. */
   lastEventAt?: string;
   lastEventType?: string;
-  /** The last callback that failed verification or decryption (never its body). */
-  lastCallbackError?: { at: string; code: string; message: string };
+  /** The last call the platform refused with its own code (a missing permission, a wrong parameter), from any request or job. */
+  lastPlatformError?: { at: string; platformCode: string | number; message: string };
 }
 
 export interface IntegrationActivityRepository {
   get(integrationId: string): Promise<IntegrationActivity>;
   noteHandshake(integrationId: string, at: Date): Promise<void>;
   noteEvent(integrationId: string, eventType: string, at: Date): Promise<void>;
-  /** Writes at most one error a minute per integration: a flood of forged requests costs one write a minute. */
-  noteCallbackError(integrationId: string, error: { code: string; message: string }, at: Date): Promise<void>;
+  /** Writes at most one error a minute per integration, so a burst of refused calls costs one write. */
+  notePlatformError(integrationId: string, error: { platformCode: string | number; message: string }, at: Date): Promise<void>;
 }
 
 export type { RateTake };

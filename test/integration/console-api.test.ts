@@ -59,20 +59,31 @@ describe.each(Object.keys(apps) as Name[])('%s: the setup check', (name) => {
     expect(check(await setup(ids[name]), 'lastEvent')).toMatchObject({ status: 'ok', at: expect.any(String) });
   });
 
-  it('shows a refused callback as the last error, with the refusal’s code, until a good one comes', async () => {
+  it('stores nothing for a forged callback, so the setup check is unchanged by it', async () => {
+    // Prepare
+    await api.runtime.idle();
+    const before = JSON.stringify(await api.scan());
+
     // Act: a callback that no platform signed
     const forged = await api.call('POST', `/v1/callbacks/${ids[name]}?signature=x&msg_signature=x&timestamp=1&nonce=x`, { token: null, rawBody: '{"encrypt":"AAAA"}' });
+
+    // Assess
     expect(forged.status).toBeGreaterThanOrEqual(400);
+    expect(JSON.stringify(await api.scan())).toBe(before);
+  });
 
-    // Assess: failed, naming the code; the body is not repeated
-    const body = await setup(ids[name]);
-    expect(check(body, 'lastError')).toMatchObject({ status: 'failed', detail: expect.stringContaining(forged.body.error.code) });
-    expect(body.ready).toBe(false);
-    expect(JSON.stringify(body)).not.toContain('AAAA');
+  it('shows the last call the platform refused, with the platform’s code', async () => {
+    // Prepare: the platform refuses the next approval it is asked to create (as for a missing permission)
+    const refusal = { feishu: { route: 'feishu.instance.create', code: 1390001 }, dingtalk: { route: 'dingtalk.instance.create', code: 'Forbidden.AccessDenied', status: 403 }, wecom: { route: 'wecom.instance.create', code: 301055 } }[name];
+    sim.inject(refusal.route as never, { kind: 'code', code: refusal.code, ...('status' in refusal ? { status: refusal.status } : {}), message: 'refused by the test' } as never);
 
-    // Act: the platform checks the URL again, correctly signed
-    await sim.approvals.checkUrl(apps[name].sim, apps[name].appId);
-    expect(check(await setup(ids[name]), 'lastError')).toMatchObject({ status: 'ok' });
+    // Act
+    const started = await api.call('POST', '/v1/approvals', { body: { integrationId: ids[name], title: 'Refused', requester: sim.personInput(name, 'requester'), stages: [{ approvers: [sim.personInput(name, 'alice')] }] } });
+    await api.runtime.idle();
+
+    // Assess
+    const lastError = check(await setup(ids[name]), 'lastError');
+    expect(lastError, started.text).toMatchObject({ status: 'failed', platformCode: refusal.code, at: expect.any(String) });
   });
 });
 

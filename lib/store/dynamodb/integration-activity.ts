@@ -2,11 +2,11 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import type { IntegrationActivity, IntegrationActivityRepository } from '../repository.ts';
 import { keys, stripKeys } from './keys.ts';
 
-/** How often a failing callback may write its error: a flood of forged requests costs a write a minute. */
+/** How often refused platform calls may write their error: a burst of them costs a write a minute. */
 const errorWriteIntervalMs = 60_000;
 
 /**
- * The setup check's notes on an integration's callback path, in their own item beside the
+ * The setup check's notes on an integration's callback path and platform calls, in their own item beside the
  * integration (`INT#id` / `ACTIVITY`): plain `SET`s that never touch the integration's version.
  */
 export class DynamoIntegrationActivityRepository implements IntegrationActivityRepository {
@@ -28,17 +28,17 @@ export class DynamoIntegrationActivityRepository implements IntegrationActivityR
     await this.set(integrationId, 'SET lastEventAt = :at, lastEventType = :type', { ':at': at.toISOString(), ':type': eventType.slice(0, 128) });
   }
 
-  async noteCallbackError(integrationId: string, error: { code: string; message: string }, at: Date): Promise<void> {
+  async notePlatformError(integrationId: string, error: { platformCode: string | number; message: string }, at: Date): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.integrationActivity(integrationId),
-          UpdateExpression: 'SET lastCallbackError = :error',
-          ConditionExpression: 'attribute_not_exists(lastCallbackError) OR lastCallbackError.#at < :since',
+          UpdateExpression: 'SET lastPlatformError = :error',
+          ConditionExpression: 'attribute_not_exists(lastPlatformError) OR lastPlatformError.#at < :since',
           ExpressionAttributeNames: { '#at': 'at' },
           ExpressionAttributeValues: {
-            ':error': { at: at.toISOString(), code: error.code.slice(0, 64), message: error.message.slice(0, 300) },
+            ':error': { at: at.toISOString(), platformCode: typeof error.platformCode === 'string' ? error.platformCode.slice(0, 64) : error.platformCode, message: error.message.slice(0, 300) },
             ':since': new Date(at.getTime() - errorWriteIntervalMs).toISOString(),
           },
         }),

@@ -123,10 +123,10 @@ export class MemoryStore {
     get: async (integrationId) => copy(this.activityById.get(integrationId) ?? {}),
     noteHandshake: async (integrationId, at) => this.noteActivity(integrationId, { handshakeAt: at.toISOString() }),
     noteEvent: async (integrationId, eventType, at) => this.noteActivity(integrationId, { lastEventAt: at.toISOString(), lastEventType: eventType }),
-    noteCallbackError: async (integrationId, error, at) => {
-      const last = this.activityById.get(integrationId)?.lastCallbackError;
+    notePlatformError: async (integrationId, error, at) => {
+      const last = this.activityById.get(integrationId)?.lastPlatformError;
       if (last && Date.parse(last.at) > at.getTime() - 60_000) return;
-      this.noteActivity(integrationId, { lastCallbackError: { at: at.toISOString(), ...error } });
+      this.noteActivity(integrationId, { lastPlatformError: { at: at.toISOString(), ...error } });
     },
   };
 
