@@ -44,9 +44,9 @@ const recentErrorMs = 24 * 3600_000;
 export type CredentialProbe = { ok: true; detail: string } | { ok: false; detail: string; platformCode?: string | number };
 
 /**
- * imhub probes no permission: it knows of no call, on any of the four platforms, that lists an
- * app's granted scopes with only the app's own token (docs/console.md, UNCONFIRMED). The check
- * says what to enable and where a missing permission will show.
+ * imhub probes no permission (docs/console.md): Feishu's app-information call needs a further scope
+ * of its own, and for DingTalk and WeCom no call that lists an app's granted permissions with its own
+ * token was found (UNCONFIRMED). The check says what to enable and where a missing one will show.
  */
 const permissionHints: Record<Integration['provider'], string> = {
   feishu: 'imhub cannot read the app’s granted scopes: enable the scopes listed on this page; a missing one fails the first approval with Feishu’s code.',
