@@ -55,6 +55,12 @@ function h(spec, attrs) {
   for (var i = 2; i < arguments.length; i++) append(node, arguments[i]);
   return node;
 }
+/** Replaces a node's children; like replaceChildren, but flattens lists and skips empty values. */
+function fill(node) {
+  node.textContent = '';
+  for (var i = 1; i < arguments.length; i++) append(node, arguments[i]);
+  return node;
+}
 function append(node, child) {
   if (child === undefined || child === null || child === false) return;
   if (Array.isArray(child)) child.forEach(function (each) { append(node, each); });
@@ -118,7 +124,7 @@ function shell(current, content) {
       h('option', { value: 'zh-CN', selected: lang === 'zh-CN' }, '中文'),
       h('option', { value: 'en-US', selected: lang === 'en-US' }, 'English')),
     h('button', { type: 'button', onclick: function () { signOut(); } }, t('signout')));
-  app.replaceChildren(h('header', null, h('span.brand', null, 'imhub'), nav, tools), h('main', null, content));
+  fill(app, h('header', null, h('span.brand', null, 'imhub'), nav, tools), h('main', null, content));
   document.documentElement.lang = lang;
   document.title = t('title');
 }
@@ -146,7 +152,7 @@ function renderSignIn(message) {
     h('label', null, t('signin.key'), input),
     h('p', null, h('button.primary', { type: 'submit' }, t('signin.submit'))),
     error);
-  app.replaceChildren(h('main', null, h('section.card.signin', null, form,
+  fill(app, h('main', null, h('section.card.signin', null, form,
     h('p', null, h('select', { 'aria-label': 'Language / 语言', onchange: function (event) { localStorage.setItem(LANG_ITEM, event.target.value); lang = event.target.value; renderSignIn(); } },
       h('option', { value: 'zh-CN', selected: lang === 'zh-CN' }, '中文'),
       h('option', { value: 'en-US', selected: lang === 'en-US' }, 'English'))))));
@@ -224,7 +230,7 @@ function renderIntegration(id) {
   api('GET', '/v1/integrations/' + encodeURIComponent(id)).then(function (item) {
     var guide = GUIDES[item.provider + '-' + item.kind];
     var credentialRows = Object.keys(item.credentials).map(function (field) { return h('tr', null, h('th', null, field), h('td.mono', null, item.credentials[field])); });
-    top.replaceChildren(
+    fill(top,
       h('h1', null, item.name, ' ', h('span.muted', null, t('platform.' + item.provider) + ' · ' + t('kind.' + item.kind))),
       h('table', null, h('tbody', null,
         h('tr', null, h('th', null, 'id'), h('td.mono', null, item.id)),
@@ -241,7 +247,7 @@ function renderIntegration(id) {
         h('button', { type: 'button', id: 'verify', onclick: function () {
           api('POST', '/v1/integrations/' + encodeURIComponent(id) + '/verify').then(function (verified) {
             error.textContent = '';
-            error.replaceChildren(h('span', { class: 'status ok' }, t('status.ok')), ' ', verified.detail);
+            fill(error, h('span', { class: 'status ok' }, t('status.ok')), ' ', verified.detail);
           }, function (failure) { showError(error, failure); });
         } }, item.kind === 'app' ? t('verify.app') : t('verify.bot')),
         h('button.danger', { type: 'button', onclick: function () {
@@ -249,7 +255,7 @@ function renderIntegration(id) {
           api('DELETE', '/v1/integrations/' + encodeURIComponent(id)).then(function () { location.hash = '#/integrations'; }, function (failure) { showError(error, failure); });
         } }, t('delete'))));
     if (item.kind === 'app') loadSetup(id, checks, 0);
-    else checks.replaceChildren(h('h2', null, t('setup.title')), h('p.muted', null, t('setup.bot')));
+    else fill(checks, h('h2', null, t('setup.title')), h('p.muted', null, t('setup.bot')));
   }).catch(function (failure) { showError(error, failure); });
 }
 
@@ -263,13 +269,13 @@ function loadSetup(id, target, round) {
         h('td', null, check.detail || '', check.platformCode !== undefined ? [' ', h('span.mono', null, t('platformCode') + ' ' + check.platformCode)] : null),
         h('td.muted', null, when(check.at)));
     });
-    target.replaceChildren(
+    fill(target,
       h('h2', null, t('setup.title'), ' ', h('span', { id: 'setup-ready', class: 'status ' + (setup.ready ? 'ok' : 'waiting'), 'data-ready': String(setup.ready) }, setup.ready ? t('setup.ready') : t('setup.notReady'))),
       table([t('col.check'), t('col.status'), t('col.detail'), t('col.at')], rows),
       h('p.row', null, h('button', { type: 'button', id: 'setup-refresh', onclick: function () { loadSetup(id, target, 0); } }, t('refresh')), h('span.muted', null, t('checkedAt') + ' ' + when(setup.checkedAt))));
     var waiting = setup.checks.some(function (check) { return check.status === 'waiting'; });
     if (waiting && round < 40) pollTimer = setTimeout(function () { loadSetup(id, target, round + 1); }, 3000);
-  }).catch(function (failure) { target.replaceChildren(h('h2', null, t('setup.title')), h('p.error', null, failure.message)); });
+  }).catch(function (failure) { fill(target, h('h2', null, t('setup.title')), h('p.error', null, failure.message)); });
 }
 
 // ---- approvals ----
@@ -335,7 +341,7 @@ function showApproval(item, top, error) {
     if (!confirm(t('approvals.confirmCancel'))) return;
     api('POST', '/v1/approvals/' + encodeURIComponent(item.id) + '/cancel').then(function (after) { showApproval(after, top, error); }, function (failure) { showError(error, failure); });
   } }, t('approvals.cancel')) : null;
-  top.replaceChildren(
+  fill(top,
     h('h1', null, item.title, ' ', status(item.status)),
     item.content ? h('p', null, item.content) : null,
     h('table', null, h('tbody', null,
@@ -373,7 +379,7 @@ function renderNotification(id) {
   var top = h('section.card', null, h('h1', null, t('loading')));
   shell('notifications', [top, error]);
   api('GET', '/v1/notifications/' + encodeURIComponent(id)).then(function (item) {
-    top.replaceChildren(
+    fill(top,
       h('h1', null, item.message.title || t('nav.notifications'), ' ', status(item.status)),
       h('p', null, item.message.text || ''),
       h('p.muted.mono', null, item.id + ' · ' + item.integrationId + ' · ' + when(item.createdAt)),
@@ -402,7 +408,7 @@ function renderApiKeys() {
     if (expires) request.expiresAt = new Date(expires + 'T00:00:00Z').toISOString();
     api('POST', '/v1/api-keys', request).then(function (created) {
       // Shown once: the API never returns the key again.
-      shown.replaceChildren(h('div.keybox', { role: 'status' }, h('strong', null, t('keys.once')), h('div', null, copyable(created.key))));
+      fill(shown, h('div.keybox', { role: 'status' }, h('strong', null, t('keys.once')), h('div', null, copyable(created.key))));
       form.reset();
       renderKeyRows(body, error);
     }, function (failure) { showError(error, failure); });
@@ -416,7 +422,7 @@ function renderApiKeys() {
   renderKeyRows(body, error);
 }
 function renderKeyRows(body, error) {
-  body.replaceChildren();
+  fill(body);
   pageThrough('/v1/api-keys?limit=100', function (item) {
     return h('tr', { 'data-id': item.id }, h('td', null, item.name), h('td.mono', null, item.scopes.join(', ')), h('td', null, when(item.createdAt)), h('td', null, when(item.expiresAt)),
       h('td', null, item.revokedAt ? status('revoked') : status('active')),

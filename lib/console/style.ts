@@ -7,6 +7,7 @@ header { display: flex; align-items: center; gap: 16px; padding: 0 20px; height:
 header .brand { font-weight: 600; font-size: 16px; }
 header nav { display: flex; gap: 4px; flex: 1; }
 header nav a { padding: 6px 10px; border-radius: 6px; color: var(--fg); text-decoration: none; }
+header select { width: auto; }
 header nav a.active { background: #e1eaff; color: var(--accent); }
 main { max-width: 1080px; margin: 20px auto; padding: 0 20px; }
 section.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; margin-bottom: 16px; }
@@ -21,6 +22,8 @@ label { display: block; margin: 10px 0 4px; font-weight: 500; }
 label small { color: var(--muted); font-weight: 400; }
 input, select, textarea { font: inherit; padding: 6px 8px; border: 1px solid var(--line); border-radius: 6px; width: 100%; max-width: 480px; background: #fff; }
 input[type=checkbox] { width: auto; }
+label input:not([type=checkbox]), label select { display: block; margin-top: 4px; }
+header label select, .row label { display: inline-block; }
 button { font: inherit; padding: 6px 14px; border-radius: 6px; border: 1px solid var(--line); background: #fff; cursor: pointer; }
 button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
 button.danger { color: var(--bad); border-color: var(--bad); }

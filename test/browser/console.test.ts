@@ -98,9 +98,12 @@ describe.skipIf(!executablePath)('the console in a browser', () => {
       await page.waitForURL(new RegExp(`#/approvals/${started.body.id}$`));
       await expect.poll(() => page.locator('main h1 [data-status]').getAttribute('data-status')).toBe('approved');
       expect(await page.locator('main table').last().textContent()).toContain('ship it');
+      // Every value is rendered as text: no stringified object, list or empty value
+      expect(await page.locator('main').textContent()).not.toMatch(/\[object|\bnull\b|\bundefined\b/);
       // The integration's last event is the decision
       await page.goto(`${api.runtime.url}/console#/integrations/${integrationId}`);
       await expect.poll(() => page.locator('tr[data-check="lastEvent"] [data-status]').getAttribute('data-status')).toBe('ok');
+      expect(await page.locator('main').textContent()).not.toMatch(/\[object|\bnull\b|\bundefined\b/);
 
       // Nothing went wrong on the page, it asked only its own origin, and no secret shows
       expect(problems).toEqual([]);
