@@ -48,7 +48,7 @@ function h(spec, attrs) {
       if (value === undefined || value === null || value === false) return;
       if (name.indexOf('on') === 0) node.addEventListener(name.slice(2), value);
       else if (name === 'value') node.value = value;
-      else if (name === 'checked') node.checked = Boolean(value);
+      else if (name === 'checked') node.checked = node.defaultChecked = Boolean(value);
       else node.setAttribute(name, value === true ? '' : String(value));
     });
   }
