@@ -22,9 +22,9 @@ function portFrom(name: string, fallback: number): number {
 }
 
 /** Exits with what to do when a port is taken; rethrows anything else. */
-function exitIfInUse(error: NodeJS.ErrnoException, what: string, name: string, port: number): never {
+function exitIfInUse(error: NodeJS.ErrnoException, what: string, port: number): never {
   if (error.code === 'EADDRINUSE') {
-    process.stderr.write(`imhub sandbox: port ${port} (${what}) is already in use, perhaps by another sandbox. Stop that one, or choose another port: ${name}=${port + 1} npm run sandbox\n`);
+    process.stderr.write(`imhub sandbox: port ${port} (${what}) is already in use, perhaps by another sandbox. Stop that, or choose free ports, e.g. PORT=3010 SANDBOX_PORT=3110 npm run sandbox\n`);
     process.exit(1);
   }
   throw error;
@@ -35,7 +35,7 @@ const sandboxPort = portFrom('SANDBOX_PORT', 3100);
 const sim = new PlatformSimulator();
 const larkApps = new Set<string>();
 const larkBots = new Set<string>();
-await sim.start(sandboxPort).catch((error: NodeJS.ErrnoException) => exitIfInUse(error, 'the approver page and simulator, SANDBOX_PORT', 'SANDBOX_PORT', sandboxPort));
+await sim.start(sandboxPort).catch((error: NodeJS.ErrnoException) => exitIfInUse(error, 'SANDBOX_PORT, the approver page and simulator', sandboxPort));
 const pageUrl = `${sim.url}/sandbox`;
 // The console (at <api>/console) links to the approver page when this is set.
 process.env.IMHUB_SANDBOX_URL = pageUrl;
@@ -46,7 +46,7 @@ const runtime = await startLocalRuntime({
   reconcileIntervalMs: 5000,
 }).catch(async (error: NodeJS.ErrnoException) => {
   await sim.stop();
-  return exitIfInUse(error, 'the imhub API, PORT', 'PORT', apiPort);
+  return exitIfInUse(error, 'PORT, the imhub API', apiPort);
 });
 sim.pages = sandboxPages(sim, { lark: { apps: larkApps, bots: larkBots }, consoleUrl: `${runtime.url}/console` });
 const token = runtime.apiToken;
