@@ -35,13 +35,19 @@ const api = async (method: string, path: string, body?: unknown) => {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
 
-/** Reloads the page until `locator` finds `count` elements (the page shows what has happened so far). */
+/**
+ * Reloads the page until `locator` finds `count` elements: the page shows what has happened so far,
+ * and imhub sends and updates cards in its background jobs. The bound only stops a test that fails.
+ */
 async function reloadUntil(page: Page, locator: Locator, count = 1) {
   await expect
-    .poll(async () => {
-      await page.goto(pageUrl);
-      return locator.count();
-    })
+    .poll(
+      async () => {
+        await page.goto(pageUrl);
+        return locator.count();
+      },
+      { timeout: 20_000, interval: 200 },
+    )
     .toBe(count);
 }
 
