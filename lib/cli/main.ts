@@ -5,7 +5,7 @@ import { parseApprovalStart, UsageError } from './args.ts';
 
 /**
  * `imhub`: the command line for pipelines. Configured by IMHUB_URL and IMHUB_TOKEN, or --url and
- * --token. Exit codes (`exit` below, listed in the usage and the README): 0 approved (or done),
+ * --token. Exit codes (`exit` below, listed in the usage and docs/cli.md): 0 approved (or done),
  * 1 rejected, 2 expired or canceled, 3 failed or another error, 64 usage, 65 the platform refused,
  * 69 imhub unreachable, 77 authentication, 130/143 interrupted (SIGINT/SIGTERM) during --wait.
  */
