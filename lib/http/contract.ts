@@ -107,6 +107,21 @@ export function named<T extends z.ZodType>(schema: T, id: string, description?: 
   return schema;
 }
 
+/**
+ * Describes fields of an object schema in place for the OpenAPI document, for request schemas that
+ * live in the domain (whose comments are not zod descriptions). A field it does not have is a bug.
+ */
+export function describeFields(schema: z.ZodType, descriptions: Record<string, string>): void {
+  const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape;
+  for (const [key, description] of Object.entries(descriptions)) {
+    const field = shape?.[key];
+    if (!field) throw new Error(`describeFields: the schema has no field "${key}"`);
+    // A named schema is shared by every field that uses it: its description is its own.
+    if (z.globalRegistry.get(field)?.id) throw new Error(`describeFields: "${key}" is the named schema ${z.globalRegistry.get(field)?.id}; describe that instead`);
+    z.globalRegistry.add(field, { ...z.globalRegistry.get(field), description });
+  }
+}
+
 /** `details` of a 400 validation_failed: one entry per field that is wrong. */
 const validationIssue = named(
   z.object({

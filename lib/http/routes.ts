@@ -4,7 +4,7 @@ import { approvalStatuses, createApprovalBody } from '../domain/approval.ts';
 import { personSchema } from '../domain/person.ts';
 import { createNotificationBody, messageSchema, notificationTargets } from '../domain/message.ts';
 import { createIntegrationBody, credentialSpec, integrationKinds, providers, updateIntegrationBody } from '../domain/integration.ts';
-import { defineRoute, idParams, named, pageOf, pageQuery, type RouteContract, type RouteError } from './contract.ts';
+import { defineRoute, describeFields, idParams, named, pageOf, pageQuery, type RouteContract, type RouteError } from './contract.ts';
 import type { OutboundWebhook } from './openapi.ts';
 import { approvalWebhookExample } from './openapi-examples.ts';
 
@@ -126,6 +126,42 @@ named(createApprovalBody, 'ApprovalCreate', 'An approval to start');
 named(createNotificationBody, 'NotificationCreate', 'A message to send');
 named(updateIntegrationBody, 'IntegrationUpdate', 'Fields to change; fields left out keep their value');
 named(createApiKeyBody, 'ApiKeyCreate', 'A key to create');
+describeFields(createApprovalBody, {
+  integrationId: 'The app integration whose platform runs the approval',
+  title: 'Shown as the approval’s name on the platform',
+  content: 'The details approvers read (links allowed)',
+  stages: 'Approvers stage by stage: "any" passes on one approval, "all" needs everyone; a rejection ends it',
+  timeoutSeconds: 'How long it may stay pending (at most 30 days)',
+  onTimeout: 'What a timeout means: expire (the default) or approve',
+  webhook: 'Where imhub POSTs the approval when it ends, signed with secret (see webhooks.approvalEnded)',
+  notify: 'Post a message when the approval starts and when it ends (another integration, e.g. a group bot, may carry it); needs notifications:send',
+  idempotencyKey: 'Repeat the request with the same key and body to get the same approval (200) instead of a second one',
+  remind: 'Remind the approvers still pending in the current stage every everySeconds, at most times times',
+  escalate: 'Tell other people (a lead, an on-call) if it is still pending afterSeconds after the start; on cards they join the current stage',
+  allowSelfApproval: 'Let the requester be one of the approvers',
+  via: 'Where approvers decide: app, the platform’s approval app, or card, an interactive card in the chat',
+  cardTo: 'With via "card": chats that get the card too, besides each approver of the current stage',
+});
+describeFields(createNotificationBody, {
+  integrationId: 'The app or group bot that sends it',
+  to: 'For an app: the chats and people to send to (emails and mobiles are looked up); leave out for a group bot',
+  idempotencyKey: 'Repeat the request with the same key and body to get the same notification (200) instead of sending again',
+});
+describeFields(messageSchema, {
+  title: 'A heading, where the platform shows one',
+  text: 'The text (at most 4000 characters; cut, marked "…", where a platform takes less)',
+  level: 'How the message is marked: info, success, warning or error',
+  links: 'Buttons or links under the text (at most 5)',
+  mentions: 'People to @-mention, or {"all": true}',
+});
+describeFields(updateIntegrationBody, {
+  apiBaseUrl: 'null goes back to the platform’s default base',
+  credentials: 'Fields given replace the stored ones; fields left out keep their value; null removes an optional field',
+});
+describeFields(createApiKeyBody, {
+  scopes: 'read, integrations:write, approvals:write, notifications:send or admin',
+  expiresAt: 'When the key stops working; none by default',
+});
 
 /** What a route that calls a platform while the request waits can answer when the platform fails. */
 const platformErrors = {
@@ -439,7 +475,7 @@ const endedStatuses = approvalStatuses.filter((status) => status !== 'pending');
 /** The body of the approval webhook, as the worker's `approval.webhook` job posts it. */
 const approvalWebhookBody = named(
   z.object({
-    type: z.enum(endedStatuses.map((status) => `approval.${status}` as const) as [`approval.${string}`, ...`approval.${string}`[]]).describe('approval.<status>: how it ended'),
+    type: z.enum(endedStatuses.map((status) => `approval.${status}` as const)).describe('approval.<status>: how it ended'),
     deliveryId: z.string().describe('The approval id, the same on every retry: use it to take a repeat once'),
     approval: approvalView,
   }),
@@ -467,6 +503,6 @@ export const outboundWebhooks: readonly OutboundWebhook[] = [
     ],
     body: approvalWebhookBody,
     example: approvalWebhookExample,
-    responses: { '200': 'Any 2xx takes it: it is not sent again', default: 'Anything else is retried with backoff for 26 hours after the approval ended' },
+    responses: { '2XX': 'Any 2xx takes it: it is not sent again', default: 'Anything else is retried with backoff for 26 hours after the approval ended' },
   },
 ];
