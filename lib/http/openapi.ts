@@ -61,8 +61,7 @@ const errorMessages: Record<string, string> = {
   payload_too_large: 'request body is 300000 bytes; the limit is 262144 bytes (256 KB)',
   internal: 'internal error; quote the request id when reporting it',
   store_unavailable: 'the store is busy; repeat the request after Retry-After seconds',
-  provider_error: 'feishu answered with code 99991663: app access token invalid',
-  verification_failed: 'feishu refused the credentials: app secret invalid',
+  verification_failed: 'feishu refused these credentials: code 10014, "app secret invalid". Check the app credentials (and trusted IPs for WeCom).',
   too_many_requests: 'this group bot has sent as many messages as the platform allows for now; it can take one again in 42 s',
 };
 
@@ -128,22 +127,31 @@ function parameters(route: RouteContract, schemas: SchemaCollector, examples: Op
   return list;
 }
 
+/** What the platform said, by the status imhub answers with: examples of `PlatformErrorDetails`. */
+const platformDetails: Record<number, Json> = {
+  422: { platform: 'feishu', platformCode: 'user_not_found', platformMessage: 'no feishu user visible to this app has han.meimei@example.com' },
+  429: { platform: 'feishu', platformCode: 99991400, platformMessage: 'request trigger frequency limit' },
+  502: { platform: 'feishu', platformCode: 99991663, platformMessage: 'tenant access token invalid' },
+  504: { platform: 'feishu', platformCode: 'timeout', platformMessage: 'no answer within 10 s' },
+};
+
 /** An example error body for `code`: validation and platform errors show their `details`. */
 function errorExample(code: string, status: number): Json {
   const details =
     code === 'validation_failed'
       ? [{ path: 'title', message: 'title is required' }]
-      : code === 'provider_error' || code === 'verification_failed' || (status === 422 && code.startsWith('platform'))
-        ? { platform: 'feishu', platformCode: 99991663, platformMessage: 'app access token invalid' }
-        : undefined;
-  return {
-    error: {
-      code,
-      message: errorMessages[code] ?? code.replaceAll('_', ' '),
-      ...(details ? { details } : {}),
-      requestId: 'req_4f1c2b7e9a',
-    },
-  };
+      : code === 'verification_failed'
+        ? { platform: 'feishu', platformCode: 10014, platformMessage: 'app secret invalid' }
+        : code === 'provider_error'
+          ? platformDetails[status]
+          : undefined;
+  const message =
+    code === 'provider_error' && details && !Array.isArray(details)
+      ? details.platformCode === 'timeout'
+        ? `${details.platform} could not be reached: ${details.platformMessage}`
+        : `${details.platform} answered with code ${details.platformCode}: ${details.platformMessage}`
+      : (errorMessages[code] ?? code.replaceAll('_', ' '));
+  return { error: { code, message, ...(details ? { details } : {}), requestId: 'req_4f1c2b7e9a' } };
 }
 
 /** The errors a route's shape implies, merged with those it lists. */

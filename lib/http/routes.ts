@@ -347,8 +347,14 @@ export const routes = {
       403: { description: 'notify without the notifications:send scope (details.requiredScopes)', codes: ['forbidden'] },
       409: idempotencyConflict,
       422: platformErrors[422],
-      429: platformErrors[429],
-      502: { description: 'The platform failed to create the instance: the approval ended failed; details carry the platform’s code', codes: ['provider_error'] },
+      429: {
+        description: 'The app’s call quota at the platform is used up (DingTalk 90020). A platform that only says "too fast" does not fail the request: the approval stays pending and its check starts it',
+        codes: ['provider_error'],
+      },
+      502: {
+        description: 'The platform failed in a way that is not safe to repeat: nothing was stored (a people lookup), or the approval ended failed (the instance create); details carry its code',
+        codes: ['provider_error'],
+      },
       504: platformErrors[504],
     },
   }),

@@ -60,6 +60,8 @@ describe('the OpenAPI document', () => {
       const example = Object.values(json(responses['502']).examples as Record<string, { value: any }>)[0]!.value;
       expect(example.error.details).toEqual({ platform: expect.any(String), platformCode: expect.anything(), platformMessage: expect.any(String) });
     }
+    const refused = Object.values(json(operationOf(byId('verifyIntegration')).responses['422']).examples as Record<string, { value: any }>)[0]!.value;
+    expect(refused.error).toMatchObject({ code: 'verification_failed', details: { platform: 'feishu', platformCode: 10014 } });
     expect(Object.keys(operationOf(byId('cancelApproval')).responses)).toEqual(expect.arrayContaining(['409', '502']));
     for (const operationId of ['getApproval', 'listIntegrations', 'getNotification', 'createApiKey']) {
       expect(Object.keys(operationOf(byId(operationId)).responses), operationId).not.toContain('502');
