@@ -107,7 +107,7 @@ const notification = {
 
 export const operationExamples: Readonly<Record<string, OperationExamples>> = {
   getHealth: { response: { status: 'ok' } },
-  getOpenApi: {},
+  getOpenApi: { response: { openapi: '3.1.0', info: { title: 'imhub', version: '1' }, paths: { '/healthz': { get: { operationId: 'getHealth', responses: { '200': { description: 'The service answers' } } } } } } },
   createIntegration: {
     body: { provider: 'feishu', kind: 'app', name: 'feishu prod', credentials: { appId: 'cli_a5f3c2e1d0b9a8f7', appSecret: 'EXAMPLE-app-secret-EXAMPLE', encryptKey: 'EXAMPLE-encrypt-key-EXAMPLE' } },
     response: feishuIntegration,

@@ -198,7 +198,11 @@ export const routes = {
     auth: 'public',
     tag: 'meta',
     summary: 'This OpenAPI 3.1 document',
-    success: { status: 200, description: 'The document' },
+    success: {
+      status: 200,
+      description: 'The document',
+      schema: z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) }).describe('An OpenAPI 3.1 document'),
+    },
   }),
   createIntegration: defineRoute({
     operationId: 'createIntegration',
@@ -222,7 +226,7 @@ export const routes = {
     tag: 'integrations',
     summary: 'List integrations, oldest first',
     query: pageQuery,
-    success: { status: 200, description: 'One page', schema: pageOf(integrationView) },
+    success: { status: 200, description: 'One page', schema: named(pageOf(integrationView), 'IntegrationPage', 'One page of integrations') },
   }),
   getIntegration: defineRoute({
     operationId: 'getIntegration',
@@ -310,7 +314,7 @@ export const routes = {
     tag: 'api-keys',
     summary: 'List API keys (never the keys themselves)',
     query: pageQuery,
-    success: { status: 200, description: 'One page', schema: pageOf(apiKeyView) },
+    success: { status: 200, description: 'One page', schema: named(pageOf(apiKeyView), 'ApiKeyPage', 'One page of API keys') },
   }),
   revokeApiKey: defineRoute({
     operationId: 'revokeApiKey',
@@ -370,7 +374,7 @@ export const routes = {
       status: z.enum(approvalStatuses, { error: `status must be one of ${approvalStatuses.join(', ')}` }).optional(),
       integrationId: z.string().max(128).optional(),
     }),
-    success: { status: 200, description: 'One page (a filtered page may hold fewer than limit items and still have a nextCursor)', schema: pageOf(approvalView) },
+    success: { status: 200, description: 'One page (a filtered page may hold fewer than limit items and still have a nextCursor)', schema: named(pageOf(approvalView), 'ApprovalPage', 'One page of approvals') },
   }),
   getApproval: defineRoute({
     operationId: 'getApproval',

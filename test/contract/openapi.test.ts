@@ -25,7 +25,8 @@ describe('the OpenAPI document', () => {
     }
     expect(json(operationOf(byId('createApproval')).requestBody).schema).toEqual({ $ref: '#/components/schemas/ApprovalCreate' });
     expect(json(operationOf(byId('getApproval')).responses['200']).schema).toEqual({ $ref: '#/components/schemas/Approval' });
-    expect(json(operationOf(byId('listIntegrations')).responses['200']).schema.properties.items.items).toEqual({ $ref: '#/components/schemas/Integration' });
+    expect(json(operationOf(byId('listIntegrations')).responses['200']).schema).toEqual({ $ref: '#/components/schemas/IntegrationPage' });
+    expect(schemas.IntegrationPage.properties.items.items).toEqual({ $ref: '#/components/schemas/Integration' });
     expect(schemas.Notification.properties.deliveries.items).toEqual({ $ref: '#/components/schemas/Delivery' });
     expect(schemas.NotificationCreate.properties.message).toEqual({ $ref: '#/components/schemas/Message' });
     expect(schemas.Approval.properties.decisions.items).toEqual({ $ref: '#/components/schemas/Decision' });

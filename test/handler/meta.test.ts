@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/meta.ts';
-import { allRoutes } from '../../lib/http/routes.ts';
+import { allRoutes, routes } from '../../lib/http/routes.ts';
 import { apiEvent, lambdaContext } from '../support/events.ts';
 
 describe('meta function', () => {
@@ -37,6 +37,7 @@ describe('meta function', () => {
     const document = JSON.parse((await handler(apiEvent('GET', '/v1/openapi.json'), lambdaContext())).body!);
     expect(document.paths['/v1/approvals'].post.requestBody.content['application/json'].example.integrationId).toMatch(/^int_/);
     expect(document.webhooks.approvalEnded.post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ApprovalWebhook' });
+    expect(routes.openapi.success.schema!.safeParse(document).error).toBeUndefined();
   });
 
   it('answers $default with 405 and Allow for a known path under another method', async () => {
