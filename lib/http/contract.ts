@@ -107,17 +107,23 @@ export function named<T extends z.ZodType>(schema: T, id: string, description?: 
   return schema;
 }
 
+/** Fields `describeFields` was asked to describe and could not: a test asserts there are none. */
+export const undescribableFields: string[] = [];
+
 /**
  * Describes fields of an object schema in place for the OpenAPI document, for request schemas that
- * live in the domain (whose comments are not zod descriptions). A field it does not have is a bug.
+ * live in the domain (whose comments are not zod descriptions). A field the schema does not have,
+ * or a named schema (shared by every field that uses it: its description is its own), is noted in
+ * `undescribableFields` rather than thrown: documentation never stops the API from loading.
  */
 export function describeFields(schema: z.ZodType, descriptions: Record<string, string>): void {
   const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape;
   for (const [key, description] of Object.entries(descriptions)) {
     const field = shape?.[key];
-    if (!field) throw new Error(`describeFields: the schema has no field "${key}"`);
-    // A named schema is shared by every field that uses it: its description is its own.
-    if (z.globalRegistry.get(field)?.id) throw new Error(`describeFields: "${key}" is the named schema ${z.globalRegistry.get(field)?.id}; describe that instead`);
+    if (!field || z.globalRegistry.get(field)?.id) {
+      undescribableFields.push(`${z.globalRegistry.get(schema)?.id ?? 'a schema'}.${key}`);
+      continue;
+    }
     z.globalRegistry.add(field, { ...z.globalRegistry.get(field), description });
   }
 }

@@ -226,7 +226,7 @@ function successResponses(route: RouteContract, schemas: SchemaCollector, exampl
 /** The first sentence is the summary; the whole text, when longer, the description. */
 function summaryOf(text: string) {
   const end = text.search(/[.:;](\s|$)/);
-  const summary = end > 0 && end < 100 ? text.slice(0, end) : text.length <= 100 ? text : `${text.slice(0, 97).trimEnd()}…`;
+  const summary = end > 0 && end < 100 ? text.slice(0, end) : text.length <= 100 ? text : `${text.slice(0, 98).replace(/[\s(,]+\S*$/, '')}…`;
   return summary === text ? { summary } : { summary, description: text };
 }
 

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { describe, expect, it } from 'vitest';
 import { approvalStatuses } from '../../lib/domain/approval.ts';
-import { defineRoute, type RouteContract } from '../../lib/http/contract.ts';
+import { defineRoute, type RouteContract, undescribableFields } from '../../lib/http/contract.ts';
 import { buildOpenApiDocument } from '../../lib/http/openapi.ts';
 import { operationExamples } from '../../lib/http/openapi-examples.ts';
 import { allRoutes, outboundWebhooks } from '../../lib/http/routes.ts';
@@ -32,6 +32,10 @@ describe('the OpenAPI document', () => {
     expect(schemas.Approval.properties.decisions.items).toEqual({ $ref: '#/components/schemas/Decision' });
     // A field's description in zod is the property's description.
     expect(schemas.Delivery.properties.truncated.description).toMatch(/cut/);
+    // Request fields of domain schemas, described in routes.ts.
+    expect(undescribableFields).toEqual([]);
+    expect(schemas.ApprovalCreate.properties.notify.description).toMatch(/notifications:send/);
+    expect(schemas.Message.properties.level.description).toMatch(/info, success, warning or error/);
   });
 
   it('leaves no $ref dangling', () => {
