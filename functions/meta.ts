@@ -1,6 +1,7 @@
 import { createApiHandler, operation } from '#lib/http/api-handler.ts';
 import { buildOpenApiDocument } from '#lib/http/openapi.ts';
-import { allRoutes, routes } from '#lib/http/routes.ts';
+import { operationExamples } from '#lib/http/openapi-examples.ts';
+import { allRoutes, outboundWebhooks, routes } from '#lib/http/routes.ts';
 import { logger } from '#lib/log.ts';
 
 let openApiDocument: unknown;
@@ -11,7 +12,12 @@ export const handler = createApiHandler({
   operations: [
     operation(routes.healthz, async () => ({ body: { status: 'ok' } })),
     operation(routes.openapi, async () => ({
-      body: (openApiDocument ??= buildOpenApiDocument(allRoutes, { version: '1', serverUrl: process.env.PUBLIC_BASE_URL })),
+      body: (openApiDocument ??= buildOpenApiDocument(allRoutes, {
+        version: '1',
+        serverUrl: process.env.PUBLIC_BASE_URL,
+        examples: operationExamples,
+        webhooks: outboundWebhooks,
+      })),
     })),
   ],
 });

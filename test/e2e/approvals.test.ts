@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyWebhookSignature } from '../../lib/domain/webhook-signature.ts';
+import { outboundWebhooks } from '../../lib/http/routes.ts';
 import { logger } from '../../lib/log.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 import { registerSimApps } from '../support/sim-app.ts';
@@ -176,6 +177,16 @@ describe('outbound webhooks', () => {
     const [delivery] = deliveries;
     expect(verifyWebhookSignature({ secret: webhook.secret, timestamp: delivery!.headers['x-imhub-timestamp']!, body: delivery!.body, signature: delivery!.headers['x-imhub-signature']! })).toBe(true);
     expect(JSON.parse(delivery!.body)).toMatchObject({ type: 'approval.approved', approval: { id: body.id, status: 'approved', decisions: [{ decision: 'approve' }] } });
+    // As the OpenAPI document's webhooks.approvalEnded describes it: its headers, its body's schema
+    // (every field of the approval documented), and the signature computed as its description says.
+    const documented = outboundWebhooks.find((hook) => hook.name === 'approvalEnded')!;
+    for (const header of documented.headers) expect(delivery!.headers[header.name.toLowerCase()], header.name).toEqual(expect.any(String));
+    const sent = JSON.parse(delivery!.body);
+    expect(documented.body.safeParse(sent).error).toBeUndefined();
+    const approvalShape = (documented.body as unknown as { shape: { approval: { shape: Record<string, unknown> } } }).shape.approval.shape;
+    expect(Object.keys(sent.approval).sort()).toEqual(Object.keys(approvalShape).sort());
+    const timestamp = delivery!.headers['x-imhub-timestamp']!;
+    expect(delivery!.headers['x-imhub-signature']).toBe(`sha256=${createHmac('sha256', webhook.secret).update(`${timestamp}.${delivery!.body}`).digest('hex')}`);
     const approval = await read(body.id);
     expect(approval.webhook).toMatchObject({ state: 'delivered', attempts: [{ status: 204 }] });
     expect(JSON.stringify(approval)).not.toContain(webhook.secret);
