@@ -3,6 +3,7 @@ import { createApiKeyBody, scopes } from '../domain/api-key.ts';
 import { approvalStatuses, createApprovalBody } from '../domain/approval.ts';
 import { createNotificationBody, messageSchema } from '../domain/message.ts';
 import { createIntegrationBody, credentialSpec, integrationKinds, providers, updateIntegrationBody } from '../domain/integration.ts';
+import { localeSchema, timeZoneSchema } from '../domain/locale.ts';
 import { defineRoute, idParams, pageOf, pageQuery, type RouteContract } from './contract.ts';
 
 /** Schemas of responses, for the OpenAPI document. */
@@ -13,6 +14,8 @@ const integrationView = z.object({
   name: z.string(),
   apiBaseUrl: z.string().nullable(),
   callbackUrl: z.string().nullable().describe('Where the platform must send events (apps only)'),
+  locale: localeSchema.describe('The language of what imhub writes on the platform (zh-CN by default; en-US for lark)'),
+  timeZone: z.string().describe('The IANA zone of the times imhub writes there (Asia/Shanghai by default)'),
   credentials: z.record(z.string(), z.string()).describe('Non-secret fields as stored; each secret only as "(secret, …last4)"'),
   credentialVersion: z.int(),
   version: z.int(),
@@ -42,6 +45,8 @@ const createIntegrationDoc = z.union(
         name: z.string().min(1).max(100),
         credentials: credentialSpec(provider, kind).schema,
         ...(kind === 'app' ? { apiBaseUrl: z.string().optional() } : {}),
+        locale: localeSchema.optional(),
+        timeZone: timeZoneSchema.optional(),
       }),
     ),
   ),
@@ -53,6 +58,8 @@ const notificationView = z.object({
   integrationId: z.string(),
   status: z.enum(['pending', 'sent', 'partial', 'failed']),
   message: messageSchema,
+  locale: localeSchema,
+  timeZone: z.string(),
   deliveries: z.array(
     z.object({
       target: z.string(),
@@ -74,6 +81,8 @@ const approvalView = z.object({
   integrationId: z.string(),
   title: z.string(),
   content: z.string().nullable(),
+  locale: localeSchema.describe('The language of its texts on the platform (the integration’s unless the request gave one)'),
+  timeZone: z.string().describe('The IANA zone of its times on the platform'),
   status: z.enum(approvalStatuses),
   requester: personView,
   stages: z.array(z.object({ mode: z.enum(['any', 'all']), approvers: z.array(personView) })),

@@ -20,7 +20,7 @@ const maxValueBytes = 1000;
 const fit = (text: string) => (utf8Bytes(text) <= maxValueBytes ? text : (cutToFit(text, (candidate) => utf8Bytes(candidate) <= maxValueBytes) ?? ''));
 
 export function dingtalkCardParams(content: CardContent): Record<(typeof dingtalkCardVariables)[number], string> {
-  const lines = [...(content.body ? [content.body, ''] : []), ...content.facts.map((fact) => `**${fact.label}:** ${fact.value}`), ...(content.decisions.length ? ['', ...content.decisions.map((line) => `- ${line}`)] : []), ...(content.link ? ['', `[${content.link.title}](${content.link.url})`] : [])];
+  const lines = [...(content.body ? [content.body, ''] : []), ...content.facts.map((fact) => `**${fact.label}${content.locale === 'zh-CN' ? '：' : ':'}** ${fact.value}`), ...(content.decisions.length ? ['', ...content.decisions.map((line) => `- ${line}`)] : []), ...(content.link ? ['', `[${content.link.title}](${content.link.url})`] : [])];
   return {
     title: fit(content.title),
     header: fit(content.header),
