@@ -113,7 +113,7 @@ const zhCN: Texts = {
   endOutcome: (status, reason) => `审批结果：**${status}**${reason ? `（${reason}）` : ''}`,
   reminderTitle: (title) => `催办：${title}`,
   reminderText: (since, number, times) => `有一条审批等你处理，发起于 ${since}（第 ${number} 次提醒，共 ${times} 次）。`,
-  escalatedTitle: (title) => `审批超时未处理：${title}`,
+  escalatedTitle: (title) => `升级提醒：${title}`,
   escalatedText: (since, waitingFor) => `该审批发起于 ${since}，至今仍未处理完${waitingFor.length ? `，正在等待 ${waitingFor.join('、')} 审批` : ''}。`,
   botTest: (name) => `imhub：此群机器人已接入集成“${name}”。`,
   level: { info: '通知', success: '成功', warning: '提醒', error: '错误' },
