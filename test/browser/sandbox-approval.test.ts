@@ -115,7 +115,8 @@ describe.skipIf(!executablePath)('the sandbox approver page in a browser', () =>
           await page.goto(pageUrl);
           return (await card.textContent()) ?? '';
         })
-        .toContain('Approved by');
+        // In the integration's locale: zh-CN by default, en-US on Lark.
+        .toContain(provider === 'lark' ? 'Approved by' : '已同意');
       expect(await card.getByRole('button', { name: 'Approve' }).count()).toBe(0);
     } finally {
       await page.close();

@@ -130,6 +130,23 @@ describe('a Feishu integration registered without a locale', () => {
   });
 });
 
+describe('a card on a Feishu integration registered without a locale', () => {
+  it('is Chinese: its buttons, facts, the click’s toast and the outcome, the deadline on Shanghai’s clock', async () => {
+    const approval = await start('feishu', { via: 'card', stages: [{ mode: 'any', approvers: [{ email: 'alice@example.com' }] }] });
+    const card = sim.cards.of('feishu', `open_id:${simUserId('feishu', 'alice')}`).find((candidate) => sim.cards.text(candidate).includes(approval.title))!;
+    expect(sim.cards.buttons(card)).toEqual(['同意', '拒绝']);
+    expect(sim.cards.text(card)).toContain('审批请求');
+    expect(sim.cards.text(card)).toContain('发起人：requester');
+    expect(sim.cards.text(card)).toContain(`截止时间：${wallClock(approval.timeoutAt, 8).zh}`);
+    const clicked = await sim.cards.click(card, simUserId('feishu', 'alice'), 'approve', '没问题');
+    expect(clicked.toast).toEqual({ type: 'success', text: '你已同意该审批' });
+    await api.runtime.idle();
+    expect(sim.cards.text(card)).toContain('已通过');
+    expect(sim.cards.text(card)).toContain('alice 已同意：没问题');
+    expect(sim.cards.buttons(card)).toEqual([]);
+  });
+});
+
 describe('a Lark integration registered without a locale', () => {
   it('is en-US: its definition defaults to en-US with English texts, zh-CN beside it', async () => {
     const integration = await api.call('GET', `/v1/integrations/${ids.lark}`);
