@@ -79,7 +79,8 @@ interface SimDefinition {
 
 /**
  * Feishu's rule for `i18n_resources` (创建审批定义): one locale is the default (`is_default`), and
- * "默认语言必须包含所有 key". Returns what breaks it, or undefined. The refusal's code is UNCONFIRMED.
+ * "默认语言需要包含所有 key". Returns what breaks it, or undefined. That Feishu refuses it with its
+ * documented 1390001 "param is invalid" is UNCONFIRMED.
  */
 function feishuI18nProblem(body: Record<string, unknown>): string | undefined {
   const resources = (body.i18n_resources as { locale: string; is_default?: boolean; texts: { key: string }[] }[] | undefined) ?? [];

@@ -44,7 +44,7 @@ export function feishuApprovals(base: string): ApprovalAdapter {
     definitionKey: (spec) => `v3:${spec.locale}:${spec.stages.map((stage) => stage.mode).join('-')}`,
 
     async provision(call, spec, name) {
-      // Every locale holds every key ("默认语言必须包含所有 key"); the approval's is the default, the other beside it.
+      // Every locale holds every key ("默认语言需要包含所有 key", 创建审批定义); the approval's is the default, the other beside it.
       const textsIn = (locale: Locale) => {
         const texts = textsFor(locale);
         return [
