@@ -173,14 +173,13 @@ export function cardContent(approval: ApprovalRecord, viewer: CardTarget): CardC
   const pending = isTerminal(approval.status) ? [] : pendingApprovers(approval);
   const stage = currentStage(approval);
   const stageCount = approval.stages.length;
-  const listSeparator = settings.locale === 'zh-CN' ? '、' : ', ';
   const facts: CardContent['facts'] = [{ label: texts.requestedBy, value: personLabel(approval.requester, texts.someone) }];
   if (!isTerminal(approval.status)) {
     facts.push({ label: texts.stage, value: texts.stageOf(stage + 1, stageCount, approval.stages[stage]?.mode ?? 'any') });
-    if (pending.length > 0) facts.push({ label: texts.waitingFor, value: pending.map((id) => approverLabel(approval, id)).join(listSeparator) });
+    if (pending.length > 0) facts.push({ label: texts.waitingFor, value: pending.map((id) => approverLabel(approval, id)).join(texts.listSeparator) });
     facts.push({ label: texts.timesOut, value: formatTime(approval.timeoutAt, settings) });
   } else if (approval.endReason) {
-    facts.push({ label: texts.outcome, value: `${texts.status[approval.status]}${settings.locale === 'zh-CN' ? `（${endReasonText(texts, approval.endReason)}）` : ` (${endReasonText(texts, approval.endReason)})`}` });
+    facts.push({ label: texts.outcome, value: `${texts.status[approval.status]}${texts.aside(endReasonText(texts, approval.endReason)!)}` });
   }
   const decisions = approval.decisions
     .slice(0, shownDecisions)
@@ -201,7 +200,7 @@ export function cardContent(approval: ApprovalRecord, viewer: CardTarget): CardC
     facts,
     decisions,
     buttons,
-    summary: `${header}${settings.locale === 'zh-CN' ? '：' : ': '}${approval.title}`,
+    summary: `${header}${texts.colon}${approval.title}`,
     ...(approval.platform?.url ? { link: { title: texts.openInApp, url: approval.platform.url } } : {}),
   };
 }

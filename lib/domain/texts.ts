@@ -8,6 +8,12 @@ import type { MessageLevel } from './message.ts';
  * reaches a platform in a language nobody chose. API error messages are not here: they stay English.
  */
 export interface Texts {
+  /** Between a label and its value: "发起人：alice", "Requested by: alice". */
+  colon: string;
+  /** Between the names of a list. */
+  listSeparator: string;
+  /** A remark after a text: "已通过（在卡片上同意）", "Approved (approved on the card)". */
+  aside: (text: string) => string;
   /** The name of an approval definition (Feishu), form (DingTalk) or template (WeCom), before its integration's name. */
   definitionName: string;
   /** What a DingTalk form says it is for. */
@@ -65,6 +71,9 @@ export interface Texts {
 }
 
 const zhCN: Texts = {
+  colon: '：',
+  listSeparator: '、',
+  aside: (text) => `（${text}）`,
   definitionName: 'imhub 审批',
   definitionDescription: '由 imhub 发起的审批',
   details: '详情',
@@ -120,6 +129,9 @@ const zhCN: Texts = {
 };
 
 const enUS: Texts = {
+  colon: ': ',
+  listSeparator: ', ',
+  aside: (text) => ` (${text})`,
   definitionName: 'imhub approvals',
   definitionDescription: 'Approvals started by imhub',
   details: 'Details',

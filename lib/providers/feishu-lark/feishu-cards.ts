@@ -31,7 +31,7 @@ export function feishuApprovalCard(content: CardContent) {
   const plain = (text: string) => ({ tag: 'div', text: { tag: 'plain_text', content: text } });
   const elements: unknown[] = [];
   if (content.body) elements.push({ tag: 'markdown', content: content.body });
-  const colon = content.locale === 'zh-CN' ? '：' : ': ';
+  const { colon } = textsFor(content.locale);
   elements.push(plain(content.facts.map((fact) => `${fact.label}${colon}${fact.value}`).join('\n')));
   if (content.decisions.length > 0) elements.push(plain(content.decisions.map((line) => `• ${line}`).join('\n')));
   if (content.link) elements.push({ tag: 'button', type: 'default', text: { tag: 'plain_text', content: content.link.title }, behaviors: [{ type: 'open_url', default_url: content.link.url }] });

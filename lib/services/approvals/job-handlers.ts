@@ -332,7 +332,7 @@ export class ApprovalJobs {
             texts.startRequestedBy(who(approval.requester)),
             approval.content,
             texts.startApprovers(approval.stages.map((stage) => ({ mode: stage.mode, approvers: stage.approvers.map(who) }))),
-            `${texts.timesOut}${settings.locale === 'zh-CN' ? '：' : ': '}${formatTime(approval.timeoutAt, settings)}`,
+            `${texts.timesOut}${texts.colon}${formatTime(approval.timeoutAt, settings)}`,
           ]
         : [
             texts.endOutcome(texts.status[approval.status], endReasonText(texts, approval.endReason)),
