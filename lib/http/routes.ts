@@ -4,6 +4,7 @@ import { approvalStatuses, createApprovalBody } from '../domain/approval.ts';
 import { personSchema } from '../domain/person.ts';
 import { createNotificationBody, messageSchema, notificationTargets } from '../domain/message.ts';
 import { createIntegrationBody, credentialSpec, integrationKinds, providers, updateIntegrationBody } from '../domain/integration.ts';
+import { localeSchema, timeZoneSchema } from '../domain/locale.ts';
 import { defineRoute, describeFields, idParams, named, pageOf, pageQuery, type RouteContract, type RouteError } from './contract.ts';
 import type { OutboundWebhook } from './openapi.ts';
 import { approvalWebhookExample } from './openapi-examples.ts';
@@ -16,6 +17,8 @@ const integrationView = named(z.object({
   name: z.string(),
   apiBaseUrl: z.string().nullable(),
   callbackUrl: z.string().nullable().describe('Where the platform must send events (apps only)'),
+  locale: localeSchema.describe('The language of what imhub writes on the platform (zh-CN by default; en-US for lark)'),
+  timeZone: z.string().describe('The IANA zone of the times imhub writes there (Asia/Shanghai by default)'),
   credentials: z.record(z.string(), z.string()).describe('Non-secret fields as stored; each secret only as "(secret, …last4)"'),
   credentialVersion: z.int(),
   version: z.int(),
@@ -45,6 +48,8 @@ const createIntegrationDoc = named(z.union(
         name: z.string().min(1).max(100),
         credentials: credentialSpec(provider, kind).schema,
         ...(kind === 'app' ? { apiBaseUrl: z.string().optional() } : {}),
+        locale: localeSchema.optional(),
+        timeZone: timeZoneSchema.optional(),
       }),
     ),
   ),
@@ -56,6 +61,8 @@ const notificationView = named(z.object({
   integrationId: z.string(),
   status: z.enum(['pending', 'sent', 'partial', 'failed']),
   message: messageSchema,
+  locale: localeSchema,
+  timeZone: z.string(),
   deliveries: z.array(
     named(z.object({
       target: z.string().describe('How the request named the target: chat:<chatId>, user:<userId>, email:<email>, mobile:<mobile>, or group (a bot)'),
@@ -81,6 +88,8 @@ const approvalView = named(z.object({
   integrationId: z.string(),
   title: z.string(),
   content: z.string().nullable(),
+  locale: localeSchema.describe('The language of its texts on the platform (the integration’s unless the request gave one)'),
+  timeZone: z.string().describe('The IANA zone of its times on the platform'),
   status: z.enum(approvalStatuses),
   requester: personView,
   stages: z.array(z.object({ mode: z.enum(['any', 'all']), approvers: z.array(personView) })),

@@ -39,11 +39,12 @@ let sim: PlatformSimulator;
 const aesKey = 'b'.repeat(43);
 const people = ['requester', 'alice', 'bob', 'carol'] as const;
 
+// Registered in en-US: these tests are about the mechanics and read the English texts (test/e2e/locale.test.ts reads the Chinese ones).
 const platforms = {
-  feishu: { sim: 'feishu' as const, appId: 'cli_e2efeishu00001', credentials: { appId: 'cli_e2efeishu00001', appSecret: 'e2e-feishu-secret-001', encryptKey: 'e2e-encrypt-key-1', verificationToken: 'e2e-vt-1' } },
-  lark: { sim: 'feishu' as const, appId: 'cli_e2elark000001', credentials: { appId: 'cli_e2elark000001', appSecret: 'e2e-lark-secret-00001', encryptKey: 'e2e-encrypt-key-2', verificationToken: 'e2e-vt-2' } },
-  dingtalk: { sim: 'dingtalk' as const, appId: 'dinge2eappkey0001', credentials: { appKey: 'dinge2eappkey0001', appSecret: 'e2e-dingtalk-secret-1', aesKey, token: 'e2etoken' } },
-  wecom: { sim: 'wecom' as const, appId: 'wwe2ecorp00001', credentials: { corpId: 'wwe2ecorp00001', agentId: '1000002', secret: 'e2e-wecom-secret-0001', token: 'e2etoken', encodingAesKey: aesKey } },
+  feishu: { sim: 'feishu' as const, locale: 'en-US' as const, appId: 'cli_e2efeishu00001', credentials: { appId: 'cli_e2efeishu00001', appSecret: 'e2e-feishu-secret-001', encryptKey: 'e2e-encrypt-key-1', verificationToken: 'e2e-vt-1' } },
+  lark: { sim: 'feishu' as const, locale: 'en-US' as const, appId: 'cli_e2elark000001', credentials: { appId: 'cli_e2elark000001', appSecret: 'e2e-lark-secret-00001', encryptKey: 'e2e-encrypt-key-2', verificationToken: 'e2e-vt-2' } },
+  dingtalk: { sim: 'dingtalk' as const, locale: 'en-US' as const, appId: 'dinge2eappkey0001', credentials: { appKey: 'dinge2eappkey0001', appSecret: 'e2e-dingtalk-secret-1', aesKey, token: 'e2etoken' } },
+  wecom: { sim: 'wecom' as const, locale: 'en-US' as const, appId: 'wwe2ecorp00001', credentials: { corpId: 'wwe2ecorp00001', agentId: '1000002', secret: 'e2e-wecom-secret-0001', token: 'e2etoken', encodingAesKey: aesKey } },
 };
 type Name = keyof typeof platforms;
 const integrationIds: Partial<Record<Name, string>> = {};
@@ -375,8 +376,13 @@ describe('approvals, across platforms', () => {
     const started = await api.call('POST', '/v1/approvals', { body: { integrationId: created.body.id, title: 'Orphan', requester: named('feishu', 'requester'), stages: [{ approvers: [named('feishu', 'alice')] }] } });
     expect(started.status, started.text).toBe(201);
     expect((await api.call('DELETE', `/v1/integrations/${created.body.id}`)).status).toBe(204);
-    await sleep(400);
-    await api.runtime.reconcile();
+    // Its check ends it once due (300 ms here): looked at until then, however busy the machine.
+    await expect
+      .poll(async () => {
+        await api.runtime.reconcile();
+        return (await read(started.body.id)).status;
+      }, { timeout: 10_000 })
+      .toBe('failed');
     expect(await read(started.body.id)).toMatchObject({ status: 'failed', endReason: 'its integration was deleted' });
   });
 

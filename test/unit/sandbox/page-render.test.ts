@@ -20,6 +20,7 @@ const message: RenderableMessage = { title: 'Build failed', text: 'Pipeline **ma
 const appMessage = (platform: SimMessage['platform'], route: SimMessage['route'], body: Record<string, unknown>): SimMessage => ({ platform, route, target: 'user:alice', body, at: 0 });
 const content: CardContent = {
   approvalId: 'apr_abc123',
+  locale: 'en-US',
   header: 'Approval requested',
   level: 'info',
   title: 'Deploy v1.2',
