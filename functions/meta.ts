@@ -2,7 +2,8 @@ import { loadConfig } from '#lib/config.ts';
 import { consolePage, consoleScript, consoleSecurityHeaders, consoleStyle } from '#lib/console/page.ts';
 import { createApiHandler, operation } from '#lib/http/api-handler.ts';
 import { buildOpenApiDocument } from '#lib/http/openapi.ts';
-import { allRoutes, routes } from '#lib/http/routes.ts';
+import { operationExamples } from '#lib/http/openapi-examples.ts';
+import { allRoutes, outboundWebhooks, routes } from '#lib/http/routes.ts';
 import { logger } from '#lib/log.ts';
 
 let openApiDocument: unknown;
@@ -16,7 +17,12 @@ export const handler = createApiHandler({
   operations: [
     operation(routes.healthz, async () => ({ body: { status: 'ok' } })),
     operation(routes.openapi, async () => ({
-      body: (openApiDocument ??= buildOpenApiDocument(allRoutes, { version: '1', serverUrl: process.env.PUBLIC_BASE_URL })),
+      body: (openApiDocument ??= buildOpenApiDocument(allRoutes, {
+        version: '1',
+        serverUrl: process.env.PUBLIC_BASE_URL,
+        examples: operationExamples,
+        webhooks: outboundWebhooks,
+      })),
     })),
     operation(routes.console, async () => asset('text/html; charset=utf-8', (page ??= consolePage({ sandboxUrl: loadConfig().IMHUB_SANDBOX_URL })))),
     operation(routes.consoleScript, async () => asset('text/javascript; charset=utf-8', consoleScript)),

@@ -1,7 +1,8 @@
 /**
  * `npm run sandbox`: the local runtime (in memory) plus simulators of Feishu, Lark, DingTalk and
  * WeCom, with one app integration and one group bot per platform already created, and an
- * approver's page at <simulator>/sandbox. Nothing leaves this machine.
+ * approver's page at <simulator>/sandbox (SANDBOX_PORT, default 3100; the API on PORT, default
+ * 3000). Nothing leaves this machine.
  */
 import { startLocalRuntime } from '../lib/local/runtime.ts';
 import { PlatformSimulator, type SimPlatform } from '../lib/sandbox/platform-simulator.ts';
@@ -9,15 +10,45 @@ import { sandboxPages } from '../lib/sandbox/sandbox-page.ts';
 
 process.env.IMHUB_RECONCILE_FIRST_CHECK_MS ??= '5000';
 
+/** A port from the environment, or `fallback`; exits with a clear message when it is not one. */
+function portFrom(name: string, fallback: number): number {
+  const value = process.env[name];
+  const port = value === undefined || value === '' ? fallback : Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`${name} must be a whole number from 0 to 65535, not "${value}"\n`);
+    process.exit(2);
+  }
+  return port;
+}
+
+/** Exits with what to do when a port is taken; rethrows anything else. */
+function exitIfInUse(error: NodeJS.ErrnoException, what: string, port: number): never {
+  if (error.code === 'EADDRINUSE') {
+    process.stderr.write(`imhub sandbox: port ${port} (${what}) is already in use, perhaps by another sandbox. Stop that, or choose free ports, e.g. PORT=3010 SANDBOX_PORT=3110 npm run sandbox\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const apiPort = portFrom('PORT', 3000);
+const sandboxPort = portFrom('SANDBOX_PORT', 3100);
 const sim = new PlatformSimulator();
-sim.pages = sandboxPages(sim);
-await sim.start();
+const larkApps = new Set<string>();
+const larkBots = new Set<string>();
+await sim.start(sandboxPort).catch((error: NodeJS.ErrnoException) => exitIfInUse(error, 'SANDBOX_PORT, the approver page and simulator', sandboxPort));
+const pageUrl = `${sim.url}/sandbox`;
+// The console (at <api>/console) links to the approver page when this is set.
+process.env.IMHUB_SANDBOX_URL = pageUrl;
 const runtime = await startLocalRuntime({
-  port: Number(process.env.PORT ?? 3000),
+  port: apiPort,
   inMemory: true,
   apiToken: process.env.API_TOKEN ?? 'sandbox-token',
   reconcileIntervalMs: 5000,
+}).catch(async (error: NodeJS.ErrnoException) => {
+  await sim.stop();
+  return exitIfInUse(error, 'PORT, the imhub API', apiPort);
 });
+sim.pages = sandboxPages(sim, { lark: { apps: larkApps, bots: larkBots }, consoleUrl: `${runtime.url}/console` });
 const token = runtime.apiToken;
 const people = ['requester', 'alice', 'bob', 'carol'];
 sim.addPeople(people);
@@ -43,7 +74,11 @@ for (const [provider, app] of Object.entries(apps)) {
   sim.addApp(app.sim, app.appId, secret);
   const integration = await call('/v1/integrations', { provider, name: `${provider} app`, apiBaseUrl: sim.url, credentials: app.credentials });
   sim.approvals.subscribeIntegration(app.sim, app.appId, integration.callbackUrl, app.credentials);
-  const { url } = sim.addBot(app.sim, provider === 'dingtalk' ? 'SECsandboxbotsecret' : provider === 'wecom' ? undefined : 'sandbox-bot-secret');
+  const { url, bot: simBot } = sim.addBot(app.sim, provider === 'dingtalk' ? 'SECsandboxbotsecret' : provider === 'wecom' ? undefined : 'sandbox-bot-secret');
+  if (provider === 'lark') {
+    larkApps.add(app.appId);
+    larkBots.add(simBot.token);
+  }
   const bot = await call('/v1/integrations', { provider, kind: 'webhook', name: `${provider} bot`, credentials: { url, ...(provider === 'wecom' ? {} : { secret: provider === 'dingtalk' ? 'SECsandboxbotsecret' : 'sandbox-bot-secret' }) } });
   lines.push(`  ${provider.padEnd(9)} app ${integration.id}   bot ${bot.id}`);
 }
@@ -51,7 +86,8 @@ for (const [provider, app] of Object.entries(apps)) {
 process.stdout.write(
   [
     '',
-    `imhub sandbox is ready: API ${runtime.url}, approver page ${sim.url}/sandbox`,
+    `imhub sandbox is ready: API ${runtime.url}, approver page ${pageUrl}`,
+    `Console: ${runtime.url}/console (sign in with the API token)`,
     `API token: ${token}`,
     'Integrations (people: requester@, alice@, bob@, carol@example.com; on DingTalk use mobiles 13800000000..3):',
     ...lines,
@@ -59,7 +95,7 @@ process.stdout.write(
     'Try:',
     `  export IMHUB_URL=${runtime.url} IMHUB_TOKEN=${token}`,
     `  npx imhub approval start --integration "feishu app" --title "Deploy v1" --requester requester@example.com --approver alice@example.com --wait`,
-    `  then approve it at ${sim.url}/sandbox (add --via card to decide on a card in the chat instead)`,
+    `  then approve it at ${pageUrl} (add --via card to decide on a card in the chat instead)`,
     'Ctrl-C stops everything.',
     '',
   ].join('\n'),

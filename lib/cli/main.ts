@@ -5,7 +5,7 @@ import { parseApprovalStart, UsageError } from './args.ts';
 
 /**
  * `imhub`: the command line for pipelines. Configured by IMHUB_URL and IMHUB_TOKEN, or --url and
- * --token. Exit codes (`exit` below, listed in the usage and the README): 0 approved (or done),
+ * --token. Exit codes (`exit` below, listed in the usage and docs/cli.md): 0 approved (or done),
  * 1 rejected, 2 expired or canceled, 3 failed or another error, 64 usage, 65 the platform refused,
  * 69 imhub unreachable, 77 authentication, 130/143 interrupted (SIGINT/SIGTERM) during --wait.
  */
@@ -176,14 +176,13 @@ async function approvalStart(call: Call, argv: string[], out: NodeJS.WritableStr
   }
   if (options.json) out.write(`${JSON.stringify(approval)}\n`);
   const code = exitOfStatus(approval.status);
-  const decider = deciderOf(approval);
-  const line = `approval ${approval.id} ${approval.status}${decider ? ` by ${who(decider)}${decider.comment ? `: "${decider.comment}"` : ''}` : approval.endReason ? `: ${approval.endReason}` : ''}`;
+  const line = outcomeLine(approval);
   if (code !== 0) err.write(`${line}\n`);
   else if (!options.quiet && !options.json) out.write(`${line}\n`);
   return code;
 }
 
-interface Decision {
+export interface Decision {
   decision: 'approve' | 'reject';
   approver: string;
   person?: { email?: string; mobile?: string; userId?: string } | null;
@@ -191,13 +190,19 @@ interface Decision {
 }
 
 /** The decision that ended an approval, when a person's did: the last one, which agrees with its status. */
-function deciderOf(approval: { status: string; decisions: Decision[] }): Decision | undefined {
+export function deciderOf(approval: { status: string; decisions: Decision[] }): Decision | undefined {
   const wanted = approval.status === 'approved' ? 'approve' : approval.status === 'rejected' ? 'reject' : undefined;
   return wanted ? approval.decisions.findLast((decision) => decision.decision === wanted) : undefined;
 }
 
 /** A person as the request named them, else their platform id. */
-const who = (decision: Decision) => decision.person?.email ?? decision.person?.mobile ?? decision.person?.userId ?? decision.approver;
+export const who = (decision: Decision) => decision.person?.email ?? decision.person?.mobile ?? decision.person?.userId ?? decision.approver;
+
+/** `approval apr_… approved by alice@example.com: "comment"`, or the end reason when no person decided. */
+export function outcomeLine(approval: { id: string; status: string; decisions: Decision[]; endReason?: string | null }): string {
+  const decider = deciderOf(approval);
+  return `approval ${approval.id} ${approval.status}${decider ? ` by ${who(decider)}${decider.comment ? `: "${decider.comment}"` : ''}` : approval.endReason ? `: ${approval.endReason}` : ''}`;
+}
 
 async function notify(call: Call, argv: string[], out: NodeJS.WritableStream): Promise<number> {
   const { values } = parseArgs({

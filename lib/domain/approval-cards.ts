@@ -1,5 +1,7 @@
-import { type ApprovalCard, type ApprovalRecord, type CardTarget, evaluateStages, isStarted, isTerminal, pendingApprovers, type PersonInput } from './approval.ts';
+import { approvalLocale, type ApprovalCard, type ApprovalRecord, type CardTarget, evaluateStages, isStarted, isTerminal, pendingApprovers, type PersonInput } from './approval.ts';
+import { formatTime, type Locale } from './locale.ts';
 import { cutToChars as cut, type MessageLevel } from './message.ts';
+import { endReasonText, textsFor } from './texts.ts';
 
 /** A card shows the first decisions and the start of long texts: every platform's card has a small size limit (Feishu 30 KB). */
 const shownDecisions = 20;
@@ -15,6 +17,8 @@ const shownBodyChars = 1500;
 /** What a card shows; each platform renders it in its own card format. */
 export interface CardContent {
   approvalId: string;
+  /** The language of its texts, and of the buttons and input each platform adds. */
+  locale: Locale;
   /** "Approval requested", then the outcome. */
   header: string;
   level: MessageLevel;
@@ -156,15 +160,6 @@ export function approverLabel(approval: Pick<ApprovalRecord, 'stages'>, platform
   return platformUserId;
 }
 
-const outcomeHeader: Record<ApprovalRecord['status'], string> = {
-  pending: 'Approval requested',
-  approved: 'Approved',
-  rejected: 'Rejected',
-  canceled: 'Canceled',
-  expired: 'Expired',
-  failed: 'Failed',
-};
-
 const outcomeLevel: Record<ApprovalRecord['status'], MessageLevel> = { pending: 'info', approved: 'success', rejected: 'error', canceled: 'warning', expired: 'warning', failed: 'error' };
 
 /**
@@ -173,30 +168,31 @@ const outcomeLevel: Record<ApprovalRecord['status'], MessageLevel> = { pending: 
  * signed identity of who made it). Pure.
  */
 export function cardContent(approval: ApprovalRecord, viewer: CardTarget): CardContent {
+  const settings = approvalLocale(approval);
+  const texts = textsFor(settings.locale);
   const pending = isTerminal(approval.status) ? [] : pendingApprovers(approval);
   const stage = currentStage(approval);
   const stageCount = approval.stages.length;
-  const facts: CardContent['facts'] = [{ label: 'Requested by', value: personLabel(approval.requester, 'someone') }];
+  const facts: CardContent['facts'] = [{ label: texts.requestedBy, value: personLabel(approval.requester, texts.someone) }];
   if (!isTerminal(approval.status)) {
-    const mode = approval.stages[stage]?.mode === 'all' ? 'everyone must approve' : 'one approval is enough';
-    facts.push({ label: 'Stage', value: `${stage + 1} of ${stageCount} (${mode})` });
-    if (pending.length > 0) facts.push({ label: 'Waiting for', value: pending.map((id) => approverLabel(approval, id)).join(', ') });
-    facts.push({ label: 'Times out', value: approval.timeoutAt });
+    facts.push({ label: texts.stage, value: texts.stageOf(stage + 1, stageCount, approval.stages[stage]?.mode ?? 'any') });
+    if (pending.length > 0) facts.push({ label: texts.waitingFor, value: pending.map((id) => approverLabel(approval, id)).join(texts.listSeparator) });
+    facts.push({ label: texts.timesOut, value: formatTime(approval.timeoutAt, settings) });
   } else if (approval.endReason) {
-    facts.push({ label: 'Outcome', value: `${approval.status} (${approval.endReason})` });
+    facts.push({ label: texts.outcome, value: `${texts.status[approval.status]}${texts.aside(endReasonText(texts, approval.endReason)!)}` });
   }
   const decisions = approval.decisions
     .slice(0, shownDecisions)
-    .map(
-      (decision) =>
-        `${decision.decision === 'approve' ? 'Approved' : 'Rejected'} by ${approverLabel(approval, decision.approver)}${stageCount > 1 ? ` (stage ${decision.stage + 1})` : ''}${decision.comment ? `: ${cut(decision.comment, shownCommentChars)}` : ''}`,
+    .map((decision) =>
+      texts.decisionLine(decision.decision, approverLabel(approval, decision.approver), stageCount > 1 ? decision.stage + 1 : undefined, decision.comment ? cut(decision.comment, shownCommentChars) : undefined),
     );
   const hidden = Math.max(approval.decisions.length - shownDecisions, 0) + (approval.moreDecisions ?? 0);
-  if (hidden > 0) decisions.push(`… and ${hidden} more`);
+  if (hidden > 0) decisions.push(texts.moreDecisions(hidden));
   const buttons = approval.via === 'card' && !isTerminal(approval.status) && ('chatId' in viewer || pending.includes(viewer.userId));
-  const header = outcomeHeader[approval.status];
+  const header = approval.status === 'pending' ? texts.requested : texts.status[approval.status];
   return {
     approvalId: approval.id,
+    locale: settings.locale,
     header,
     level: outcomeLevel[approval.status],
     title: approval.title,
@@ -204,25 +200,30 @@ export function cardContent(approval: ApprovalRecord, viewer: CardTarget): CardC
     facts,
     decisions,
     buttons,
-    summary: `${header}: ${approval.title}`,
-    ...(approval.platform?.url ? { link: { title: 'Open in the approval app', url: approval.platform.url } } : {}),
+    summary: `${header}${texts.colon}${approval.title}`,
+    ...(approval.platform?.url ? { link: { title: texts.openInApp, url: approval.platform.url } } : {}),
   };
 }
 
-/** What a click's answer says (a toast on Feishu; the card's own text elsewhere). */
-export function clickAnswer(problem: ClickProblem | undefined, approval: Pick<ApprovalRecord, 'status'>, decision: CardChoice['decision']): { type: 'success' | 'info' | 'error'; text: string } {
+/** What a click's answer says (a toast on Feishu; the card's own text elsewhere), in the approval's locale. */
+export function clickAnswer(
+  problem: ClickProblem | undefined,
+  approval: Pick<ApprovalRecord, 'status' | 'locale' | 'timeZone'>,
+  decision: CardChoice['decision'],
+): { type: 'success' | 'info' | 'error'; text: string } {
+  const texts = textsFor(approvalLocale(approval).locale);
   switch (problem) {
     case undefined:
-      return { type: 'success', text: decision === 'approve' ? 'You approved this request' : 'You rejected this request' };
+      return { type: 'success', text: decision === 'approve' ? texts.clickApproved : texts.clickRejected };
     case 'ended':
-      return { type: 'info', text: `This approval has already ended: ${approval.status}` };
+      return { type: 'info', text: texts.clickEnded(texts.status[approval.status]) };
     case 'timed_out':
-      return { type: 'info', text: 'This approval has timed out' };
+      return { type: 'info', text: texts.clickTimedOut };
     case 'already_decided':
-      return { type: 'info', text: 'You have already decided on this stage' };
+      return { type: 'info', text: texts.clickAlreadyDecided };
     case 'not_started':
-      return { type: 'error', text: 'This approval cannot be decided here' };
+      return { type: 'error', text: texts.clickNotHere };
     case 'not_approver':
-      return { type: 'error', text: 'You are not an approver of this stage' };
+      return { type: 'error', text: texts.clickNotApprover };
   }
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { type Locale, localeSchema, timeZoneSchema } from './locale.ts';
 import { cutToFit, notificationTargets, type NotificationTargets, utf8Bytes } from './message.ts';
 import { personSchema, type PersonInput } from './person.ts';
 
@@ -12,6 +13,9 @@ export { personSchema, type PersonInput } from './person.ts';
 export const approvalStatuses = ['pending', 'approved', 'rejected', 'canceled', 'expired', 'failed'] as const;
 export type ApprovalStatus = (typeof approvalStatuses)[number];
 export const isTerminal = (status: ApprovalStatus) => status !== 'pending';
+
+/** The language and zone an approval's texts and times are written in; a record stored before them reads as it was shown then (en-US, UTC). */
+export const approvalLocale = (approval: Pick<ApprovalRecord, 'locale' | 'timeZone'>) => ({ locale: approval.locale ?? ('en-US' as const), timeZone: approval.timeZone ?? 'UTC' });
 
 const maxTimeoutSeconds = 30 * 24 * 3600;
 
@@ -75,6 +79,10 @@ export const createApprovalBody = z.strictObject({
   cardTo: z
     .strictObject({ chatIds: z.array(z.string().min(1).max(128)).min(1, 'cardTo.chatIds needs at least one chat').max(20, 'cardTo.chatIds has at most 20 chats') })
     .optional(),
+  /** The language of this approval's texts on the platform. @default the integration's locale */
+  locale: localeSchema.optional(),
+  /** The IANA zone of this approval's times on the platform. @default the integration's timeZone */
+  timeZone: timeZoneSchema.optional(),
 }).superRefine((input, context) => {
   if (input.cardTo && input.via !== 'card') context.addIssue({ code: 'custom', path: ['cardTo'], message: 'cardTo is for "via": "card"; leave it out, or send "via": "card"' });
 });
@@ -319,6 +327,9 @@ export interface ApprovalRecord extends ApprovalState {
   integrationId: string;
   title: string;
   content?: string;
+  /** The language and zone of its texts and times on the platform; absent on records stored before them (read as en-US, UTC: what those showed). */
+  locale?: Locale;
+  timeZone?: string;
   requester: PersonInput;
   /** The requester's platform user id (the instance's originator). */
   requesterPlatformId?: string;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { integrationLocale, type Locale, localeSchema, timeZoneSchema } from './locale.ts';
 
 /**
  * Integrations: one IM app or group bot that imhub talks to. Pure: schemas, the split of
@@ -156,6 +157,10 @@ export const createIntegrationBody = z
     name: integrationName,
     credentials: credentialsObject,
     apiBaseUrl: apiBaseUrl.optional(),
+    /** The language of what imhub writes on the platform. @default zh-CN (en-US for lark) */
+    locale: localeSchema.optional(),
+    /** The IANA zone of the times imhub writes there. @default Asia/Shanghai */
+    timeZone: timeZoneSchema.optional(),
   })
   .transform((value, ctx) => {
     const credentials = checkCredentials(value, ctx);
@@ -173,9 +178,11 @@ export const updateIntegrationBody = z.strictObject(
     apiBaseUrl: apiBaseUrl.nullable().optional(),
     /** Fields given here replace the stored ones; fields left out keep their value. `null` removes an optional field. */
     credentials: z.record(z.string(), z.unknown().nullable(), { error: 'credentials must be an object' }).optional(),
+    locale: localeSchema.optional(),
+    timeZone: timeZoneSchema.optional(),
   },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? `${issue.keys.join(', ')} cannot be changed; only name, apiBaseUrl and credentials can` : undefined) },
-).refine((value) => Object.keys(value).length > 0, 'give at least one of name, apiBaseUrl, credentials');
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `${issue.keys.join(', ')} cannot be changed; only name, apiBaseUrl, credentials, locale and timeZone can` : undefined) },
+).refine((value) => Object.keys(value).length > 0, 'give at least one of name, apiBaseUrl, credentials, locale, timeZone');
 export type UpdateIntegrationInput = z.output<typeof updateIntegrationBody>;
 
 /** An integration as stored: non-secret credential fields in the clear, secrets only as ciphertext. */
@@ -185,6 +192,9 @@ export interface Integration {
   kind: IntegrationKind;
   name: string;
   apiBaseUrl?: string;
+  /** Absent on records stored before locales: read as the platform's default (`integrationLocale`). */
+  locale?: Locale;
+  timeZone?: string;
   publicCredentials: Credentials;
   /** Field name → short hint (last characters) for each secret that is set. */
   secretHints: Record<string, string>;
@@ -249,6 +259,8 @@ export interface IntegrationView {
   name: string;
   apiBaseUrl: string | null;
   callbackUrl: string | null;
+  locale: Locale;
+  timeZone: string;
   credentials: Record<string, string>;
   credentialVersion: number;
   version: number;
@@ -267,6 +279,7 @@ export function toIntegrationView(integration: Integration, publicBaseUrl: strin
     name: integration.name,
     apiBaseUrl: integration.apiBaseUrl ?? null,
     callbackUrl: integration.kind === 'app' ? callbackUrl(publicBaseUrl, integration.id) : null,
+    ...integrationLocale(integration),
     credentials: { ...integration.publicCredentials, ...hints },
     credentialVersion: integration.credentialVersion,
     version: integration.version,

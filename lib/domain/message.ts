@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import type { Provider } from './integration.ts';
+import { type Locale, localeSchema, timeZoneSchema } from './locale.ts';
 import { mobileSchema, personSchema } from './person.ts';
+import { textsFor } from './texts.ts';
 
 /**
  * The one message model of notifications and its rendering into each platform's native rich
@@ -28,9 +30,10 @@ export interface RenderableMessage {
   level: MessageLevel;
   links: { title: string; url: string }[];
   mentions: { userIds: string[]; all: boolean };
+  /** The language of the heading imhub gives a message without a title. @default en-US */
+  locale?: Locale | undefined;
 }
 
-const levelTitle: Record<MessageLevel, string> = { info: 'Info', success: 'Success', warning: 'Warning', error: 'Error' };
 const levelMark: Record<MessageLevel, string> = { info: 'ℹ️', success: '✅', warning: '⚠️', error: '🛑' };
 
 /** A body ready to send, and whether the message's text had to be cut to fit the channel's size limit. */
@@ -82,7 +85,7 @@ function fitMessage<T>(message: RenderableMessage, render: (message: RenderableM
   return { body: render({ ...bare, text: '…' }), truncated: true };
 }
 
-const heading = (message: RenderableMessage) => message.title ?? levelTitle[message.level];
+const heading = (message: RenderableMessage) => message.title ?? textsFor(message.locale ?? 'en-US').level[message.level];
 
 /**
  * A bot in keyword mode (DingTalk and Feishu 自定义关键词) refuses every message whose text lacks
@@ -201,6 +204,10 @@ export const createNotificationBody = z.strictObject({
   to: notificationTargets.optional(),
   message: messageSchema,
   idempotencyKey: z.string().min(1).max(128).optional(),
+  /** The language of what imhub adds to the message (the heading of one without a title). @default the integration's locale */
+  locale: localeSchema.optional(),
+  /** The IANA zone of times imhub writes for it. @default the integration's timeZone */
+  timeZone: timeZoneSchema.optional(),
 });
 export type CreateNotificationInput = z.output<typeof createNotificationBody>;
 

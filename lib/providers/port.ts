@@ -1,5 +1,6 @@
 import type { Decision, PlatformStatus, StageMode } from '../domain/approval.ts';
 import type { IntegrationKind, Provider } from '../domain/integration.ts';
+import type { Locale } from '../domain/locale.ts';
 import type { RenderableMessage } from '../domain/message.ts';
 import type { CardTarget } from '../domain/approval.ts';
 import type { CardContent } from '../domain/approval-cards.ts';
@@ -22,6 +23,8 @@ export interface ApprovalSpec {
   content?: string;
   requester: string;
   stages: { mode: StageMode; approvers: string[] }[];
+  /** The language of the definition's texts (its default locale on Feishu) and the form's label. */
+  locale: Locale;
 }
 
 /** The platform's instance, read back: the source of truth. */

@@ -73,6 +73,22 @@ interface SimDefinition {
   modes?: string[];
   multi?: boolean[];
   revertIntervalSeconds?: number;
+  /** The create request's body as received (its names, labels and i18n_resources), for tests and the sandbox to read. */
+  request?: Record<string, unknown>;
+}
+
+/**
+ * Feishu's rule for `i18n_resources` (创建审批定义): one locale is the default (`is_default`), and
+ * "默认语言需要包含所有 key". Returns what breaks it, or undefined. That Feishu refuses it with its
+ * documented 1390001 "param is invalid" is UNCONFIRMED.
+ */
+function feishuI18nProblem(body: Record<string, unknown>): string | undefined {
+  const resources = (body.i18n_resources as { locale: string; is_default?: boolean; texts: { key: string }[] }[] | undefined) ?? [];
+  const defaults = resources.filter((resource) => resource.is_default);
+  if (defaults.length !== 1) return 'i18n_resources needs exactly one is_default locale';
+  const used = new Set(JSON.stringify(body).match(/@i18n@[A-Za-z0-9_]+/g) ?? []);
+  const missing = [...used].filter((key) => !defaults[0]!.texts.some((text) => text.key === key));
+  return missing.length ? `the default locale lacks ${missing.join(', ')}` : undefined;
 }
 
 /** Feishu's default for `settings.revert_interval`: "默认 31 天" (an approved instance may be revoked for 31 days). */
@@ -156,6 +172,8 @@ export class ApprovalSimulator {
   handle(route: string, appId: string, url: URL, body: Record<string, unknown>, send: Send): void {
     switch (route) {
       case 'feishu.approval.create': {
+        const i18nProblem = feishuI18nProblem(body);
+        if (i18nProblem) return send(400, { code: 1390001, msg: `param is invalid: ${i18nProblem}` });
         const code = `APPROVAL-${randomUUID()}`;
         const nodes = (body.node_list as { id: string; node_type?: string; approver_chosen_multi?: boolean }[]).filter((node) => node.id !== 'START' && node.id !== 'END');
         const settings = body.settings as { revert_interval?: number } | undefined;
@@ -166,6 +184,7 @@ export class ApprovalSimulator {
           // says a node without it takes one approver, so the simulator holds imhub to that.
           multi: nodes.map((node) => node.approver_chosen_multi === true),
           revertIntervalSeconds: settings?.revert_interval ?? feishuDefaultRevertSeconds,
+          request: body,
         });
         return send(200, { code: 0, msg: 'success', data: { approval_code: code, approval_id: randomUUID() } });
       }
@@ -220,7 +239,7 @@ export class ApprovalSimulator {
         // Form names are unique in a tenant (Zadig handles "已有相同名称表单"); the code is UNCONFIRMED.
         if (this.nameTaken('dingtalk', String(body.name))) return send(400, { code: 'invalidParameter.name.duplicate', message: '已有相同名称表单' });
         const code = `PROC-${randomBytes(8).toString('hex').toUpperCase()}`;
-        this.definitions.set(code, { platform: 'dingtalk', name: String(body.name) });
+        this.definitions.set(code, { platform: 'dingtalk', name: String(body.name), request: body });
         return send(200, { result: { processCode: code } });
       }
       case 'dingtalk.instance.create': {
@@ -269,7 +288,7 @@ export class ApprovalSimulator {
         const name = String((body.template_name as { text: string }[] | undefined)?.[0]?.text ?? '');
         if (this.nameTaken('wecom', name) || [...name].length > 40) return send(200, { errcode: 301086, errmsg: `模版名称不得和现有模版名称重复，长度不得超过40个字符: ${name}` });
         const id = `C4${randomBytes(10).toString('hex')}`;
-        this.definitions.set(id, { platform: 'wecom', name });
+        this.definitions.set(id, { platform: 'wecom', name, request: body });
         return send(200, { errcode: 0, errmsg: 'ok', template_id: id });
       }
       case 'wecom.instance.create': {

@@ -21,6 +21,10 @@ export interface SimCard {
   history: Record<string, unknown>[];
   /** Toasts shown to people who clicked, in order. */
   toasts: { user: string; type: string; text: string }[];
+  /** When the app sent it (ms). */
+  sentAt: number;
+  /** Every click on its buttons, in order, with the HTTP status the app answered. */
+  clicks: { user: string; decision: 'approve' | 'reject'; comment?: string; at: number; status: number }[];
   /** WeCom: the response codes not yet used, each good for one update. */
   codes?: Set<string>;
   /** DingTalk: the callback route its clicks go to. */
@@ -45,8 +49,8 @@ export class CardSimulator {
   ) {}
 
   /** A card the app sent; remembered with what it shows. */
-  sent(card: Omit<SimCard, 'history' | 'toasts'>): SimCard {
-    const kept: SimCard = { ...card, history: [card.card], toasts: [] };
+  sent(card: Omit<SimCard, 'history' | 'toasts' | 'sentAt' | 'clicks'>): SimCard {
+    const kept: SimCard = { ...card, history: [card.card], toasts: [], sentAt: Date.now(), clicks: [] };
     this.cards.set(`${card.platform}:${card.id}`, kept);
     return kept;
   }
@@ -89,9 +93,16 @@ export class CardSimulator {
   async click(card: SimCard, user: string, decision: 'approve' | 'reject', comment?: string): Promise<ClickResult> {
     const subscription = this.subscriptions.get(`${card.platform}:${card.appId}`);
     if (!subscription) throw new Error(`no callback URL is set up for ${card.platform} app ${card.appId}`);
-    if (card.platform === 'feishu') return this.clickFeishu(card, subscription, user, decision, comment);
-    if (card.platform === 'wecom') return this.clickWecom(card, subscription, user, decision);
-    return this.clickDingtalk(card, user, decision, comment);
+    const at = Date.now();
+    const result =
+      card.platform === 'feishu'
+        ? await this.clickFeishu(card, subscription, user, decision, comment)
+        : card.platform === 'wecom'
+          ? await this.clickWecom(card, subscription, user, decision)
+          : await this.clickDingtalk(card, user, decision, comment);
+    // WeCom's cards have no input: a comment never reaches the app there.
+    card.clicks.push({ user, decision, ...(comment && card.platform !== 'wecom' ? { comment } : {}), at, status: result.status });
+    return result;
   }
 
   /**

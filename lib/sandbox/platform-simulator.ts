@@ -56,6 +56,8 @@ export type SimRoute =
 export interface SimMessage {
   platform: SimPlatform;
   route: SimRoute;
+  /** The app that sent it (the page tells a Lark app's messages from a Feishu app's by it). */
+  appId?: string;
   target: string;
   body: Record<string, unknown>;
   at: number;
@@ -179,8 +181,15 @@ export class PlatformSimulator {
     });
   }
 
-  async start(): Promise<this> {
-    await new Promise<void>((ready) => this.server.listen(0, '127.0.0.1', () => ready()));
+  /** Listens on 127.0.0.1:`port` (0: any free port); rejects when the port is taken (`EADDRINUSE`). */
+  async start(port = 0): Promise<this> {
+    await new Promise<void>((ready, fail) => {
+      this.server.once('error', fail);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', fail);
+        ready();
+      });
+    });
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
@@ -364,7 +373,7 @@ export class PlatformSimulator {
         if (this.chatsWithoutAtAll.has(String(body.receive_id)) && /<at id=\\?"?all/.test(String(body.content))) return send(400, { code: 11235, msg: 'this group is set to only admin can mention @All' });
         if (this.messages.filter((message) => message.target === target && Date.now() - message.at < 1000 * this.rateWindowScale).length >= 5) return send(200, { code: 230020, msg: 'frequency limit' });
         const messageId = `om_${randomBytes(8).toString('hex')}`;
-        this.messages.push({ platform: 'feishu', route, target, body: { ...body, message_id: messageId }, at: Date.now() });
+        this.messages.push({ platform: 'feishu', route, appId: session.app.id, target, body: { ...body, message_id: messageId }, at: Date.now() });
         if (body.msg_type === 'interactive') this.cards.sent({ platform: 'feishu', appId: session.app.id, id: messageId, target, card: JSON.parse(String(body.content)) as Record<string, unknown> });
         return send(200, { code: 0, msg: 'success', data: { message_id: messageId, chat_id: 'oc_x' } });
       }
@@ -443,7 +452,7 @@ export class PlatformSimulator {
         // 15,000 bytes (the-robot-sends-a-group-message). Both refusals' codes are UNCONFIRMED.
         if (route === 'dingtalk.notification' && Buffer.byteLength(JSON.stringify(body.msg)) > 2048) return send(200, words.error(40035, '不合法的参数: msg 超过2048字节'));
         if (route === 'dingtalk.robot.group' && Buffer.byteLength(String(body.msgParam)) > 15_000) return send(400, words.error('InvalidParameter.MsgParam', 'msgParam must not exceed 15000 bytes'));
-        this.messages.push({ platform: 'dingtalk', route, target, body, at: Date.now() });
+        this.messages.push({ platform: 'dingtalk', route, appId: session.app.id, target, body, at: Date.now() });
         return route === 'dingtalk.notification' ? send(200, words.ok({ task_id: this.messages.length })) : send(200, { processQueryKey: `pqk-${this.messages.length}` });
       }
       case 'wecom.message': {
@@ -460,16 +469,16 @@ export class PlatformSimulator {
           if (!/^[A-Za-z0-9_\-@]{1,128}$/.test(taskId) || this.cards.cards.has(`wecom:${taskId}`)) return send(200, words.error(42014, 'taskid has existed or empty or exceed max len'));
           if ((card.button_list?.length ?? 0) > 6 || card.button_list?.some((button) => Buffer.byteLength(String(button.key ?? '')) > 1024)) return send(200, words.error(40058, 'invalid button_list'));
           const code = `rc-${randomBytes(8).toString('hex')}`;
-          this.messages.push({ platform: 'wecom', route, target: `user:${String(body.touser)}`, body, at: Date.now() });
+          this.messages.push({ platform: 'wecom', route, appId: session.app.id, target: `user:${String(body.touser)}`, body, at: Date.now() });
           this.cards.sent({ platform: 'wecom', appId: session.app.id, id: taskId, target: `user:${String(body.touser)}`, card: card as Record<string, unknown>, codes: new Set([code]) });
           return send(200, words.ok({ msgid: `msg-${this.messages.length}`, response_code: code }));
         }
-        this.messages.push({ platform: 'wecom', route, target: `user:${String(body.touser)}`, body, at: Date.now() });
+        this.messages.push({ platform: 'wecom', route, appId: session.app.id, target: `user:${String(body.touser)}`, body, at: Date.now() });
         return send(200, words.ok({ msgid: `msg-${this.messages.length}` }));
       }
       case 'wecom.appchat':
         if (tooLongForWecomApp(body)) return send(200, words.error(45002, '消息内容大小超过限制'));
-        this.messages.push({ platform: 'wecom', route, target: `chat:${String(body.chatid)}`, body, at: Date.now() });
+        this.messages.push({ platform: 'wecom', route, appId: session.app.id, target: `chat:${String(body.chatid)}`, body, at: Date.now() });
         return send(200, words.ok());
       default:
         return this.approvals.handle(route, session.app.id, url, body, send);

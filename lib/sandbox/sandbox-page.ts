@@ -1,16 +1,36 @@
 import type { ServerResponse } from 'node:http';
-import type { SimCard } from './card-simulator.ts';
+import { escape } from './page/html.ts';
+import { type LarkMembers, renderPanes } from './page/panes.ts';
+import { styles } from './page/styles.ts';
 import type { PlatformSimulator } from './platform-simulator.ts';
 
-const escape = (text: unknown) =>
-  String(text ?? '').replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
+export interface SandboxPageOptions {
+  /** The apps and group bots that are Lark's (the simulator serves Feishu and Lark alike); their approvals and messages show in the Lark pane. */
+  lark?: { apps?: Iterable<string>; bots?: Iterable<string> };
+  /** The imhub console, linked from the page's top bar. */
+  consoleUrl?: string;
+}
 
 /**
- * The sandbox's approver page: pending approval tasks per platform with Approve / Reject (acting
- * as the chosen simulated user, through the simulator, which calls imhub back as the platform
- * would), the messages each chat, user and bot received, and the callbacks delivered.
+ * Nothing the page shows comes from elsewhere: no script, style, font or image from the internet
+ * (a message's links open in a new tab, but nothing loads by itself).
  */
-export function sandboxPages(sim: PlatformSimulator) {
+const contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; img-src 'none'; form-action 'self'; base-uri 'none'";
+
+/**
+ * The sandbox's approver page at <simulator>/sandbox: one pane per platform (Feishu, Lark,
+ * DingTalk, WeCom), each drawn like that platform's approval app and chat. Approval tasks are
+ * decided there (as the chosen approver, through the simulator, which calls imhub back as the
+ * platform would) and stay listed with their outcome; the chat shows what imhub sent, rendered as
+ * the platform renders it, cards with live buttons included.
+ *
+ * Routes: GET /sandbox, GET /sandbox/version (changes whenever something new would show: the page
+ * reloads itself on it), POST /sandbox/act (instance, user, decision, comment), POST /sandbox/click
+ * (card, user, decision, comment).
+ */
+export function sandboxPages(sim: PlatformSimulator, options: SandboxPageOptions = {}) {
+  // Read on every request: the sandbox adds its Lark app and bot after the page is set up.
+  const lark = (): LarkMembers => ({ apps: new Set(options.lark?.apps ?? []), bots: new Set(options.lark?.bots ?? []) });
   return async (method: string, url: URL, body: string, response: ServerResponse) => {
     if (method === 'POST' && url.pathname === '/sandbox/click') {
       // A person clicking a card's button: the simulator signs the platform's callback to imhub.
@@ -19,15 +39,13 @@ export function sandboxPages(sim: PlatformSimulator) {
       const decision = form.get('decision') === 'reject' ? 'reject' : 'approve';
       let notice = '';
       try {
-        if (!card) throw new Error('no such card');
+        if (!card) throw new Error(`no card "${form.get('card') ?? ''}" in the simulator`);
         const result = await sim.cards.click(card, form.get('user') ?? '', decision, form.get('comment') || undefined);
         notice = result.toast ? `${result.toast.type}: ${result.toast.text}` : `clicked ${decision}: imhub answered HTTP ${result.status}`;
       } catch (caught) {
         notice = `error: ${(caught as Error).message}`;
       }
-      response.writeHead(303, { location: `/sandbox?notice=${encodeURIComponent(notice)}` });
-      response.end();
-      return;
+      return redirect(response, `/sandbox?notice=${encodeURIComponent(notice)}`);
     }
     if (method === 'POST' && url.pathname === '/sandbox/act') {
       const form = new URLSearchParams(body);
@@ -38,119 +56,58 @@ export function sandboxPages(sim: PlatformSimulator) {
       } catch (caught) {
         error = (caught as Error).message;
       }
-      response.writeHead(303, { location: `/sandbox${error ? `?error=${encodeURIComponent(error)}` : ''}` });
-      response.end();
+      return redirect(response, `/sandbox${error ? `?error=${encodeURIComponent(error)}` : ''}`);
+    }
+    if (method === 'GET' && url.pathname === '/sandbox/version') {
+      response.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+      response.end(version(sim));
       return;
     }
     if (method !== 'GET' || url.pathname !== '/sandbox') {
       response.writeHead(404, { 'content-type': 'text/plain' });
-      response.end('not found');
+      response.end('not found: the sandbox page is GET /sandbox');
       return;
     }
-    const nameOf = (platform: string, id: string) => sim.users.find((user) => user.ids[platform as 'feishu'] === id)?.email ?? id;
-    const pending = [...sim.approvals.instances.values()].filter((instance) => instance.status === 'pending');
-    const tasks = pending
-      .map((instance) => {
-        const node = instance.nodes[instance.current]!;
-        const waiting = node.approvers.filter((approver) => !node.acts.some((act) => act.user === approver));
-        const [title, ...rest] = instance.text.split('\n');
-        return `<article class="task" data-instance="${escape(instance.id)}">
-  <h3>${escape(instance.platform)} · ${escape(title)}</h3>
-  <p>${escape(rest.join('\n').trim())}</p>
-  <p>Requested by ${escape(nameOf(instance.platform, instance.requester))} · stage ${instance.current + 1} of ${instance.nodes.length} (${node.mode})</p>
-  <form method="post" action="/sandbox/act">
-    <input type="hidden" name="instance" value="${escape(instance.id)}">
-    <label>Act as <select name="user">${waiting.map((user) => `<option value="${escape(user)}">${escape(nameOf(instance.platform, user))}</option>`).join('')}</select></label>
-    <label>Comment <input name="comment"></label>
-    <button name="decision" value="approve">Approve</button>
-    <button name="decision" value="reject">Reject</button>
-  </form>
-</article>`;
-      })
-      .join('\n');
-    const botMessages = [...sim.bots.values()].flatMap((bot) => bot.sent.map((sent) => ({ platform: bot.platform, target: 'group bot', body: sent.body, at: sent.at })));
-    const messages = [...sim.messages, ...botMessages]
-      .sort((a, b) => b.at - a.at)
-      .slice(0, 50)
-      .map((message) => `<li>${escape(message.platform)} → ${escape(message.target)}: <code>${escape(JSON.stringify(message.body).slice(0, 300))}</code></li>`)
-      .join('');
-    const callbacks = sim.approvals.deliveries
-      .slice(-50)
-      .reverse()
-      .map((delivery) => `<li>instance ${escape(delivery.instanceId)} → HTTP ${delivery.status}</li>`)
-      .join('');
     const error = url.searchParams.get('error');
     const notice = url.searchParams.get('notice');
-    const cards = [...sim.cards.cards.values()]
-      .filter((card) => sim.cards.buttons(card).length > 0 || card.history.length > 1)
-      .reverse()
-      .slice(0, 30)
-      .map((card) => renderCard(sim, card, nameOf))
-      .join('\n');
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': contentSecurityPolicy, 'cache-control': 'no-store' });
     response.end(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>imhub sandbox</title>
-<style>body{font:15px system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}.task{border:1px solid #ccc;border-radius:8px;padding:.5rem 1rem;margin:.5rem 0}code{font-size:12px}.error{color:#b00}.notice{background:#eef6ff;padding:.5rem;border-radius:6px}
-.card{border:1px solid #dee0e3;border-radius:8px;margin:.75rem 0;max-width:32rem;overflow:hidden;box-shadow:0 1px 3px #0001}.card header{padding:.5rem .75rem;color:#fff}.card header small{display:block;opacity:.9}.card .body{padding:.5rem .75rem;white-space:pre-wrap}.card .meta{font-size:12px;color:#646a73;padding:0 .75rem}.card form{padding:.5rem .75rem;display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}.card .facts{margin:0;padding:.25rem .75rem}.card .facts div{font-size:13px}.card .facts dt{display:inline;color:#646a73}.card .facts dd{display:inline;margin:0 0 0 .25rem}.card button{border-radius:6px;border:1px solid #ccc;padding:.3rem .9rem;background:#fff}.card button.primary{background:#3370ff;color:#fff;border-color:#3370ff}.card button.danger{color:#f54a45;border-color:#f54a45}
-.feishu header.blue{background:#3370ff}.feishu header.green{background:#34c724}.feishu header.red{background:#f54a45}.feishu header.orange{background:#ff8800}.wecom header{background:#07c160}.dingtalk header{background:#1677ff}</style>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>imhub sandbox</title>
+<style>${styles}</style>
 </head><body>
-<h1>imhub sandbox</h1>
-${error ? `<p class="error">${escape(error)}</p>` : ''}
-${notice ? `<p class="notice">${escape(notice)}</p>` : ''}
-<h2>Approval cards in the chat</h2>
-${cards || '<p>None. Start an approval with <code>"via": "card"</code> (CLI: <code>--via card</code>).</p>'}
-<h2>Pending approval tasks</h2>
-${tasks || '<p>None. Start one with curl or <code>npx imhub approval start</code>.</p>'}
-<h2>Messages received</h2><ul>${messages || '<li>None yet.</li>'}</ul>
-<h2>Callbacks delivered to imhub</h2><ul>${callbacks || '<li>None yet.</li>'}</ul>
+<header class="top"><h1>imhub sandbox</h1>${options.consoleUrl ? `<a href="${escape(options.consoleUrl)}">Console</a>` : ''}<span class="hint">What approvers see on each platform · newest first · updates by itself</span></header>
+${error ? `<p class="flash error" role="alert">${escape(error)}</p>` : ''}${notice ? `<p class="flash" role="status">${escape(notice)}</p>` : ''}
+<main class="panes">
+${renderPanes(sim, lark())}
+</main>
+<script>
+// Reload when something new happened, unless the user is typing or choosing.
+(() => {
+  let seen = ${JSON.stringify(version(sim))};
+  setInterval(async () => {
+    const busy = [...document.querySelectorAll('input[name=comment],textarea')].some((field) => field.value) || ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement?.tagName);
+    if (busy || document.hidden) return;
+    const now = await fetch('/sandbox/version').then((answer) => answer.text()).catch(() => seen);
+    if (now !== seen) location.replace('/sandbox');
+  }, 2000);
+})();
+</script>
 </body></html>`);
   };
 }
 
-/** Who sees a card: its recipient, or (a chat's card) anyone in the chat, as the platform's user ids. */
-function viewersOf(sim: PlatformSimulator, card: SimCard): string[] {
-  const [kind, id] = card.target.split(/:(.*)/s) as [string, string];
-  if (kind === 'open_id' || kind === 'user') return [id];
-  return sim.users.map((user) => user.ids[card.platform]);
+function redirect(response: ServerResponse, location: string) {
+  response.writeHead(303, { location });
+  response.end();
 }
 
-/**
- * One card as its platform shows it: Feishu's header colour, title, subtitle and markdown; WeCom's
- * template card (title, state, sub-title and key/value lines); DingTalk's template variables. Its
- * buttons post to /sandbox/click, which clicks through the simulator.
- */
-function renderCard(sim: PlatformSimulator, card: SimCard, nameOf: (platform: string, id: string) => string): string {
-  const c = card.card as Record<string, any>;
-  let header = '';
-  let body = '';
-  if (card.platform === 'feishu') {
-    header = `<header class="${escape(c.header?.template ?? 'blue')}"><strong>${escape(c.header?.title?.content)}</strong><small>${escape(c.header?.subtitle?.content)}</small></header>`;
-    body = (c.body?.elements ?? [])
-      .filter((element: any) => element.tag === 'markdown' || element.tag === 'div')
-      .map((element: any) => `<div class="body">${escape(element.tag === 'div' ? element.text?.content : element.content)}</div>`)
-      .join('');
-  } else if (card.platform === 'wecom') {
-    header = `<header><strong>${escape(c.main_title?.title)}</strong><small>${escape(c.main_title?.desc)}</small></header>`;
-    body = `<div class="body">${escape(c.sub_title_text)}</div><dl class="facts">${(c.horizontal_content_list ?? []).map((fact: any) => `<div><dt>${escape(fact.keyname)}</dt><dd>${escape(fact.value)}</dd></div>`).join('')}</dl>${c.replace_text ? `<div class="meta">${escape(c.replace_text)}</div>` : ''}`;
-  } else {
-    header = `<header><strong>${escape(c.title)}</strong><small>${escape(c.header)}</small></header>`;
-    body = `<div class="body">${escape(c.markdown)}</div>`;
-  }
-  const buttons = sim.cards.buttons(card);
-  const viewers = viewersOf(sim, card);
-  const comment = card.platform !== 'wecom';
-  const form = buttons.length
-    ? `<form method="post" action="/sandbox/click">
-    <input type="hidden" name="card" value="${escape(`${card.platform}:${card.id}`)}">
-    <label>Click as <select name="user">${viewers.map((id) => `<option value="${escape(id)}">${escape(nameOf(card.platform, id))}</option>`).join('')}</select></label>
-    ${comment ? '<input name="comment" placeholder="Comment (optional)">' : ''}
-    <button name="decision" value="approve" class="primary">Approve</button>
-    <button name="decision" value="reject" class="danger">Reject</button>
-  </form>`
-    : '';
-  return `<article class="card ${escape(card.platform)}" data-card="${escape(`${card.platform}:${card.id}`)}" data-target="${escape(card.target)}">
-  ${header}${body}
-  <div class="meta">${escape(card.platform)} card to ${escape(card.target)} · shown ${card.history.length} version${card.history.length === 1 ? '' : 's'}</div>
-  ${form}
-</article>`;
+/** A string that changes whenever the page would show something new. */
+function version(sim: PlatformSimulator): string {
+  let acts = 0;
+  for (const instance of sim.approvals.instances.values()) acts += instance.nodes.reduce((sum, node) => sum + node.acts.length, 0) + (instance.status === 'pending' ? 0 : 1);
+  let cards = 0;
+  for (const card of sim.cards.cards.values()) cards += card.history.length + card.clicks.length;
+  let bots = 0;
+  for (const bot of sim.bots.values()) bots += bot.sent.length;
+  return [sim.approvals.instances.size, acts, sim.messages.length, bots, sim.cards.cards.size, cards].join('.');
 }

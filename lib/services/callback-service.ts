@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Credentials, Integration } from '../domain/integration.ts';
+import { integrationLocale } from '../domain/locale.ts';
+import { textsFor } from '../domain/texts.ts';
 import { NotFoundError, PayloadTooLargeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { newJob } from '../domain/job.ts';
@@ -82,7 +84,7 @@ export class CallbackService {
       // approval-event subscription, so it does not count as a callback seen (DingTalk's card
       // route is imhub's own registration).
       const claimed = await this.options.events.claim({ integrationId, eventId: eventKeyOf(`click:${outcome.click.id}`), eventType: 'card.click', now: request.now });
-      const reply = this.options.cards ? await this.options.cards.click(integration, outcome.click, !claimed) : { toast: { type: 'error' as const, text: 'Cards are not handled here' } };
+      const reply = this.options.cards ? await this.options.cards.click(integration, outcome.click, !claimed) : { toast: { type: 'error' as const, text: textsFor(integrationLocale(integration).locale).cardsNotHandled } };
       this.options.logger?.info('card click', { integrationId, decision: outcome.click.choice.decision, approvalId: outcome.click.choice.approvalId, answer: reply.toast.type, repeat: !claimed });
       return outcome.answer(reply);
     }

@@ -60,6 +60,8 @@ export class IntegrationService {
       kind: input.kind,
       name: input.name,
       ...(input.apiBaseUrl ? { apiBaseUrl: input.apiBaseUrl } : {}),
+      ...(input.locale ? { locale: input.locale } : {}),
+      ...(input.timeZone ? { timeZone: input.timeZone } : {}),
       publicCredentials,
       secretHints,
       sealedSecrets: await this.options.sealer.seal(JSON.stringify(secrets), { integrationId: id }),
@@ -87,6 +89,8 @@ export class IntegrationService {
     this.checkApiBaseUrlMove(current, patch, caller);
     const next: Integration = { ...current, version: current.version + 1, updatedAt: this.now().toISOString() };
     if (patch.name !== undefined) next.name = patch.name;
+    if (patch.locale !== undefined) next.locale = patch.locale;
+    if (patch.timeZone !== undefined) next.timeZone = patch.timeZone;
     if (patch.apiBaseUrl === null) delete next.apiBaseUrl;
     else if (patch.apiBaseUrl !== undefined) {
       if (current.kind === 'webhook') {

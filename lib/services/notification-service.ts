@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Integration } from '../domain/integration.ts';
+import { integrationLocale } from '../domain/locale.ts';
 import { newJob } from '../domain/job.ts';
 import {
   type CreateNotificationInput,
@@ -103,6 +104,8 @@ export class NotificationService {
       id: newNotificationId(),
       integrationId: integration.id,
       message: input.message,
+      locale: input.locale ?? integrationLocale(integration).locale,
+      timeZone: input.timeZone ?? integrationLocale(integration).timeZone,
       mentionUserIds,
       deliveries: options.deferred ? deliveries : deliveries.map((delivery) => ({ ...delivery, attempts: 1, nextAttemptAt: claimedUntil })),
       ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey, requestHash: hash } : {}),
@@ -156,6 +159,7 @@ export class NotificationService {
       level: start.message.level,
       links: start.message.links,
       mentions: { userIds: start.mentionUserIds, all: start.message.mentions.some((mention) => 'all' in mention) },
+      locale: start.locale,
     };
     let current = start;
     for (let index = 0; index < current.deliveries.length; index += 1) {
@@ -304,6 +308,8 @@ export function toNotificationView(notification: NotificationRecord) {
     integrationId: notification.integrationId,
     status: notificationStatus(notification.deliveries),
     message: notification.message,
+    locale: notification.locale ?? ('en-US' as const),
+    timeZone: notification.timeZone ?? 'UTC',
     deliveries: notification.deliveries.map((delivery) => ({
       target: delivery.target,
       status: delivery.status,

@@ -4,6 +4,7 @@ import type { Job } from '../domain/job.ts';
 import type { Delivery, Message } from '../domain/message.ts';
 import type { RateTake, RateWindow } from '../domain/rate-limit.ts';
 import type { Integration } from '../domain/integration.ts';
+import type { Locale } from '../domain/locale.ts';
 
 /** One page of a listing; `nextCursor` is opaque and absent on the last page. */
 export interface Page<T> {
@@ -122,6 +123,9 @@ export interface NotificationRecord {
   id: string;
   integrationId: string;
   message: Message;
+  /** Absent on records stored before locales (read as en-US, UTC: how they were shown). */
+  locale?: Locale;
+  timeZone?: string;
   mentionUserIds: string[];
   deliveries: Delivery[];
   idempotencyKey?: string;

@@ -148,10 +148,21 @@ describe('imhub sends Feishu/Lark the requests @larksuiteoapi/node-sdk sends', (
           ],
           // 0: an approved instance can never be revoked (back to pending) by a cancel.
           settings: { revert_interval: 0 },
+          // The approval's locale (zh-CN) is the default and holds every key; en-US beside it.
           i18n_resources: [
             {
-              locale: 'en-US',
+              locale: 'zh-CN',
               is_default: true,
+              texts: [
+                { key: '@i18n@approval_name', value: 'imhub approvals' },
+                { key: '@i18n@content', value: '详情' },
+                { key: '@i18n@stage_1', value: '第 1 级审批' },
+                { key: '@i18n@stage_2', value: '第 2 级审批' },
+              ],
+            },
+            {
+              locale: 'en-US',
+              is_default: false,
               texts: [
                 { key: '@i18n@approval_name', value: 'imhub approvals' },
                 { key: '@i18n@content', value: 'Details' },

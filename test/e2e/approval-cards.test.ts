@@ -15,12 +15,13 @@ process.env.IMHUB_CARD_SETTLE_MS = '200';
 
 let api: TestApi;
 let sim: PlatformSimulator;
+// Registered in en-US: these tests are about the mechanics and read the English texts (test/e2e/locale.test.ts reads the Chinese ones).
 const platforms = {
-  feishu: { sim: 'feishu' as const, appId: 'cli_cards00000000001', credentials: { appId: 'cli_cards00000000001', appSecret: 'cards-secret-000001', encryptKey: 'cards-encrypt-key-1', verificationToken: 'cards-vt-1' } },
-  lark: { sim: 'feishu' as const, appId: 'cli_cardslark000001', credentials: { appId: 'cli_cardslark000001', appSecret: 'cards-lark-secret-01', encryptKey: 'cards-encrypt-key-2', verificationToken: 'cards-vt-2' } },
-  wecom: { sim: 'wecom' as const, appId: 'wwcards0000000001', credentials: { corpId: 'wwcards0000000001', agentId: '1000003', secret: 'cards-wecom-secret-01', token: 'cardstoken', encodingAesKey: 'd'.repeat(43) } },
+  feishu: { sim: 'feishu' as const, locale: 'en-US' as const, appId: 'cli_cards00000000001', credentials: { appId: 'cli_cards00000000001', appSecret: 'cards-secret-000001', encryptKey: 'cards-encrypt-key-1', verificationToken: 'cards-vt-1' } },
+  lark: { sim: 'feishu' as const, locale: 'en-US' as const, appId: 'cli_cardslark000001', credentials: { appId: 'cli_cardslark000001', appSecret: 'cards-lark-secret-01', encryptKey: 'cards-encrypt-key-2', verificationToken: 'cards-vt-2' } },
+  wecom: { sim: 'wecom' as const, locale: 'en-US' as const, appId: 'wwcards0000000001', credentials: { corpId: 'wwcards0000000001', agentId: '1000003', secret: 'cards-wecom-secret-01', token: 'cardstoken', encodingAesKey: 'd'.repeat(43) } },
   dingtalk: {
-    sim: 'dingtalk' as const,
+    sim: 'dingtalk' as const, locale: 'en-US' as const,
     appId: 'dingcards00000001',
     credentials: { appKey: 'dingcards00000001', appSecret: 'cards-dingtalk-secret-1', aesKey: 'e'.repeat(43), token: 'cardstoken', cardTemplateId: 'tpl-imhub-approval' },
   },

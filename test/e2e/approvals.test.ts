@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyWebhookSignature } from '../../lib/domain/webhook-signature.ts';
+import { outboundWebhooks } from '../../lib/http/routes.ts';
 import { logger } from '../../lib/log.ts';
 import { startTestApi, type TestApi } from '../support/local-api.ts';
 import { registerSimApps } from '../support/sim-app.ts';
@@ -18,12 +19,13 @@ process.env.IMHUB_LEASE_MS = '500';
 // These behaviours hold on every platform; DingTalk's sparing re-reads have their own tests.
 process.env.IMHUB_DINGTALK_POLLING = 'normal';
 
-/** A pipeline's webhook receiver: records every delivery; `down` makes it answer 503. */
-const receiver = { down: false, received: [] as { headers: Record<string, string>; body: string }[], url: '' };
+/** A pipeline's webhook receiver: records every delivery; it answers 503 to the next `refuse` posts. */
+const receiver = { refuse: 0, received: [] as { headers: Record<string, string>; body: string }[], url: '' };
 const receiverServer = createServer(async (request, response) => {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
-  if (receiver.down) {
+  if (receiver.refuse > 0) {
+    receiver.refuse -= 1;
     response.writeHead(503).end();
     return;
   }
@@ -37,11 +39,12 @@ let sim: PlatformSimulator;
 const aesKey = 'b'.repeat(43);
 const people = ['requester', 'alice', 'bob', 'carol'] as const;
 
+// Registered in en-US: these tests are about the mechanics and read the English texts (test/e2e/locale.test.ts reads the Chinese ones).
 const platforms = {
-  feishu: { sim: 'feishu' as const, appId: 'cli_e2efeishu00001', credentials: { appId: 'cli_e2efeishu00001', appSecret: 'e2e-feishu-secret-001', encryptKey: 'e2e-encrypt-key-1', verificationToken: 'e2e-vt-1' } },
-  lark: { sim: 'feishu' as const, appId: 'cli_e2elark000001', credentials: { appId: 'cli_e2elark000001', appSecret: 'e2e-lark-secret-00001', encryptKey: 'e2e-encrypt-key-2', verificationToken: 'e2e-vt-2' } },
-  dingtalk: { sim: 'dingtalk' as const, appId: 'dinge2eappkey0001', credentials: { appKey: 'dinge2eappkey0001', appSecret: 'e2e-dingtalk-secret-1', aesKey, token: 'e2etoken' } },
-  wecom: { sim: 'wecom' as const, appId: 'wwe2ecorp00001', credentials: { corpId: 'wwe2ecorp00001', agentId: '1000002', secret: 'e2e-wecom-secret-0001', token: 'e2etoken', encodingAesKey: aesKey } },
+  feishu: { sim: 'feishu' as const, locale: 'en-US' as const, appId: 'cli_e2efeishu00001', credentials: { appId: 'cli_e2efeishu00001', appSecret: 'e2e-feishu-secret-001', encryptKey: 'e2e-encrypt-key-1', verificationToken: 'e2e-vt-1' } },
+  lark: { sim: 'feishu' as const, locale: 'en-US' as const, appId: 'cli_e2elark000001', credentials: { appId: 'cli_e2elark000001', appSecret: 'e2e-lark-secret-00001', encryptKey: 'e2e-encrypt-key-2', verificationToken: 'e2e-vt-2' } },
+  dingtalk: { sim: 'dingtalk' as const, locale: 'en-US' as const, appId: 'dinge2eappkey0001', credentials: { appKey: 'dinge2eappkey0001', appSecret: 'e2e-dingtalk-secret-1', aesKey, token: 'e2etoken' } },
+  wecom: { sim: 'wecom' as const, locale: 'en-US' as const, appId: 'wwe2ecorp00001', credentials: { corpId: 'wwe2ecorp00001', agentId: '1000002', secret: 'e2e-wecom-secret-0001', token: 'e2etoken', encodingAesKey: aesKey } },
 };
 type Name = keyof typeof platforms;
 const integrationIds: Partial<Record<Name, string>> = {};
@@ -176,6 +179,16 @@ describe('outbound webhooks', () => {
     const [delivery] = deliveries;
     expect(verifyWebhookSignature({ secret: webhook.secret, timestamp: delivery!.headers['x-imhub-timestamp']!, body: delivery!.body, signature: delivery!.headers['x-imhub-signature']! })).toBe(true);
     expect(JSON.parse(delivery!.body)).toMatchObject({ type: 'approval.approved', approval: { id: body.id, status: 'approved', decisions: [{ decision: 'approve' }] } });
+    // As the OpenAPI document's webhooks.approvalEnded describes it: its headers, its body's schema
+    // (every field of the approval documented), and the signature computed as its description says.
+    const documented = outboundWebhooks.find((hook) => hook.name === 'approvalEnded')!;
+    for (const header of documented.headers) expect(delivery!.headers[header.name.toLowerCase()], header.name).toEqual(expect.any(String));
+    const sent = JSON.parse(delivery!.body);
+    expect(documented.body.safeParse(sent).error).toBeUndefined();
+    const approvalShape = (documented.body as unknown as { shape: { approval: { shape: Record<string, unknown> } } }).shape.approval.shape;
+    expect(Object.keys(sent.approval).sort()).toEqual(Object.keys(approvalShape).sort());
+    const timestamp = delivery!.headers['x-imhub-timestamp']!;
+    expect(delivery!.headers['x-imhub-signature']).toBe(`sha256=${createHmac('sha256', webhook.secret).update(`${timestamp}.${delivery!.body}`).digest('hex')}`);
     const approval = await read(body.id);
     expect(approval.webhook).toMatchObject({ state: 'delivered', attempts: [{ status: 204 }] });
     expect(JSON.stringify(approval)).not.toContain(webhook.secret);
@@ -183,22 +196,22 @@ describe('outbound webhooks', () => {
 
   it('retry while the receiver is down, then deliver once when it is back', async () => {
     const { body } = await start('wecom', [{ mode: 'any', approvers: ['alice'] }], { webhook });
-    receiver.down = true;
-    try {
-      await act('wecom', body.platformInstanceId, 'alice', 'reject');
-      await api.runtime.reconcile();
-      await sleep(250);
-      await api.runtime.reconcile();
-    } finally {
-      receiver.down = false;
-    }
-    const waiting = await read(body.id);
-    expect(waiting.webhook.state).toBe('pending');
-    expect(waiting.webhook.attempts.map((attempt: { status: number }) => attempt.status)).toEqual([503, 503]);
-    await sleep(450);
-    await api.runtime.reconcile();
+    // Down for two posts, whenever they come: the retries' own timers (200 ms, then longer) bring
+    // them, and the test waits for the outcome, not for a time.
+    receiver.refuse = 2;
+    await act('wecom', body.platformInstanceId, 'alice', 'reject');
+    await vi.waitFor(
+      async () => {
+        await api.runtime.reconcile();
+        expect((await read(body.id)).webhook.state).toBe('delivered');
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    expect(receiver.refuse).toBe(0);
     expect(deliveriesFor(body.id)).toHaveLength(1);
     expect((await read(body.id)).webhook).toMatchObject({ state: 'delivered', attempts: [{ status: 503 }, { status: 503 }, { status: 204 }] });
+    await api.runtime.reconcile();
+    expect(deliveriesFor(body.id)).toHaveLength(1);
   });
 
   it('two conflicting events at once end in one terminal state and one webhook', async () => {
@@ -363,8 +376,13 @@ describe('approvals, across platforms', () => {
     const started = await api.call('POST', '/v1/approvals', { body: { integrationId: created.body.id, title: 'Orphan', requester: named('feishu', 'requester'), stages: [{ approvers: [named('feishu', 'alice')] }] } });
     expect(started.status, started.text).toBe(201);
     expect((await api.call('DELETE', `/v1/integrations/${created.body.id}`)).status).toBe(204);
-    await sleep(400);
-    await api.runtime.reconcile();
+    // Its check ends it once due (300 ms here): looked at until then, however busy the machine.
+    await expect
+      .poll(async () => {
+        await api.runtime.reconcile();
+        return (await read(started.body.id)).status;
+      }, { timeout: 10_000 })
+      .toBe('failed');
     expect(await read(started.body.id)).toMatchObject({ status: 'failed', endReason: 'its integration was deleted' });
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/meta.ts';
-import { allRoutes } from '../../lib/http/routes.ts';
+import { allRoutes, routes } from '../../lib/http/routes.ts';
 import { apiEvent, lambdaContext } from '../support/events.ts';
 
 describe('meta function', () => {
@@ -23,12 +23,21 @@ describe('meta function', () => {
   it('documents each provider and kind of credentials, and marks secured routes', async () => {
     const document = JSON.parse((await handler(apiEvent('GET', '/v1/openapi.json'), lambdaContext())).body!);
     const create = document.paths['/v1/integrations'].post;
-    const variants = create.requestBody.content['application/json'].schema.anyOf;
+    const body = create.requestBody.content['application/json'].schema;
+    expect(body).toEqual({ $ref: '#/components/schemas/IntegrationCreate' });
+    const variants = document.components.schemas.IntegrationCreate.anyOf;
     expect(variants).toHaveLength(8);
     const wecom = variants.find((variant: any) => variant.properties.provider.const === 'wecom' && variant.properties.kind.const === 'app');
     expect(wecom.properties.credentials.required).toEqual(['corpId', 'agentId', 'secret', 'token', 'encodingAesKey']);
     expect(create.responses['401']).toBeDefined();
     expect(document.paths['/healthz'].get.security).toEqual([]);
+  });
+
+  it('serves the document with its examples and the approval webhook', async () => {
+    const document = JSON.parse((await handler(apiEvent('GET', '/v1/openapi.json'), lambdaContext())).body!);
+    expect(document.paths['/v1/approvals'].post.requestBody.content['application/json'].example.integrationId).toMatch(/^int_/);
+    expect(document.webhooks.approvalEnded.post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ApprovalWebhook' });
+    expect(routes.openapi.success.schema!.safeParse(document).error).toBeUndefined();
   });
 
   it('answers $default with 405 and Allow for a known path under another method', async () => {

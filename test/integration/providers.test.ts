@@ -69,7 +69,8 @@ describe('verify', () => {
     const answer = await verify(id);
     expect(answer.status, answer.text).toBe(200);
     expect(answer.body.detail).toBe('sent a test message to the group');
-    expect(JSON.stringify(bot.sent[0]!.body)).toContain('imhub: this group bot is connected');
+    // Written in the integration's locale: zh-CN by default, en-US on Lark.
+    expect(JSON.stringify(bot.sent[0]!.body)).toContain(provider === 'lark' ? 'imhub: this group bot is connected' : 'imhub：此群机器人已接入集成');
   });
 
   it.each([

@@ -168,7 +168,7 @@ beforeAll(async () => {
   server = await startServerProcess(env);
   for (const platform of platforms) {
     sim.addApp(platform.sim, platform.appId, 'appSecret' in platform.credentials ? platform.credentials.appSecret : platform.credentials.secret);
-    const app = await api('POST', '/v1/integrations', { provider: platform.provider, name: `rel ${platform.provider}`, apiBaseUrl: sim.url, credentials: platform.credentials });
+    const app = await api('POST', '/v1/integrations', { provider: platform.provider, name: `rel ${platform.provider}`, apiBaseUrl: sim.url, credentials: platform.credentials, locale: 'en-US' });
     expect(app.status).toBe(201);
     sim.approvals.subscribeIntegration(platform.sim, platform.appId, app.body.callbackUrl, platform.credentials);
     const botSecret = platform.provider === 'dingtalk' ? 'SECrelbotsecret' : platform.provider === 'wecom' ? undefined : 'rel-bot-secret';

@@ -54,6 +54,7 @@ export const contractSpec = (userPrefix: string) => ({
     { mode: 'any' as const, approvers: [`${userPrefix}ada`] },
     { mode: 'all' as const, approvers: [`${userPrefix}ada`, `${userPrefix}bob`] },
   ],
+  locale: 'zh-CN' as const,
 });
 
 /** The message every contract test sends. */

@@ -39,7 +39,7 @@ export const sandbox: ProgramOptions = { entry: 'scripts/sandbox.ts', ready: /im
 export async function startServerProcess(env: Record<string, string>, program: ProgramOptions = localServer): Promise<ServerProcess> {
   const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, program.entry)], {
     cwd: root,
-    env: { ...process.env, PORT: '0', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+    env: { ...process.env, PORT: '0', SANDBOX_PORT: '0', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -20,6 +20,8 @@ export interface SimAppSpec {
   sim: 'feishu' | 'dingtalk' | 'wecom';
   appId: string;
   credentials: { appSecret: string } | { secret: string };
+  /** The integration's locale, where the test is about something else than the language (zh-CN by default; en-US for lark). */
+  locale?: 'zh-CN' | 'en-US';
 }
 
 /**
@@ -31,7 +33,7 @@ export async function registerSimApps<Name extends string>(api: TestApi, sim: Pl
   const ids = {} as Record<Name, string>;
   for (const [name, app] of Object.entries(apps) as [Name, SimAppSpec][]) {
     sim.addApp(app.sim, app.appId, 'appSecret' in app.credentials ? app.credentials.appSecret : app.credentials.secret);
-    const created = await api.call('POST', '/v1/integrations', { body: { provider: name, name: `${label} ${name}`, apiBaseUrl: sim.url, credentials: app.credentials } });
+    const created = await api.call('POST', '/v1/integrations', { body: { provider: name, name: `${label} ${name}`, apiBaseUrl: sim.url, credentials: app.credentials, ...(app.locale ? { locale: app.locale } : {}) } });
     expect(created.status, created.text).toBe(201);
     ids[name] = created.body.id;
     sim.approvals.subscribeIntegration(app.sim, app.appId, created.body.callbackUrl, app.credentials as never);

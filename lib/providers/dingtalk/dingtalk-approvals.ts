@@ -2,8 +2,10 @@ import type { Decision, PlatformStatus } from '../../domain/approval.ts';
 import type { ApprovalAdapter, AuthorizedCall } from '../app-provider.ts';
 import { approvalText, madeFor, oldestFirst, stageOf } from '../approval-text.ts';
 import type { FoundInstance } from '../port.ts';
+import { textsFor } from '../../domain/texts.ts';
 
-const label = 'Details';
+/** The form's one field, named in the form's locale; an instance fills it by that name. */
+const labelOf = (spec: { locale: Parameters<typeof textsFor>[0] }) => textsFor(spec.locale).details;
 
 /** ListProcessInstanceIds: at most 20 ids a page (a 3rd-party copy of the doc). */
 const listPageSize = 20;
@@ -43,13 +45,14 @@ export function dingtalkTime(value: string | undefined): string {
  */
 export function dingtalkApprovals(api: string): ApprovalAdapter {
   return {
-    definitionKey: () => 'form',
+    // One form per locale: its label is the locale's.
+    definitionKey: (spec) => `form:${spec.locale}`,
 
-    async provision(call, _spec, name) {
+    async provision(call, spec, name) {
       const { body } = await call<{ result: { processCode: string } }>({
         method: 'POST',
         url: `${api}/v1.0/workflow/forms`,
-        body: { name, description: 'Approvals started by imhub', formComponents: [{ componentType: 'TextareaField', props: { componentId: 'TextareaField-imhub', label, required: true } }] },
+        body: { name, description: textsFor(spec.locale).definitionDescription, formComponents: [{ componentType: 'TextareaField', props: { componentId: 'TextareaField-imhub', label: labelOf(spec), required: true } }] },
         idempotent: false,
       });
       return body.result.processCode;
@@ -63,7 +66,7 @@ export function dingtalkApprovals(api: string): ApprovalAdapter {
           processCode: definition,
           originatorUserId: spec.requester,
           approvers: spec.stages.map((stage) => ({ actionType: stage.approvers.length === 1 ? 'NONE' : stage.mode === 'all' ? 'AND' : 'OR', userIds: stage.approvers })),
-          formComponentValues: [{ name: label, value: approvalText(spec) }],
+          formComponentValues: [{ name: labelOf(spec), value: approvalText(spec) }],
         },
         // No idempotency key on this API: never resent after a timeout (a second instance could appear).
         idempotent: false,
@@ -87,11 +90,11 @@ export function dingtalkApprovals(api: string): ApprovalAdapter {
       return { status: platformStatus, decisions };
     },
 
-    async withdraw(call, _definition, instanceId) {
+    async withdraw(call, _definition, instanceId, spec) {
       await call({
         method: 'POST',
         url: `${api}/v1.0/workflow/processInstances/terminate`,
-        body: { processInstanceId: instanceId, isSystem: true, remark: 'Withdrawn by imhub (timeout or cancel)' },
+        body: { processInstanceId: instanceId, isSystem: true, remark: textsFor(spec.locale).withdrawRemark },
         idempotent: true,
       });
       return 'withdrawn';

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { type CardChoice, type CardContent, parseCardChoice } from '../../domain/approval-cards.ts';
 import { cutToFit, utf8Bytes } from '../../domain/message.ts';
+import { textsFor } from '../../domain/texts.ts';
 import { ProviderError } from '../../errors.ts';
 import type { AuthorizedCall } from '../app-provider.ts';
 import type { CardOperations } from '../port.ts';
@@ -20,7 +21,7 @@ const maxValueBytes = 1000;
 const fit = (text: string) => (utf8Bytes(text) <= maxValueBytes ? text : (cutToFit(text, (candidate) => utf8Bytes(candidate) <= maxValueBytes) ?? ''));
 
 export function dingtalkCardParams(content: CardContent): Record<(typeof dingtalkCardVariables)[number], string> {
-  const lines = [...(content.body ? [content.body, ''] : []), ...content.facts.map((fact) => `**${fact.label}:** ${fact.value}`), ...(content.decisions.length ? ['', ...content.decisions.map((line) => `- ${line}`)] : []), ...(content.link ? ['', `[${content.link.title}](${content.link.url})`] : [])];
+  const lines = [...(content.body ? [content.body, ''] : []), ...content.facts.map((fact) => `**${fact.label}${textsFor(content.locale).colon.trim()}** ${fact.value}`), ...(content.decisions.length ? ['', ...content.decisions.map((line) => `- ${line}`)] : []), ...(content.link ? ['', `[${content.link.title}](${content.link.url})`] : [])];
   return {
     title: fit(content.title),
     header: fit(content.header),

@@ -1,5 +1,7 @@
 import type { Decision, PlatformStatus } from '../../domain/approval.ts';
 import type { ApprovalAdapter } from '../app-provider.ts';
+import { type Locale, locales } from '../../domain/locale.ts';
+import { textsFor } from '../../domain/texts.ts';
 import { approvalText } from '../approval-text.ts';
 
 const nodeId = (index: number) => `stage_${index + 1}`;
@@ -37,15 +39,21 @@ interface FeishuTimelineEntry {
 export function feishuApprovals(base: string): ApprovalAdapter {
   return {
     // v2: definitions made with revert_interval 0 and approver_chosen_multi; those made before
-    // (which allow revoking a grant for 31 days) are no longer used for new approvals.
-    definitionKey: (spec) => `v2:${spec.stages.map((stage) => stage.mode).join('-')}`,
+    // (which allow revoking a grant for 31 days) are no longer used for new approvals. v3: in both
+    // locales, one definition per default locale.
+    definitionKey: (spec) => `v3:${spec.locale}:${spec.stages.map((stage) => stage.mode).join('-')}`,
 
     async provision(call, spec, name) {
-      const texts = [
-        { key: '@i18n@approval_name', value: name },
-        { key: '@i18n@content', value: 'Details' },
-        ...spec.stages.map((_, index) => ({ key: `@i18n@${nodeId(index)}`, value: `Stage ${index + 1}` })),
-      ];
+      // Every locale holds every key ("默认语言需要包含所有 key", 创建审批定义); the approval's is the default, the other beside it.
+      const textsIn = (locale: Locale) => {
+        const texts = textsFor(locale);
+        return [
+          { key: '@i18n@approval_name', value: name },
+          { key: '@i18n@content', value: texts.details },
+          ...spec.stages.map((_, index) => ({ key: `@i18n@${nodeId(index)}`, value: texts.stageName(index + 1) })),
+        ];
+      };
+      const ordered = [spec.locale, ...locales.filter((locale) => locale !== spec.locale)];
       const { body } = await call<{ data: { approval_code: string } }>({
         method: 'POST',
         url: `${base}/open-apis/approval/v4/approvals`,
@@ -65,7 +73,7 @@ export function feishuApprovals(base: string): ApprovalAdapter {
           // 默认 31 天，取值 0 为不可撤回" (0: an approved instance cannot be revoked). revert_option
           // stays at its default 1, so a multi-stage instance can be withdrawn after its first node.
           settings: { revert_interval: 0 },
-          i18n_resources: [{ locale: 'en-US', is_default: true, texts }],
+          i18n_resources: ordered.map((locale) => ({ locale, is_default: locale === spec.locale, texts: textsIn(locale) })),
         },
         // Definitions cannot be deleted: never sent twice (a lost answer is not repeated).
         idempotent: false,

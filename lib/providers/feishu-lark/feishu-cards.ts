@@ -1,5 +1,6 @@
 import { type CardContent, cardChoiceKey, type CardChoice, parseCardChoice } from '../../domain/approval-cards.ts';
 import type { MessageLevel } from '../../domain/message.ts';
+import { textsFor } from '../../domain/texts.ts';
 import type { AuthorizedCall } from '../app-provider.ts';
 import type { CardOperations } from '../port.ts';
 
@@ -30,20 +31,22 @@ export function feishuApprovalCard(content: CardContent) {
   const plain = (text: string) => ({ tag: 'div', text: { tag: 'plain_text', content: text } });
   const elements: unknown[] = [];
   if (content.body) elements.push({ tag: 'markdown', content: content.body });
-  elements.push(plain(content.facts.map((fact) => `${fact.label}: ${fact.value}`).join('\n')));
+  const { colon } = textsFor(content.locale);
+  elements.push(plain(content.facts.map((fact) => `${fact.label}${colon}${fact.value}`).join('\n')));
   if (content.decisions.length > 0) elements.push(plain(content.decisions.map((line) => `• ${line}`).join('\n')));
   if (content.link) elements.push({ tag: 'button', type: 'default', text: { tag: 'plain_text', content: content.link.title }, behaviors: [{ type: 'open_url', default_url: content.link.url }] });
   if (content.buttons) {
+    const texts = textsFor(content.locale);
     elements.push({
       tag: 'form',
       name: feishuCardFields.form,
       elements: [
-        { tag: 'input', name: feishuCardFields.comment, required: false, max_length: 500, input_type: 'multiline_text', placeholder: { tag: 'plain_text', content: 'Comment (optional)' } },
+        { tag: 'input', name: feishuCardFields.comment, required: false, max_length: 500, input_type: 'multiline_text', placeholder: { tag: 'plain_text', content: texts.commentPlaceholder } },
         {
           tag: 'column_set',
           columns: [
-            { tag: 'column', width: 'auto', elements: [button({ approvalId: content.approvalId, decision: 'approve' }, 'Approve')] },
-            { tag: 'column', width: 'auto', elements: [button({ approvalId: content.approvalId, decision: 'reject' }, 'Reject')] },
+            { tag: 'column', width: 'auto', elements: [button({ approvalId: content.approvalId, decision: 'approve' }, texts.approve)] },
+            { tag: 'column', width: 'auto', elements: [button({ approvalId: content.approvalId, decision: 'reject' }, texts.reject)] },
           ],
         },
       ],

@@ -1,4 +1,6 @@
 import type { Credentials, Integration, Provider } from '../../domain/integration.ts';
+import { integrationLocale } from '../../domain/locale.ts';
+import { textsFor } from '../../domain/texts.ts';
 import { BadRequestError } from '../../errors.ts';
 import { dingtalkBotSign, feishuBotSign } from '../crypto/bot-signing.ts';
 import { dingtalkRules } from '../dingtalk/dingtalk-provider.ts';
@@ -111,7 +113,7 @@ export class BotProvider implements ImProvider {
   };
 
   async verify(): Promise<VerifyResult> {
-    await this.sendText(`imhub: this group bot is connected to integration "${this.integration.name}".`);
+    await this.sendText(textsFor(integrationLocale(this.integration).locale).botTest(this.integration.name));
     return { verified: true, provider: this.provider, kind: 'webhook', detail: 'sent a test message to the group' };
   }
 

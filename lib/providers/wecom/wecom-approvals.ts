@@ -2,6 +2,7 @@ import type { Decision, PlatformStatus } from '../../domain/approval.ts';
 import type { ApprovalAdapter, AuthorizedCall } from '../app-provider.ts';
 import { approvalText, madeFor, oldestFirst } from '../approval-text.ts';
 import type { FoundInstance } from '../port.ts';
+import { textsFor } from '../../domain/texts.ts';
 
 const controlId = 'Textarea-01';
 
@@ -37,15 +38,19 @@ const statusOf: Record<number, PlatformStatus> = { 1: 'pending', 2: 'approved', 
  */
 export function wecomApprovals(base: string): ApprovalAdapter {
   return {
-    definitionKey: () => 'template',
+    // One template per locale: its name and control title are the locale's.
+    definitionKey: (spec) => `template:${spec.locale}`,
 
-    async provision(call, _spec, name) {
+    async provision(call, spec, name) {
+      // The one language create_template documents is zh_CN ("显示语言，中文：zh_CN（注意不是zh-CN）", 97437),
+      // and a template without it is refused (301086 "zh_CN's text can't be empty"): the text, in the
+      // approval's locale, goes under zh_CN, the language WeCom shows it in.
       const { body } = await call<{ template_id: string }>({
         method: 'POST',
         url: `${base}/cgi-bin/oa/approval/create_template`,
         body: {
           template_name: [{ text: name.slice(0, 40), lang: 'zh_CN' }],
-          template_content: { controls: [{ property: { control: 'Textarea', id: controlId, title: [{ text: 'Details', lang: 'zh_CN' }], require: 1, un_print: 0 } }] },
+          template_content: { controls: [{ property: { control: 'Textarea', id: controlId, title: [{ text: textsFor(spec.locale).details, lang: 'zh_CN' }], require: 1, un_print: 0 } }] },
         },
         idempotent: false,
       });

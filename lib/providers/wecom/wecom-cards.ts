@@ -1,5 +1,6 @@
 import { type CardContent, cardChoiceKey } from '../../domain/approval-cards.ts';
 import { cutToChars as cut } from '../../domain/message.ts';
+import { textsFor } from '../../domain/texts.ts';
 import { BadRequestError, ProviderError } from '../../errors.ts';
 import type { AuthorizedCall } from '../app-provider.ts';
 import type { CardOperations } from '../port.ts';
@@ -22,8 +23,8 @@ export function wecomApprovalCard(content: CardContent, taskId: string, forUpdat
     horizontal_content_list: content.facts.slice(0, 6).map((fact) => ({ keyname: fact.label, value: cut(fact.value, 30) })),
     task_id: taskId,
     button_list: [
-      { text: 'Approve', style: 1, key: cardChoiceKey({ approvalId: content.approvalId, decision: 'approve' }) },
-      { text: 'Reject', style: 2, key: cardChoiceKey({ approvalId: content.approvalId, decision: 'reject' }) },
+      { text: textsFor(content.locale).approve, style: 1, key: cardChoiceKey({ approvalId: content.approvalId, decision: 'approve' }) },
+      { text: textsFor(content.locale).reject, style: 2, key: cardChoiceKey({ approvalId: content.approvalId, decision: 'reject' }) },
     ],
     ...(forUpdate && !content.buttons ? { replace_text: content.header } : {}),
   };

@@ -2,6 +2,7 @@ import { type ApprovalRecord, type ApprovalStatus, type CreateApprovalInput, isT
 import { approvalJobs } from '../../domain/approval-jobs.ts';
 import { hasAnyScope, type Principal, type Scope } from '../../domain/api-key.ts';
 import type { Integration } from '../../domain/integration.ts';
+import { integrationLocale } from '../../domain/locale.ts';
 import { outboundUrlProblem } from '../../domain/outbound-url.ts';
 import { requestHash, sameRequest } from '../../domain/request-hash.ts';
 import { BadRequestError, ConflictError, ForbiddenError, invalidInput, NotFoundError, ProviderError } from '../../errors.ts';
@@ -145,6 +146,9 @@ export class ApprovalService {
       integrationId: integration.id,
       title: input.title,
       ...(input.content ? { content: input.content } : {}),
+      ...integrationLocale(integration),
+      ...(input.locale ? { locale: input.locale } : {}),
+      ...(input.timeZone ? { timeZone: input.timeZone } : {}),
       requester: input.requester,
       ...(requester ? { requesterPlatformId: requester } : {}),
       stages,

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type ApprovalCard, type ApprovalRecord, type CardTarget, isTerminal, transition } from '../../domain/approval.ts';
+import { approvalLocale, type ApprovalCard, type ApprovalRecord, type CardTarget, isTerminal, transition } from '../../domain/approval.ts';
 import { cardByRef, cardContent, cardOf, cardStamp, cardsDue, clickAnswer, type ClickProblem, clickProblem, currentStage, withCard } from '../../domain/approval-cards.ts';
 import type { Integration } from '../../domain/integration.ts';
+import { integrationLocale } from '../../domain/locale.ts';
+import { textsFor } from '../../domain/texts.ts';
 import { isCallerError, ProviderError } from '../../errors.ts';
 import type { JobOutcome } from '../../jobs/ports.ts';
 import type { CardClick, CardReply } from '../../providers/callbacks/callback-types.ts';
@@ -196,8 +198,10 @@ export class ApprovalCards {
   async click(integration: Integration, click: CardClick, duplicate = false): Promise<CardReply> {
     const { options } = this.context;
     let current = await options.approvals.get(click.choice.approvalId);
-    if (!current || current.integrationId !== integration.id) return { toast: { type: 'error', text: 'This approval is not known here' } };
-    if (duplicate) return { toast: { type: 'info', text: 'This click was already received' }, card: cardContent(current, this.viewerOf(current, click)) };
+    // What no approval's own locale can say is said in the integration's.
+    const integrationTexts = textsFor(integrationLocale(integration).locale);
+    if (!current || current.integrationId !== integration.id) return { toast: { type: 'error', text: integrationTexts.clickUnknown } };
+    if (duplicate) return { toast: { type: 'info', text: textsFor(approvalLocale(current).locale).clickRepeated }, card: cardContent(current, this.viewerOf(current, click)) };
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const now = this.context.now();
       const card = click.ref ? cardByRef(current, click.ref) : undefined;
@@ -220,7 +224,7 @@ export class ApprovalCards {
       }) as ApprovalRecord;
       // Never so (a card approval has at most as many approvers as decisions are kept), but a decision not kept must not be reported as taken.
       if (decided.decisions.length === current.decisions.length && decided.status === current.status) {
-        return { toast: { type: 'error', text: 'This approval cannot take more decisions' }, card: cardContent(current, viewer) };
+        return { toast: { type: 'error', text: textsFor(approvalLocale(current).locale).clickNoMoreDecisions }, card: cardContent(current, viewer) };
       }
       const next: ApprovalRecord = { ...decided, version: current.version + 1, updatedAt: now.toISOString() };
       if (isTerminal(next.status) && next.webhook) next.webhook = { ...next.webhook, state: 'pending' };
@@ -230,10 +234,10 @@ export class ApprovalCards {
         return { toast: clickAnswer(undefined, next, click.choice.decision), card: cardContent(next, viewer) };
       }
       const again = await options.approvals.get(current.id);
-      if (!again) return { toast: { type: 'error', text: 'This approval is not known here' } };
+      if (!again) return { toast: { type: 'error', text: integrationTexts.clickUnknown } };
       current = again;
     }
-    return { toast: { type: 'error', text: 'This approval is changing: try again in a moment' } };
+    return { toast: { type: 'error', text: textsFor(approvalLocale(current).locale).clickBusy } };
   }
 
   /**
@@ -269,6 +273,7 @@ export class ApprovalCards {
           to: { chatIds: [], userIds: [operator], emails: [], mobiles: [] },
           message: { title: approval.title.slice(0, 200), text, level: 'warning', links: [], mentions: [] },
           idempotencyKey: `${approval.id}-click-${problem}-${shortDigest(operator)}`,
+          ...approvalLocale(approval),
         },
         { deferred: true },
       );

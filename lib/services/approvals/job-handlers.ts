@@ -1,4 +1,5 @@
 import {
+  approvalLocale,
   type ApprovalRecord,
   isStarted,
   isTerminal,
@@ -10,7 +11,9 @@ import {
   webhookBackoffMs,
   webhookRetryWindowMs,
 } from '../../domain/approval.ts';
-import { cardOf, currentStage } from '../../domain/approval-cards.ts';
+import { approverLabel, cardOf, currentStage } from '../../domain/approval-cards.ts';
+import { formatTime } from '../../domain/locale.ts';
+import { endReasonText, textsFor } from '../../domain/texts.ts';
 import type { Job } from '../../domain/job.ts';
 import type { MessageLevel } from '../../domain/message.ts';
 import { webhookSignature } from '../../domain/webhook-signature.ts';
@@ -87,7 +90,9 @@ export class ApprovalJobs {
     const now = this.context.now();
     const due = (at: string) => at <= now.toISOString();
     const pending = pendingApprovers(approval);
-    const links = approval.platform?.url ? [{ title: 'Open', url: approval.platform.url }] : [];
+    const settings = approvalLocale(approval);
+    const texts = textsFor(settings.locale);
+    const links = approval.platform?.url ? [{ title: texts.open, url: approval.platform.url }] : [];
     const { remind, escalate } = approval;
     // The approval's platform, looked up once for the run, when a nudge needs it.
     let opened: Promise<ImProvider> | undefined;
@@ -100,10 +105,11 @@ export class ApprovalJobs {
         const created = await notifications.create({
           integrationId: approval.integrationId,
           to: { chatIds: [], userIds: pending, emails: [], mobiles: [] },
-          message: { title: `Reminder: ${approval.title}`.slice(0, 200), text: `Waiting for your approval since ${approval.createdAt} (reminder ${number} of ${remind.times}).`, level: 'warning', links, mentions: [] },
+          message: { title: texts.reminderTitle(approval.title).slice(0, 200), text: texts.reminderText(formatTime(approval.createdAt, settings), number, remind.times), level: 'warning', links, mentions: [] },
           idempotencyKey: `${approval.id}-remind-${number}`,
+          ...settings,
         });
-        await this.buzz(approval, provider, pending, created, `Reminder: ${approval.title}`.slice(0, 200));
+        await this.buzz(approval, provider, pending, created, texts.reminderTitle(approval.title).slice(0, 200));
       }
       reminded = { ...remind, sent: ready ? remind.sent + 1 : remind.sent, nextAt: new Date(now.getTime() + remind.everySeconds * 1000).toISOString() };
     }
@@ -115,13 +121,14 @@ export class ApprovalJobs {
           integrationId: approval.integrationId,
           to: { chatIds: [], userIds: by('userId'), emails: by('email'), mobiles: by('mobile') },
           message: {
-            title: `Escalated: ${approval.title}`.slice(0, 200),
-            text: `Pending since ${approval.createdAt}${pending.length ? `, waiting for ${pending.join(', ')}` : ''}.`,
+            title: texts.escalatedTitle(approval.title).slice(0, 200),
+            text: texts.escalatedText(formatTime(approval.createdAt, settings), pending.map((id) => approverLabel(approval, id))),
             level: 'warning',
             links,
             mentions: [],
           },
           idempotencyKey: `${approval.id}-escalate`,
+          ...settings,
         });
       } catch (error) {
         // A person the platform does not know is not found by trying again: logged, and the escalation counts as done.
@@ -315,27 +322,35 @@ export class ApprovalJobs {
   private async announce(approval: ApprovalRecord, moment: 'start' | 'end'): Promise<boolean> {
     if (!approval.notify || !this.context.options.notifications) return true;
     const level: MessageLevel = moment === 'start' ? 'info' : approval.status === 'approved' ? 'success' : approval.status === 'rejected' || approval.status === 'failed' ? 'error' : 'warning';
-    const who = (person: PersonInput | undefined) => (person ? ('userId' in person ? person.userId : 'email' in person ? person.email : person.mobile) : 'someone');
+    const settings = approvalLocale(approval);
+    const texts = textsFor(settings.locale);
+    const who = (person: PersonInput | undefined) => (person ? ('userId' in person ? person.userId : 'email' in person ? person.email : person.mobile) : texts.someone);
     const view = toApprovalView(approval);
     const text =
       moment === 'start'
-        ? [`Requested by ${who(approval.requester)}`, approval.content, `Approvers: ${approval.stages.map((stage, index) => `stage ${index + 1} (${stage.mode}): ${stage.approvers.map(who).join(', ')}`).join('; ')}`]
+        ? [
+            texts.startRequestedBy(who(approval.requester)),
+            approval.content,
+            texts.startApprovers(approval.stages.map((stage) => ({ mode: stage.mode, approvers: stage.approvers.map(who) }))),
+            `${texts.timesOut}${texts.colon}${formatTime(approval.timeoutAt, settings)}`,
+          ]
         : [
-            `Outcome: **${approval.status}**${approval.endReason ? ` (${approval.endReason})` : ''}`,
-            ...view.decisions.map((decision) => `${decision.decision === 'approve' ? 'Approved' : 'Rejected'} by ${who(decision.person ?? { userId: decision.approver })} at ${decision.at}${decision.comment ? `: ${decision.comment}` : ''}`),
+            texts.endOutcome(texts.status[approval.status], endReasonText(texts, approval.endReason)),
+            ...view.decisions.map((decision) => texts.decisionAt(decision.decision, who(decision.person ?? { userId: decision.approver }), formatTime(decision.at, settings), decision.comment)),
           ];
     try {
       await this.context.options.notifications.create({
         integrationId: approval.notify.integrationId,
         ...(approval.notify.to ? { to: approval.notify.to } : {}),
         message: {
-          title: `${moment === 'start' ? 'Approval requested' : `Approval ${approval.status}`}: ${approval.title}`.slice(0, 200),
+          title: (moment === 'start' ? texts.startTitle(approval.title) : texts.endTitle(texts.status[approval.status], approval.title)).slice(0, 200),
           text: text.filter(Boolean).join('\n').slice(0, 4000),
           level,
-          links: approval.platform?.url ? [{ title: 'Open', url: approval.platform.url }] : [],
+          links: approval.platform?.url ? [{ title: texts.open, url: approval.platform.url }] : [],
           mentions: [],
         },
         idempotencyKey: `${approval.id}-${moment}`,
+        ...settings,
       });
       return true;
     } catch (error) {

@@ -213,7 +213,7 @@ export class ApprovalStarter {
       if (claim) {
         let code: string;
         try {
-          code = await approvals.provision(spec, definitionName(integration, claim.attempt));
+          code = await approvals.provision(spec, definitionName(integration, claim.attempt, spec.locale));
         } catch (error) {
           // Refused or throttled: nothing was made, so the next start may try at once. Otherwise
           // (no answer) the claim stands until its lease ends: nobody makes a second one sooner.

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { type ApprovalRecord, type PersonInput, type StageMode, samePersonInput, selfApprovers } from '../../domain/approval.ts';
+import { approvalLocale, type ApprovalRecord, type PersonInput, type StageMode, samePersonInput, selfApprovers } from '../../domain/approval.ts';
 import { BadRequestError } from '../../errors.ts';
+import type { Locale } from '../../domain/locale.ts';
+import { textsFor } from '../../domain/texts.ts';
 import type { Integration } from '../../domain/integration.ts';
 import type { ApprovalSpec } from '../../providers/port.ts';
 
@@ -12,9 +14,9 @@ export const newApprovalId = () => `apr_${randomBytes(15).toString('base64url').
  * tenant ("已有相同名称表单", "模版名称不得和现有模版名称重复"), which an integration registered
  * again, two integrations of one name, or a create whose answer was lost would otherwise meet.
  */
-export function definitionName(integration: Pick<Integration, 'id' | 'name'>, attempt: number): string {
+export function definitionName(integration: Pick<Integration, 'id' | 'name'>, attempt: number, locale: Locale): string {
   const suffix = ` ${integration.id.slice(-6)}${attempt > 1 ? `-${attempt}` : ''}`;
-  return `${`imhub ${integration.name}`.slice(0, 40 - suffix.length).trimEnd()}${suffix}`;
+  return `${`${textsFor(locale).definitionName} ${integration.name}`.slice(0, 40 - suffix.length).trimEnd()}${suffix}`;
 }
 
 /** Everyone a start must look up: the requester, then each stage's approvers in order. */
@@ -65,6 +67,7 @@ export function specOf(approval: ApprovalRecord): ApprovalSpec {
     title: approval.title,
     ...(approval.content ? { content: approval.content } : {}),
     requester: approval.requesterPlatformId ?? '',
+    locale: approvalLocale(approval).locale,
     stages: approval.stages.map((stage) => ({ mode: stage.mode, approvers: stage.platformUserIds ?? [] })),
   };
 }
@@ -82,6 +85,7 @@ export function toApprovalView(approval: ApprovalRecord) {
     integrationId: approval.integrationId,
     title: approval.title,
     content: approval.content ?? null,
+    ...approvalLocale(approval),
     status: approval.status,
     requester: approval.requester,
     stages: approval.stages.map((stage) => ({ mode: stage.mode, approvers: stage.approvers })),

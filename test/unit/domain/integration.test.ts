@@ -87,7 +87,7 @@ describe('createIntegrationBody', () => {
 describe('updateIntegrationBody', () => {
   it('refuses to change provider or kind, saying what can change', () => {
     const parsed = updateIntegrationBody.safeParse({ provider: 'lark' });
-    expect(parsed.error!.issues[0]!.message).toBe('provider cannot be changed; only name, apiBaseUrl and credentials can');
+    expect(parsed.error!.issues[0]!.message).toBe('provider cannot be changed; only name, apiBaseUrl, credentials, locale and timeZone can');
   });
 
   it('refuses an empty patch', () => {

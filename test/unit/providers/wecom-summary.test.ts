@@ -10,7 +10,7 @@ describe('WeCom applyevent summary', () => {
       sent.push(request);
       return { status: 200, headers: new Headers(), body: { sp_no: '202601010001' } };
     }) as AuthorizedCall;
-    await wecomApprovals('https://qyapi.example').createInstance(call, 'tpl', { approvalId: 'apr_1', title: `${'发'.repeat(19)}🚀上线`, requester: 'ada', stages: [{ mode: 'any', approvers: ['bob'] }] });
+    await wecomApprovals('https://qyapi.example').createInstance(call, 'tpl', { approvalId: 'apr_1', title: `${'发'.repeat(19)}🚀上线`, requester: 'ada', stages: [{ mode: 'any', approvers: ['bob'] }], locale: 'zh-CN' });
     const summary = (sent[0]!.body as { summary_list: { summary_info: { text: string }[] }[] }).summary_list[0]!.summary_info[0]!.text;
     expect(summary).toBe(`${'发'.repeat(19)}🚀`);
   });

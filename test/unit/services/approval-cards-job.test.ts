@@ -39,7 +39,7 @@ function setup(options: { singleUse?: boolean; hold?: Promise<void> } = {}) {
 /** A card approval of alice and bob, as the API starts one. */
 const start = (approvals: ReturnType<typeof setup>['approvals'], mode: 'any' | 'all' = 'any') =>
   approvals.create(
-    { integrationId: app.id, title: 'Deploy', requester: { userId: 'r' }, stages: [{ mode, approvers: [{ userId: 'alice' }, { userId: 'bob' }] }], timeoutSeconds: 3600, onTimeout: 'expire', via: 'card' } as never,
+    { integrationId: app.id, title: 'Deploy', requester: { userId: 'r' }, stages: [{ mode, approvers: [{ userId: 'alice' }, { userId: 'bob' }] }], timeoutSeconds: 3600, onTimeout: 'expire', via: 'card', locale: 'en-US' } as never,
     undefined,
   );
 

@@ -93,7 +93,7 @@ describe('approval reminders (in-memory store, fake clock)', () => {
     await runUntil(599);
     expect(reminders).toEqual([]);
     await runUntil(600);
-    expect(reminders).toEqual([{ at: 600, to: ['u_alice'], title: 'Reminder: Deploy api', key: `${approval.id}-remind-1` }]);
+    expect(reminders).toEqual([{ at: 600, to: ['u_alice'], title: '催办：Deploy api', key: `${approval.id}-remind-1` }]);
     // Alice approves: stage 2 ("all") is current; Bob approves there, Carol is the one left
     platform.decisions = [
       { stage: 0, approver: 'u_alice', decision: 'approve', at: '2026-12-01T08:11:00.000Z' },
@@ -134,9 +134,9 @@ describe('approval reminders (in-memory store, fake clock)', () => {
     const { approval } = await create({ everySeconds: 600, times: 2 }, { afterSeconds: 900, approvers: [{ email: 'lead@example.com' }, { userId: 'oncall' }] });
     await runUntil(7200);
     expect(reminders).toEqual([
-      { at: 600, to: ['u_alice'], title: 'Reminder: Deploy api', key: `${approval.id}-remind-1` },
-      { at: 900, to: ['oncall'], emails: ['lead@example.com'], title: 'Escalated: Deploy api', key: `${approval.id}-escalate`, text: expect.stringContaining('waiting for u_alice') },
-      { at: 1200, to: ['u_alice'], title: 'Reminder: Deploy api', key: `${approval.id}-remind-2` },
+      { at: 600, to: ['u_alice'], title: '催办：Deploy api', key: `${approval.id}-remind-1` },
+      { at: 900, to: ['oncall'], emails: ['lead@example.com'], title: '升级提醒：Deploy api', key: `${approval.id}-escalate`, text: expect.stringContaining('正在等待 alice 审批') },
+      { at: 1200, to: ['u_alice'], title: '催办：Deploy api', key: `${approval.id}-remind-2` },
     ]);
   });
 
@@ -183,7 +183,7 @@ describe('approval reminders (in-memory store, fake clock)', () => {
     expect(cardsSent).toEqual(['u_alice']);
     await runUntil(3600);
     // Told, as on every platform, and added: alice is already an approver, the requester never is.
-    expect(reminders.map((reminder) => reminder.title)).toEqual(['Escalated: Deploy api']);
+    expect(reminders.map((reminder) => reminder.title)).toEqual(['升级提醒：Deploy api']);
     expect(cardsSent).toEqual(['u_alice', 'u_lead']);
     const reply = await approvals.cards.click(app, { id: 'click-1', choice: { approvalId: approval.id, decision: 'approve' }, operator: 'u_lead' });
     expect(reply.toast.type).toBe('success');
@@ -202,7 +202,7 @@ describe('approval reminders (in-memory store, fake clock)', () => {
     (ding.provider.messages as { remindUrgently?: unknown; urgent?: unknown }).remindUrgently = async (userIds: readonly string[], text: string) => void dings.push(`${userIds.join(',')}: ${text}`);
     await ding.create({ everySeconds: 600, times: 1 });
     await ding.runUntil(600);
-    expect(dings).toEqual(['u_alice: Reminder: Deploy api']);
+    expect(dings).toEqual(['u_alice: 催办：Deploy api']);
     expect(ding.buzzed).toEqual([]);
 
     const onCards = setup();
