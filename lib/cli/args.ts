@@ -33,6 +33,10 @@ export interface ApprovalStartOptions {
   via?: 'app' | 'card';
   /** Chats that get the card too (`--via card`). */
   cardChats?: string[];
+  /** What imhub writes on the platform is in this language (the integration's by default). */
+  locale?: 'zh-CN' | 'en-US';
+  /** The IANA zone of the times it writes there (the integration's by default). */
+  timeZone?: string;
 }
 
 /** Seconds from `90`, `30m`, `2h` or `1d`; undefined for anything else. */
@@ -74,6 +78,8 @@ export function parseApprovalStart(argv: string[]): ApprovalStartOptions {
         'escalate-to': { type: 'string', multiple: true },
         via: { type: 'string' },
         'card-chat': { type: 'string', multiple: true },
+        locale: { type: 'string' },
+        'time-zone': { type: 'string' },
       },
     });
   } catch (error) {
@@ -116,6 +122,7 @@ export function parseApprovalStart(argv: string[]): ApprovalStartOptions {
     escalate = { afterSeconds, approvers: values['escalate-to'].map(parsePerson) };
   }
   if (values.via !== undefined && values.via !== 'app' && values.via !== 'card') throw new UsageError(`--via must be app or card, not "${values.via}"`);
+  if (values.locale !== undefined && values.locale !== 'zh-CN' && values.locale !== 'en-US') throw new UsageError(`--locale must be zh-CN or en-US, not "${values.locale}"`);
   if (values['card-chat']?.length && values.via !== 'card') throw new UsageError('--card-chat goes with --via card (the card is posted to those chats too)');
   return {
     integration: values.integration,
@@ -135,5 +142,7 @@ export function parseApprovalStart(argv: string[]): ApprovalStartOptions {
     ...(escalate ? { escalate } : {}),
     ...(values.via ? { via: values.via } : {}),
     ...(values['card-chat']?.length ? { cardChats: values['card-chat'] } : {}),
+    ...(values.locale ? { locale: values.locale } : {}),
+    ...(values['time-zone'] ? { timeZone: values['time-zone'] } : {}),
   };
 }

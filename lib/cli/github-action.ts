@@ -22,6 +22,8 @@ export const actionInputs: Record<string, { flag: string; kind: 'text' | 'list' 
   timeout: { flag: '--timeout', kind: 'text' },
   via: { flag: '--via', kind: 'text' },
   'card-chats': { flag: '--card-chat', kind: 'list' },
+  locale: { flag: '--locale', kind: 'text' },
+  'time-zone': { flag: '--time-zone', kind: 'text' },
   'idempotency-key': { flag: '--idempotency-key', kind: 'text' },
   'allow-self-approval': { flag: '--allow-self-approval', kind: 'boolean' },
   'keep-on-exit': { flag: '--keep-on-exit', kind: 'boolean' },

@@ -18,6 +18,7 @@ const usage = `usage:
         [--remind-every 1h [--remind-times 3]] [--escalate-after 2h --escalate-to <person>...]
         [--via app|card (decide in the platform's approval app, default, or on cards in the chat)
          [--card-chat <chat id>]... (with --via card: post the card to these chats too)]
+        [--locale zh-CN|en-US] [--time-zone <IANA zone, e.g. Asia/Shanghai>] (the integration's by default)
   imhub notify --integration <id|name> --text <text> [--title <t>] [--level info|success|warning|error]
         [--chat <id>]... [--user <id>]... [--email <e>]... [--mobile <m>]... [--json]
   imhub integrations list | verify <id|name>
@@ -126,6 +127,8 @@ async function approvalStart(call: Call, argv: string[], out: NodeJS.WritableStr
     ...(options.escalate ? { escalate: options.escalate } : {}),
     ...(options.via ? { via: options.via } : {}),
     ...(options.cardChats ? { cardTo: { chatIds: options.cardChats } } : {}),
+    ...(options.locale ? { locale: options.locale } : {}),
+    ...(options.timeZone ? { timeZone: options.timeZone } : {}),
     // Always keyed, so a start repeated after a lost answer is the same approval.
     idempotencyKey: options.idempotencyKey ?? `cli-${randomUUID()}`,
   });

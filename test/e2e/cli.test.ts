@@ -139,12 +139,12 @@ describe('imhub approval start --wait', () => {
     }
   }, 60_000);
 
-  it('passes reminders, an escalation and --allow-self-approval on to the approval', async () => {
+  it('passes reminders, an escalation, --allow-self-approval, --locale and --time-zone on to the approval', async () => {
     const title = `CLI nudges ${Date.now()}`;
-    const result = await imhub(['approval', 'start', '--integration', 'cli wecom', '--title', title, '--requester', 'dev@example.com', '--approver', 'lead@example.com', '--approver', 'dev@example.com', '--allow-self-approval', '--remind-every', '1h', '--remind-times', '2', '--escalate-after', '2h', '--escalate-to', 'lead@example.com']);
+    const result = await imhub(['approval', 'start', '--integration', 'cli wecom', '--title', title, '--requester', 'dev@example.com', '--approver', 'lead@example.com', '--approver', 'dev@example.com', '--allow-self-approval', '--remind-every', '1h', '--remind-times', '2', '--escalate-after', '2h', '--escalate-to', 'lead@example.com', '--locale', 'en-US', '--time-zone', 'Asia/Tokyo']);
     expect(result.code, result.stderr).toBe(0);
     const stored = (await api.scan()).find((item) => item.title === title);
-    expect(stored).toMatchObject({ allowSelfApproval: true, remind: { everySeconds: 3600, times: 2, sent: 0 }, escalate: { approvers: [{ email: 'lead@example.com' }] } });
+    expect(stored).toMatchObject({ locale: 'en-US', timeZone: 'Asia/Tokyo', allowSelfApproval: true, remind: { everySeconds: 3600, times: 2, sent: 0 }, escalate: { approvers: [{ email: 'lead@example.com' }] } });
   });
 
   it('--via card: the approver decides on the card in the chat, and the result line says who and why', async () => {

@@ -36,6 +36,14 @@ describe('imhub approval start flags', () => {
     expect(() => parseApprovalStart([...argv, '--card-chat', 'oc_x'])).toThrow('--card-chat goes with --via card');
   });
 
+  it('reads --locale and --time-zone (the integration’s when left out); a locale imhub does not write is a usage error', () => {
+    const argv = ['--integration', 'prod', '--title', 'Deploy', '--requester', 'dev@example.com', '--approver', 'lead@example.com'];
+    expect(parseApprovalStart([...argv, '--locale', 'en-US', '--time-zone', 'Europe/Berlin'])).toMatchObject({ locale: 'en-US', timeZone: 'Europe/Berlin' });
+    expect(parseApprovalStart(argv)).not.toHaveProperty('locale');
+    expect(parseApprovalStart(argv)).not.toHaveProperty('timeZone');
+    expect(() => parseApprovalStart([...argv, '--locale', 'zh'])).toThrow('--locale must be zh-CN or en-US');
+  });
+
   it('lets the requester be an approver only with --allow-self-approval', () => {
     const argv = ['--integration', 'prod', '--title', 'Deploy', '--requester', 'dev@example.com', '--approver', 'dev@example.com'];
     expect(parseApprovalStart(argv).allowSelfApproval).toBe(false);
