@@ -4,7 +4,7 @@ import type { Integration } from './integration.ts';
 /**
  * The setup check of an integration: what the console shows after "add", one line per step of the
  * platform's console setup. Pure: the caller brings what it learned (a token fetch now) and what
- * the callback path noted (handshake, last event, last refused callback).
+ * the callback path and the jobs noted (handshake, last event, the last call the platform refused).
  */
 
 export const setupCheckNames = ['credentials', 'permissions', 'handshake', 'lastEvent', 'lastError'] as const;
@@ -41,7 +41,7 @@ export interface SetupActivity {
 const recentErrorMs = 24 * 3600_000;
 
 /** The outcome of fetching a token now (apps); bots are checked by sending a test message, on request only. */
-export type CredentialProbe = { ok: true; detail: string } | { ok: false; detail: string; platformCode?: string | number };
+export type CredentialProbe = { ok: true; detail: string } | { ok: false; detail: string; platformCode?: string | number } | { ok: 'skipped'; detail: string };
 
 /**
  * imhub probes no permission (docs/console.md): Feishu's app-information call needs a further scope
@@ -62,6 +62,8 @@ export function setupChecks(integration: Integration, activity: SetupActivity, p
   const at = now.toISOString();
   if (!probe) {
     checks.push({ name: 'credentials', status: 'unknown', detail: 'A group bot is checked by sending a test message to its group: use “Send test message”.' });
+  } else if (probe.ok === 'skipped') {
+    checks.push({ name: 'credentials', status: 'unknown', detail: probe.detail });
   } else if (probe.ok) {
     checks.push({ name: 'credentials', status: 'ok', at, detail: probe.detail });
   } else {

@@ -344,7 +344,7 @@ export const routes = {
     auth: read,
     tag: 'integrations',
     summary:
-      'The setup check: credentials (an app fetches a fresh token now; a bot is checked only by verify, which sends a test message), permissions (imhub cannot read them: says what to enable), handshake (the platform checked the request URL), last event seen, last refused callback. A platform refusal is a failed check with its platformCode, not an error status.',
+      'The setup check: credentials (an app fetches a fresh token now, except while its call quota is used up; a bot is checked only by verify, which sends a test message), permissions (imhub cannot read them: says what to enable), handshake (the platform checked the request URL), last event seen, the last call the platform refused (or its used-up call quota). A platform refusal is a failed check with its platformCode, not an error status.',
     params: idParams,
     success: { status: 200, description: 'One line per check', schema: named(integrationSetupSchema, 'IntegrationSetup', 'The setup check of an integration, one line per check') },
   }),

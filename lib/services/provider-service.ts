@@ -44,6 +44,16 @@ export class ProviderService {
    * the bot's window like any message: with the window full it is a 429 saying when the bot can
    * take one, and the platform is not called.
    */
+  /**
+   * The setup check's probe: an app fetches a token now, and nothing else. Unlike verify it sets up
+   * nothing on the platform (no card route), so the setup route's `read` scope cannot change it.
+   */
+  async fetchToken(id: string): Promise<VerifyResult> {
+    const integration = await this.options.integrations.require(id);
+    if (integration.kind !== 'app') throw new Error('only an app fetches a token');
+    return (await this.providerOf(integration)).verify();
+  }
+
   async verify(id: string): Promise<VerifyResult & { integrationId: string; checkedAt: string }> {
     const integration = await this.options.integrations.require(id);
     const provider = await this.providerOf(integration);

@@ -6,14 +6,14 @@ import type { ProviderService } from './provider-service.ts';
 
 /**
  * The setup check behind the console's "add integration": an app's token fetched now, and what the
- * callback path noted (handshake, last event, last refused callback). A bot is not probed here: its
+ * callback path and the jobs noted (handshake, last event, last call the platform refused). A bot is not probed here: its
  * only proof is a message to its group, which the console sends on request (verify).
  */
 export class IntegrationSetupService {
   constructor(
     private readonly options: {
       integrations: IntegrationService;
-      providers: Pick<ProviderService, 'verify'>;
+      providers: Pick<ProviderService, 'fetchToken'>;
       activity: IntegrationActivityRepository;
       now?: () => Date;
     },
@@ -21,13 +21,17 @@ export class IntegrationSetupService {
 
   async check(id: string): Promise<IntegrationSetup> {
     const integration = await this.options.integrations.require(id);
-    const [activity, probe] = await Promise.all([this.options.activity.get(id), integration.kind === 'app' ? this.probe(id) : undefined]);
-    return setupChecks(integration, activity, probe, (this.options.now ?? (() => new Date()))());
+    const now = (this.options.now ?? (() => new Date()))();
+    // While the platform's call quota is used up, a probe would only spend what is left of it.
+    const quotaUsedUp = Boolean(integration.platformQuota && integration.platformQuota.resetsAt > now.toISOString());
+    const probe = integration.kind !== 'app' ? undefined : quotaUsedUp ? ({ ok: 'skipped', detail: 'not probed while the platform’s call quota is used up' } as const) : this.probe(id);
+    const [activity, probed] = await Promise.all([this.options.activity.get(id), probe]);
+    return setupChecks(integration, activity, probed, now);
   }
 
   private async probe(id: string): Promise<CredentialProbe> {
     try {
-      const verified = await this.options.providers.verify(id);
+      const verified = await this.options.providers.fetchToken(id);
       return { ok: true, detail: verified.detail };
     } catch (error) {
       const platform = error instanceof ProviderError ? error : error instanceof Error && error.cause instanceof ProviderError ? error.cause : undefined;

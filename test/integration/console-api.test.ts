@@ -10,7 +10,8 @@ import { startSimulatedPlatforms } from '../support/sim-app.ts';
 const aesKey = 'c'.repeat(43);
 const apps = {
   feishu: { sim: 'feishu' as const, appId: 'cli_console0000001', credentials: { appId: 'cli_console0000001', appSecret: 'console-feishu-secret-1', encryptKey: 'console-encrypt-key-1', verificationToken: 'console-vt-1' } },
-  dingtalk: { sim: 'dingtalk' as const, appId: 'dingconsolekey001', credentials: { appKey: 'dingconsolekey001', appSecret: 'console-dingtalk-secret-1', aesKey, token: 'consoletoken' } },
+  // With a card template, so that a verify would also register its card callback route (which the setup check must not do).
+  dingtalk: { sim: 'dingtalk' as const, appId: 'dingconsolekey001', credentials: { appKey: 'dingconsolekey001', appSecret: 'console-dingtalk-secret-1', aesKey, token: 'consoletoken', cardTemplateId: 'console-card-template' } },
   wecom: { sim: 'wecom' as const, appId: 'wwconsolecorp001', credentials: { corpId: 'wwconsolecorp001', agentId: '1000002', secret: 'console-wecom-secret-01', token: 'consoletoken', encodingAesKey: aesKey } },
 };
 type Name = keyof typeof apps;
@@ -57,6 +58,13 @@ describe.each(Object.keys(apps) as Name[])('%s: the setup check', (name) => {
     await sim.approvals.act(started.body.platformInstanceId, { feishu: 'ou_alice', dingtalk: 'ding_alice', wecom: 'alice' }[name], 'approve');
     await api.runtime.idle();
     expect(check(await setup(ids[name]), 'lastEvent')).toMatchObject({ status: 'ok', at: expect.any(String) });
+  });
+
+  it('calls nothing on the platform but its token endpoint (a read key may run it; it sets nothing up there)', async () => {
+    const before = { ...sim.calls };
+    await setup(ids[name]);
+    const called = Object.entries(sim.calls).filter(([route, count]) => count !== (before[route] ?? 0));
+    expect(called.map(([route]) => route)).toEqual([`${apps[name].sim}.token`]);
   });
 
   it('stores nothing for a forged callback, so the setup check is unchanged by it', async () => {
