@@ -279,14 +279,20 @@ function mergeDecisions(state: ApprovalState, seen: readonly Decision[]): Pick<A
   return { decisions: [...kept, ...added].sort(byTime), ...(more > 0 ? { moreDecisions: more } : {}) };
 }
 
-/** Why imhub itself ended an approval (the platform's reasons read "… on the platform"). */
+/** Why an approval ended: the platform's outcome, or imhub's own reason. Each has a text in every locale (texts.ts). */
 export const endReasons = {
+  approvedOnPlatform: 'approved on the platform',
+  rejectedOnPlatform: 'rejected on the platform',
+  canceledOnPlatform: 'canceled on the platform',
+  deletedOnPlatform: 'deleted on the platform',
   timedOut: 'timed out',
   approvedByTimeout: 'approved by timeout policy',
   canceled: 'canceled through the API',
   approvedByCard: 'approved on the card',
   rejectedByCard: 'rejected on the card',
 } as const;
+
+export type EndReason = (typeof endReasons)[keyof typeof endReasons];
 
 const end = (state: ApprovalState, status: ApprovalStatus, at: string, reason: string): ApprovalState => ({ ...state, status, endedAt: at, endReason: reason });
 
@@ -299,9 +305,10 @@ export function transition(state: ApprovalState, event: ApprovalEvent): Approval
   switch (event.type) {
     case 'observed': {
       const next = { ...state, ...mergeDecisions(state, event.decisions) };
-      if (event.platformStatus === 'approved') return end(next, 'approved', event.at, 'approved on the platform');
-      if (event.platformStatus === 'rejected') return end(next, 'rejected', event.at, 'rejected on the platform');
-      if (event.platformStatus === 'canceled' || event.platformStatus === 'deleted') return end(next, 'canceled', event.at, `${event.platformStatus} on the platform`);
+      if (event.platformStatus === 'approved') return end(next, 'approved', event.at, endReasons.approvedOnPlatform);
+      if (event.platformStatus === 'rejected') return end(next, 'rejected', event.at, endReasons.rejectedOnPlatform);
+      if (event.platformStatus === 'canceled') return end(next, 'canceled', event.at, endReasons.canceledOnPlatform);
+      if (event.platformStatus === 'deleted') return end(next, 'canceled', event.at, endReasons.deletedOnPlatform);
       return next;
     }
     case 'timeout':

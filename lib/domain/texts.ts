@@ -1,4 +1,4 @@
-import type { ApprovalStatus, StageMode } from './approval.ts';
+import type { ApprovalStatus, EndReason, StageMode } from './approval.ts';
 import type { Locale } from './locale.ts';
 import type { MessageLevel } from './message.ts';
 
@@ -55,8 +55,8 @@ export interface Texts {
   clickNoMoreDecisions: string;
   clickBusy: string;
   cardsNotHandled: string;
-  /** Why an approval ended, for the reasons imhub itself gives (`endReasons`); others are shown as they are. */
-  endReasons: Record<'timed out' | 'approved by timeout policy' | 'canceled through the API' | 'approved on the card' | 'rejected on the card', string>;
+  /** Why an approval ended, for each of `endReasons`; any other reason (a failure's) is shown as it is. */
+  endReasons: Record<EndReason, string>;
   startTitle: (title: string) => string;
   endTitle: (status: string, title: string) => string;
   startRequestedBy: (who: string) => string;
@@ -83,7 +83,7 @@ const zhCN: Texts = {
   requested: '审批请求',
   requestedBy: '发起人',
   someone: '未知用户',
-  stage: '当前审批',
+  stage: '审批进度',
   stageOf: (stage, stages, mode) => `第 ${stage} 级，共 ${stages} 级（${mode === 'all' ? '需全部审批人同意' : '任一审批人同意即可'}）`,
   waitingFor: '待审批人',
   timesOut: '截止时间',
@@ -109,9 +109,13 @@ const zhCN: Texts = {
   clickBusy: '该审批正在更新，请稍后再试',
   cardsNotHandled: '此处无法处理卡片操作',
   endReasons: {
-    'timed out': '已超时',
+    'approved on the platform': '在审批应用中通过',
+    'rejected on the platform': '在审批应用中拒绝',
+    'canceled on the platform': '在审批应用中撤销',
+    'deleted on the platform': '审批实例已被删除',
+    'timed out': '超过截止时间未处理',
     'approved by timeout policy': '超时后按规则自动通过',
-    'canceled through the API': '已通过 API 撤销',
+    'canceled through the API': '经 API 撤销',
     'approved on the card': '在卡片上同意',
     'rejected on the card': '在卡片上拒绝',
   },
@@ -125,7 +129,7 @@ const zhCN: Texts = {
   escalatedTitle: (title) => `升级提醒：${title}`,
   escalatedText: (since, waitingFor) => `该审批发起于 ${since}，至今仍未处理完${waitingFor.length ? `，正在等待 ${waitingFor.join('、')} 审批` : ''}。`,
   botTest: (name) => `imhub：此群机器人已接入集成“${name}”。`,
-  level: { info: '通知', success: '成功', warning: '提醒', error: '错误' },
+  level: { info: '通知', success: '成功', warning: '警告', error: '错误' },
 };
 
 const enUS: Texts = {
@@ -167,6 +171,10 @@ const enUS: Texts = {
   clickBusy: 'This approval is changing: try again in a moment',
   cardsNotHandled: 'Cards are not handled here',
   endReasons: {
+    'approved on the platform': 'approved on the platform',
+    'rejected on the platform': 'rejected on the platform',
+    'canceled on the platform': 'canceled on the platform',
+    'deleted on the platform': 'deleted on the platform',
     'timed out': 'timed out',
     'approved by timeout policy': 'approved by timeout policy',
     'canceled through the API': 'canceled through the API',

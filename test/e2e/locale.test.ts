@@ -127,6 +127,9 @@ describe('a Feishu integration registered without a locale', () => {
     const end = JSON.stringify(bot.sent.at(-1)!.body);
     expect(end).toContain(`审批已通过：${approval.title}`);
     expect(end).toContain(`alice@example.com 于 ${wallClock(decided.decisions[0].at, 8).zh} 同意：可以发布`);
+    // The outcome line, its reason (the platform's outcome) in Chinese too.
+    expect(end).toContain('审批结果：**已通过**（在审批应用中通过）');
+    expect(end).not.toMatch(/on the platform/);
   });
 });
 

@@ -108,8 +108,9 @@ describe('the text catalog', () => {
     expect(textsFor('en-US').decisionLine('reject', 'bob', undefined, undefined)).toBe('Rejected by bob');
   });
 
-  it('has a text for every reason imhub itself ends an approval with, and leaves a platform’s own reason as it came', () => {
+  it('has a text for every reason an approval ends with, the platform’s outcome included, and leaves a failure’s reason as it came', () => {
     for (const reason of Object.values(endReasons)) expect(endReasonText(textsFor('zh-CN'), reason)).toMatch(/\p{Script=Han}/u);
+    expect(endReasonText(textsFor('zh-CN'), 'approved on the platform')).toBe('在审批应用中通过');
     expect(endReasonText(textsFor('zh-CN'), 'user_not_found: no feishu user')).toBe('user_not_found: no feishu user');
   });
 });
