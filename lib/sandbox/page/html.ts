@@ -55,10 +55,12 @@ export function markdown(source: unknown, nameOf: (id: string) => string = (id) 
 function inline(line: string, nameOf: (id: string) => string): string {
   const unescape = (text: string) => text.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
   const colours: Record<string, string> = { info: 'green', comment: 'grey', warning: 'orange' };
+  // [text](url): the url was escaped with the rest; unescaped to test and re-escaped by `link`. Each
+  // link stands aside as a placeholder while the other constructs apply, so none reaches into its href.
+  const links: string[] = [];
+  const marked = line.replaceAll('\u0000', '').replace(/\[([^\]]*)\]\(([^)\s]+)\)/g, (_, text: string, url: string) => `\u0000${links.push(link(unescape(text), unescape(url))) - 1}\u0000`);
   return (
-    line
-      // [text](url): the url was escaped with the rest; unescaped to test and re-escaped by `link`.
-      .replace(/\[([^\]]*)\]\(([^)\s]+)\)/g, (_, text: string, url: string) => link(unescape(text), unescape(url)))
+    marked
       .replace(/`([^`]+)`/g, '<code>$1</code>')
       .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
       .replace(/(^|[^*])\*([^*\s][^*]*)\*/g, '$1<em>$2</em>')
@@ -66,6 +68,7 @@ function inline(line: string, nameOf: (id: string) => string): string {
       .replace(/&lt;font color=(?:&quot;|&#39;)?(\w+)(?:&quot;|&#39;)?&gt;(.*?)&lt;\/font&gt;/g, (_, colour: string, text: string) => `<span class="font-${escape(colours[colour] ?? colour)}">${text}</span>`)
       .replace(/&lt;at (?:id|user_id)=(?:&quot;|&#39;)?([\w-]+)(?:&quot;|&#39;)?&gt;(?:[^&]*)&lt;\/at&gt;/g, (_, id: string) => `<span class="mention">@${escape(id === 'all' ? 'all' : nameOf(id))}</span>`)
       .replace(/&lt;@([\w-]+)&gt;/g, (_, id: string) => `<span class="mention">@${escape(nameOf(id))}</span>`)
+      .replace(/\u0000(\d+)\u0000/g, (_, index: string) => links[Number(index)]!)
   );
 }
 

@@ -135,4 +135,12 @@ describe('the sandbox page renders messages as each platform shows them', () => 
     expect(html).toContain('&lt;script&gt;');
     expect(html).toContain('<a href="https://example.com/?a=1&amp;b=2"');
   });
+
+  it('leaves a link’s address alone: no emphasis, code or mention is drawn inside an href', () => {
+    const html = markdown('see [the run](https://example.com/run/**1**/`2`/<@ou_alice>) and **this**', (id) => (id === 'ou_alice' ? 'alice' : id));
+    expect(html).toContain('<a href="https://example.com/run/**1**/`2`/&lt;@ou_alice&gt;"');
+    expect(html).toContain('<strong>this</strong>');
+    expect(html.match(/<strong>/g)).toHaveLength(1);
+    expect(html).not.toContain('<span class="mention">');
+  });
 });
