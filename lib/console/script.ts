@@ -355,7 +355,7 @@ function showApproval(item, top, error) {
       item.webhook ? h('tr', null, h('th', null, t('timeline.webhook')), h('td', null, h('span.mono', null, item.webhook.url), ' ', status(item.webhook.state))) : null)),
     h('h2', null, t('approvals.timeline')),
     table([t('col.at'), t('col.event'), t('col.detail')], events.map(function (event) { return h('tr', null, h('td', null, when(event.at)), h('td', null, event.what), h('td', null, event.detail)); })),
-    item.moreDecisions ? h('p.muted', null, t('approvals.moreDecisions') + ' ' + item.moreDecisions) : null,
+    item.moreDecisions ? h('p.muted', null, t('approvals.moreDecisions').replace('{n}', item.moreDecisions)) : null,
     h('p.row', null, cancel, h('button', { type: 'button', onclick: function () { renderApproval(item.id); } }, t('refresh'))));
 }
 
