@@ -120,13 +120,17 @@ function shell(current, content) {
   }));
   var tools = h('div.row', null,
     sandboxUrl ? h('a', { href: sandboxUrl, target: '_blank', rel: 'noopener noreferrer', id: 'sandbox-link' }, 'Sandbox / 沙箱') : null,
-    h('select', { 'aria-label': 'Language / 语言', id: 'lang', onchange: function (event) { localStorage.setItem(LANG_ITEM, event.target.value); lang = event.target.value; render(); } },
-      h('option', { value: 'zh-CN', selected: lang === 'zh-CN' }, '中文'),
-      h('option', { value: 'en-US', selected: lang === 'en-US' }, 'English')),
+    languageSelect(render),
     h('button', { type: 'button', onclick: function () { signOut(); } }, t('signout')));
   fill(app, h('header', null, h('span.brand', null, 'imhub'), nav, tools), h('main', null, content));
   document.documentElement.lang = lang;
   document.title = t('title');
+}
+/** The language picker; after a change it calls then(). */
+function languageSelect(then) {
+  return h('select', { 'aria-label': 'Language / 语言', id: 'lang', onchange: function (event) { localStorage.setItem(LANG_ITEM, event.target.value); lang = event.target.value; then(); } },
+    h('option', { value: 'zh-CN', selected: lang === 'zh-CN' }, '中文'),
+    h('option', { value: 'en-US', selected: lang === 'en-US' }, 'English'));
 }
 function signOut(message) {
   sessionStorage.removeItem(KEY_ITEM);
@@ -144,7 +148,9 @@ function renderSignIn(message) {
     sessionStorage.setItem(KEY_ITEM, input.value.trim());
     // A key with any scope may sign in: the pages say what its scopes do not allow.
     api('GET', '/v1/integrations?limit=1').catch(function (failure) { if (failure.status !== 403) throw failure; }).then(function () {
-      location.hash = '#/integrations';
+      // Setting the hash it already has fires no hashchange: then render here.
+      if (location.hash === '#/integrations') render();
+      else location.hash = '#/integrations';
     }, function (failure) { sessionStorage.removeItem(KEY_ITEM); showError(error, failure); });
   } },
     h('h1', null, t('signin.title')),
@@ -153,9 +159,7 @@ function renderSignIn(message) {
     h('p', null, h('button.primary', { type: 'submit' }, t('signin.submit'))),
     error);
   fill(app, h('main', null, h('section.card.signin', null, form,
-    h('p', null, h('select', { 'aria-label': 'Language / 语言', onchange: function (event) { localStorage.setItem(LANG_ITEM, event.target.value); lang = event.target.value; renderSignIn(); } },
-      h('option', { value: 'zh-CN', selected: lang === 'zh-CN' }, '中文'),
-      h('option', { value: 'en-US', selected: lang === 'en-US' }, 'English'))))));
+    h('p', null, languageSelect(function () { renderSignIn(); })))));
 }
 
 // ---- integrations ----
@@ -178,7 +182,8 @@ function renderIntegrations() {
 function pageThrough(path, row, body, error) {
   api('GET', path).then(function (page) {
     page.items.forEach(function (item) { body.appendChild(row(item)); });
-    if (!page.items.length && !body.children.length) body.appendChild(h('tr', null, h('td.muted', { colspan: 9 }, t('empty'))));
+    // A filtered page may come back empty with more to read: "nothing" only when there is no more.
+    if (!page.nextCursor && !body.children.length) body.appendChild(h('tr', null, h('td.muted', { colspan: 9 }, t('empty'))));
     if (page.nextCursor) {
       var more = h('tr', null, h('td', { colspan: 9 }, h('button', { type: 'button', onclick: function () {
         more.remove();
