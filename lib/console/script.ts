@@ -318,6 +318,7 @@ function loadSetup(id, provider, target, round) {
       h('p.row', null, h('button', { type: 'button', id: 'setup-refresh', onclick: function () { loadSetup(id, provider, target, 0); } }, t('refresh')), h('span.muted', null, t('checkedAt') + ' ' + when(setup.checkedAt))));
     var handshakeWaiting = setup.checks.some(function (check) { return check.name === 'handshake' && check.status === 'waiting'; });
     var polling = handshakeWaiting && round < 20;
+    target.setAttribute('data-round', String(round));
     target.setAttribute('data-polling', String(polling));
     if (polling) pollTimer = setTimeout(function () { loadSetup(id, provider, target, round + 1); }, 3000);
   }).catch(function (failure) { fill(target, h('h2', null, t('setup.title')), h('p.error', null, failure.message)); });
