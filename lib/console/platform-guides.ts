@@ -3,8 +3,8 @@ import type { IntegrationKind, Provider } from '../domain/integration.ts';
 /**
  * What the console's "add integration" shows for each platform and kind: the steps of that
  * platform's own console, in its order, and the credential fields to paste. The steps follow the
- * README sections "Feishu and Lark console", "DingTalk console" and "WeCom console" (the source of
- * truth); `before` comes before the integration exists, `after` needs its callbackUrl, written
+ * sections "Feishu and Lark console", "DingTalk console" and "WeCom console" of
+ * docs/platforms-setup.md (the source of truth); `before` comes before the integration exists, `after` needs its callbackUrl, written
  * `{callbackUrl}` where the page shows it to copy.
  */
 export interface Localized {
@@ -37,7 +37,7 @@ const feishuLike = (provider: 'feishu' | 'lark'): PlatformGuide => {
   return {
     provider,
     kind: 'app',
-    title: l(`${name['zh-CN']} 企业自建应用`, `${name['en-US']} self-built app`),
+    title: l(provider === 'feishu' ? '飞书企业自建应用' : 'Lark 企业自建应用', `${name['en-US']} self-built app`),
     before: [
       l(`在开发者后台（${site}）创建企业自建应用：名称、描述、图标。`, `In the developer console (${site}), create a self-built app (创建企业自建应用): name, description, icon.`),
       l('凭证与基础信息：复制 App ID 和 App Secret，填入下方。', 'Credentials & Basic Info (凭证与基础信息): copy the App ID and App Secret into the form below.'),
@@ -78,7 +78,7 @@ export const platformGuides: Record<string, PlatformGuide> = {
   'dingtalk-app': {
     provider: 'dingtalk',
     kind: 'app',
-    title: l('钉钉 企业内部应用', 'DingTalk internal app'),
+    title: l('钉钉企业内部应用', 'DingTalk internal app'),
     before: [
       l('在开发者后台（open-dev.dingtalk.com）：应用开发 → 企业内部应用 → 创建应用：名称、描述、图标。', 'In the developer console (open-dev.dingtalk.com), App development → Internal apps → Create app (应用开发 → 企业内部应用 → 创建应用): name, description, icon.'),
       l('凭证与基础信息：复制 AppKey（Client ID）和 AppSecret（Client Secret），要给个人发工作通知时再复制 AgentId。', 'Credentials & basic info (凭证与基础信息): copy the AppKey (Client ID) and AppSecret (Client Secret), and the AgentId if imhub should send work notifications to people.'),
@@ -109,7 +109,7 @@ export const platformGuides: Record<string, PlatformGuide> = {
   'wecom-app': {
     provider: 'wecom',
     kind: 'app',
-    title: l('企业微信 自建应用', 'WeCom self-built app'),
+    title: l('企业微信自建应用', 'WeCom self-built app'),
     before: [
       l('管理后台（work.weixin.qq.com）：应用管理 → 应用 → 自建 → 创建应用：名称、Logo 和可见范围。可见范围要包含所有发起、审批和接收消息的人；要发到应用群聊（chatIds）时须为根部门。', 'In the admin console (work.weixin.qq.com), App management → Apps → Self-built → Create app (应用管理 → 应用 → 自建 → 创建应用): name, logo and visible range (可见范围). The range must include everyone who requests, approves or receives messages; to send to app chats (chatIds), it must be the root department.'),
       l('在应用页面复制 AgentId 和 Secret。', 'On the app’s page, copy the AgentId and the Secret.'),
@@ -133,7 +133,7 @@ export const platformGuides: Record<string, PlatformGuide> = {
   'feishu-webhook': {
     provider: 'feishu',
     kind: 'webhook',
-    title: l('飞书 群机器人', 'Feishu group bot'),
+    title: l('飞书群机器人', 'Feishu group bot'),
     before: [l('在群里：设置 → 群机器人 → 添加机器人 → 自定义机器人。建议开启「签名校验」并填入其密钥；或在「自定义关键词」模式下填写一个关键词。', 'In the group: 设置 → 群机器人 → 添加机器人 → 自定义机器人 (custom bot). Use 签名校验 (signature verification) and register its secret, or, in 自定义关键词 (keyword) mode, set one keyword.')],
     after: [],
     fields: botFields(true, l('签名校验的密钥', 'The signature-verification secret')),
@@ -149,7 +149,7 @@ export const platformGuides: Record<string, PlatformGuide> = {
   'dingtalk-webhook': {
     provider: 'dingtalk',
     kind: 'webhook',
-    title: l('钉钉 群机器人', 'DingTalk group bot'),
+    title: l('钉钉群机器人', 'DingTalk group bot'),
     before: [l('在群里：群设置 → 机器人 → 添加机器人 → 自定义。钉钉要求安全设置：选「加签」并填入 SEC 开头的密钥，或选「自定义关键词」并填写其中一个。IP 地址段只在固定出口 IP 时可用。', 'In the group: 群设置 → 机器人 → 添加机器人 → 自定义 (custom). DingTalk requires a security setting: choose 加签 (signature) and register its SEC… secret, or 自定义关键词 (keywords) and set one of them. An IP list works only with a fixed egress.')],
     after: [],
     fields: botFields(true, l('加签的密钥（SEC 开头）', 'The 加签 secret (starts with SEC)')),
@@ -157,7 +157,7 @@ export const platformGuides: Record<string, PlatformGuide> = {
   'wecom-webhook': {
     provider: 'wecom',
     kind: 'webhook',
-    title: l('企业微信 群机器人', 'WeCom group bot'),
+    title: l('企业微信群机器人', 'WeCom group bot'),
     before: [l('在群里添加群机器人（消息推送，原群机器人），复制其 Webhook 地址。企业微信机器人没有签名和关键词模式。', 'Add a bot in the group (消息推送, formerly 群机器人) and copy its webhook URL. WeCom bots have no signature and no keyword mode.')],
     after: [],
     fields: botFields(false, undefined),

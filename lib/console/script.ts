@@ -1,4 +1,5 @@
 import { platformGuides } from './platform-guides.ts';
+import { quotaDetailPrefix } from '../domain/integration-setup.ts';
 import { consoleTexts } from './texts.ts';
 
 /**
@@ -11,6 +12,7 @@ const script = String.raw`
 'use strict';
 var TEXTS = __TEXTS__;
 var GUIDES = __GUIDES__;
+var QUOTA_PREFIX = __QUOTA_PREFIX__;
 var KEY_ITEM = 'imhub.console.key';
 var LANG_ITEM = 'imhub.console.lang';
 var app = document.getElementById('app');
@@ -32,6 +34,11 @@ var lang = pickLang();
 function t(key) {
   var text = TEXTS[lang][key];
   return text === undefined ? key : text;
+}
+/** The text of key, or fallback (a value shown as it comes) when the console has none. */
+function known(key, fallback) {
+  var text = TEXTS[lang][key];
+  return text === undefined ? fallback : text;
 }
 function local(pair) {
   return pair[lang] || pair['en-US'];
@@ -66,8 +73,17 @@ function append(node, child) {
   if (Array.isArray(child)) child.forEach(function (each) { append(node, each); });
   else node.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
 }
-function status(value) {
-  return h('span.status.' + String(value).replace(/[^a-z]/g, ''), { 'data-status': value }, t('status.' + value));
+/** A status badge; key names its text when status.<value> would say the wrong thing. */
+function status(value, key) {
+  return h('span.status.' + String(value).replace(/[^a-z]/g, ''), { 'data-status': value }, t(key || 'status.' + value));
+}
+function notificationStatus(value) {
+  return status(value, value === 'pending' ? 'notification.pending' : undefined);
+}
+/** A webhook is waiting until the approval ends, then pending (sending, or retrying after a failed attempt). */
+function webhookStatus(webhook) {
+  var key = webhook.state === 'pending' ? (webhook.attempts.length ? 'webhook.retrying' : 'webhook.sending') : 'webhook.' + webhook.state;
+  return status(webhook.state, TEXTS[lang][key] === undefined ? undefined : key);
 }
 function when(iso) {
   if (!iso) return '';
@@ -120,13 +136,17 @@ function shell(current, content) {
   }));
   var tools = h('div.row', null,
     sandboxUrl ? h('a', { href: sandboxUrl, target: '_blank', rel: 'noopener noreferrer', id: 'sandbox-link' }, 'Sandbox / 沙箱') : null,
-    h('select', { 'aria-label': 'Language / 语言', id: 'lang', onchange: function (event) { localStorage.setItem(LANG_ITEM, event.target.value); lang = event.target.value; render(); } },
-      h('option', { value: 'zh-CN', selected: lang === 'zh-CN' }, '中文'),
-      h('option', { value: 'en-US', selected: lang === 'en-US' }, 'English')),
+    languageSelect(render),
     h('button', { type: 'button', onclick: function () { signOut(); } }, t('signout')));
   fill(app, h('header', null, h('span.brand', null, 'imhub'), nav, tools), h('main', null, content));
   document.documentElement.lang = lang;
   document.title = t('title');
+}
+/** The language picker; after a change it calls then(). */
+function languageSelect(then) {
+  return h('select', { 'aria-label': 'Language / 语言', id: 'lang', onchange: function (event) { localStorage.setItem(LANG_ITEM, event.target.value); lang = event.target.value; then(); } },
+    h('option', { value: 'zh-CN', selected: lang === 'zh-CN' }, '中文'),
+    h('option', { value: 'en-US', selected: lang === 'en-US' }, 'English'));
 }
 function signOut(message) {
   sessionStorage.removeItem(KEY_ITEM);
@@ -144,7 +164,9 @@ function renderSignIn(message) {
     sessionStorage.setItem(KEY_ITEM, input.value.trim());
     // A key with any scope may sign in: the pages say what its scopes do not allow.
     api('GET', '/v1/integrations?limit=1').catch(function (failure) { if (failure.status !== 403) throw failure; }).then(function () {
-      location.hash = '#/integrations';
+      // Setting the hash it already has fires no hashchange: then render here.
+      if (location.hash === '#/integrations') render();
+      else location.hash = '#/integrations';
     }, function (failure) { sessionStorage.removeItem(KEY_ITEM); showError(error, failure); });
   } },
     h('h1', null, t('signin.title')),
@@ -153,9 +175,7 @@ function renderSignIn(message) {
     h('p', null, h('button.primary', { type: 'submit' }, t('signin.submit'))),
     error);
   fill(app, h('main', null, h('section.card.signin', null, form,
-    h('p', null, h('select', { 'aria-label': 'Language / 语言', onchange: function (event) { localStorage.setItem(LANG_ITEM, event.target.value); lang = event.target.value; renderSignIn(); } },
-      h('option', { value: 'zh-CN', selected: lang === 'zh-CN' }, '中文'),
-      h('option', { value: 'en-US', selected: lang === 'en-US' }, 'English'))))));
+    h('p', null, languageSelect(function () { renderSignIn(); })))));
 }
 
 // ---- integrations ----
@@ -178,7 +198,8 @@ function renderIntegrations() {
 function pageThrough(path, row, body, error) {
   api('GET', path).then(function (page) {
     page.items.forEach(function (item) { body.appendChild(row(item)); });
-    if (!page.items.length && !body.children.length) body.appendChild(h('tr', null, h('td.muted', { colspan: 9 }, t('empty'))));
+    // A filtered page may come back empty with more to read: "nothing" only when there is no more.
+    if (!page.nextCursor && !body.children.length) body.appendChild(h('tr', null, h('td.muted', { colspan: 9 }, t('empty'))));
     if (page.nextCursor) {
       var more = h('tr', null, h('td', { colspan: 9 }, h('button', { type: 'button', onclick: function () {
         more.remove();
@@ -254,27 +275,52 @@ function renderIntegration(id) {
           if (!confirm(t('integrations.confirmDelete'))) return;
           api('DELETE', '/v1/integrations/' + encodeURIComponent(id)).then(function () { location.hash = '#/integrations'; }, function (failure) { showError(error, failure); });
         } }, t('delete'))));
-    if (item.kind === 'app') loadSetup(id, checks, 0);
+    if (item.kind === 'app') loadSetup(id, item.provider, checks, 0);
     else fill(checks, h('h2', null, t('setup.title')), h('p.muted', null, t('setup.bot')));
   }).catch(function (failure) { showError(error, failure); });
 }
 
-/** The setup check; polled every 3 s while something is waiting, at most 40 times. */
-function loadSetup(id, target, round) {
+/**
+ * What a setup line says: the console's own text for its check and status; the API's detail only
+ * where it carries what the platform said (a refused token fetch or call, the last event's type).
+ */
+function checkDetail(check, provider) {
+  var detail = check.detail || '';
+  var code = check.platformCode !== undefined ? [' ', h('span.mono', null, t('platformCode') + ' ' + check.platformCode)] : null;
+  var key = 'setup.' + check.name + '.' + check.status;
+  if (check.name === 'permissions' && TEXTS[lang][key + '.' + provider] !== undefined) key += '.' + provider;
+  if (check.name === 'credentials' && check.status === 'failed') return [t(key), ' ', detail, code];
+  if (check.name === 'lastEvent' && check.status === 'ok') return [t(key), detail ? [' ', h('span.mono', null, detail)] : null];
+  if (check.name === 'lastError' && check.platformCode !== undefined) {
+    if (detail.indexOf(QUOTA_PREFIX) === 0) return [t('setup.lastError.quota'), ' ', when(detail.slice(QUOTA_PREFIX.length)), code];
+    return [t(check.status === 'ok' ? 'setup.lastError.old' : 'setup.lastError.failed'), ' ', detail, code];
+  }
+  return [known(key, detail), code];
+}
+
+/**
+ * The setup check. While the handshake is waiting (the person is saving the request URL in the
+ * platform's console right now) it is polled every 3 s, at most 20 times; else on "Refresh" only:
+ * each check fetches a token from the platform.
+ */
+function loadSetup(id, provider, target, round) {
   clearTimeout(pollTimer);
   api('GET', '/v1/integrations/' + encodeURIComponent(id) + '/setup').then(function (setup) {
     if (!document.body.contains(target)) return;
     var rows = setup.checks.map(function (check) {
       return h('tr', { 'data-check': check.name }, h('td', null, t('check.' + check.name)), h('td', null, status(check.status)),
-        h('td', null, check.detail || '', check.platformCode !== undefined ? [' ', h('span.mono', null, t('platformCode') + ' ' + check.platformCode)] : null),
+        h('td', null, checkDetail(check, provider)),
         h('td.muted', null, when(check.at)));
     });
     fill(target,
       h('h2', null, t('setup.title'), ' ', h('span', { id: 'setup-ready', class: 'status ' + (setup.ready ? 'ok' : 'waiting'), 'data-ready': String(setup.ready) }, setup.ready ? t('setup.ready') : t('setup.notReady'))),
       table([t('col.check'), t('col.status'), t('col.detail'), t('col.at')], rows),
-      h('p.row', null, h('button', { type: 'button', id: 'setup-refresh', onclick: function () { loadSetup(id, target, 0); } }, t('refresh')), h('span.muted', null, t('checkedAt') + ' ' + when(setup.checkedAt))));
-    var waiting = setup.checks.some(function (check) { return check.status === 'waiting'; });
-    if (waiting && round < 40) pollTimer = setTimeout(function () { loadSetup(id, target, round + 1); }, 3000);
+      h('p.row', null, h('button', { type: 'button', id: 'setup-refresh', onclick: function () { loadSetup(id, provider, target, 0); } }, t('refresh')), h('span.muted', null, t('checkedAt') + ' ' + when(setup.checkedAt))));
+    var handshakeWaiting = setup.checks.some(function (check) { return check.name === 'handshake' && check.status === 'waiting'; });
+    var polling = handshakeWaiting && round < 20;
+    target.setAttribute('data-round', String(round));
+    target.setAttribute('data-polling', String(polling));
+    if (polling) pollTimer = setTimeout(function () { loadSetup(id, provider, target, round + 1); }, 3000);
   }).catch(function (failure) { fill(target, h('h2', null, t('setup.title')), h('p.error', null, failure.message)); });
 }
 
@@ -332,7 +378,7 @@ function showApproval(item, top, error) {
   item.decisions.forEach(function (decision) {
     events.push({ at: decision.at, what: t('timeline.' + decision.decision) + ' · ' + t('timeline.stage') + ' ' + (decision.stage + 1), detail: (personText(decision.person) || decision.approver) + (decision.comment ? ' — “' + decision.comment + '”' : '') });
   });
-  if (item.endedAt) events.push({ at: item.endedAt, what: t('status.' + item.status), detail: item.endReason || '' });
+  if (item.endedAt) events.push({ at: item.endedAt, what: t('status.' + item.status), detail: item.endReason ? known('endReason.' + item.endReason, item.endReason) : '' });
   if (item.webhook) item.webhook.attempts.forEach(function (attempt) {
     events.push({ at: attempt.at, what: t('timeline.webhook'), detail: 'HTTP ' + attempt.status + ' · ' + Math.round(attempt.durationMs) + ' ms' + (attempt.error ? ' · ' + attempt.error : '') });
   });
@@ -347,15 +393,15 @@ function showApproval(item, top, error) {
     h('table', null, h('tbody', null,
       h('tr', null, h('th', null, 'id'), h('td.mono', null, item.id)),
       h('tr', null, h('th', null, t('col.integration')), h('td.mono', null, item.integrationId)),
-      h('tr', null, h('th', null, t('approvals.via')), h('td', null, item.via)),
+      h('tr', null, h('th', null, t('approvals.via')), h('td', null, known('via.' + item.via, item.via))),
       h('tr', null, h('th', null, t('approvals.requester')), h('td', null, personText(item.requester))),
       h('tr', null, h('th', null, t('approvals.stages')), h('td', null, item.stages.map(function (stage, index) { return h('div', null, (index + 1) + '. ' + stage.mode + ': ' + stage.approvers.map(personText).join(', ')); }))),
       item.platformInstanceId ? h('tr', null, h('th', null, t('approvals.instance')), h('td.mono', null, item.platformInstanceId)) : null,
-      h('tr', null, h('th', null, t('approvals.timeout')), h('td', null, when(item.timeoutAt) + ' (' + item.onTimeout + ')')),
-      item.webhook ? h('tr', null, h('th', null, t('timeline.webhook')), h('td', null, h('span.mono', null, item.webhook.url), ' ', status(item.webhook.state))) : null)),
+      h('tr', null, h('th', null, t('approvals.timeout')), h('td', null, when(item.timeoutAt) + ' (' + known('onTimeout.' + item.onTimeout, item.onTimeout) + ')')),
+      item.webhook ? h('tr', null, h('th', null, t('timeline.webhook')), h('td', null, h('span.mono', null, item.webhook.url), ' ', webhookStatus(item.webhook))) : null)),
     h('h2', null, t('approvals.timeline')),
     table([t('col.at'), t('col.event'), t('col.detail')], events.map(function (event) { return h('tr', null, h('td', null, when(event.at)), h('td', null, event.what), h('td', null, event.detail)); })),
-    item.moreDecisions ? h('p.muted', null, t('approvals.moreDecisions') + ' ' + item.moreDecisions) : null,
+    item.moreDecisions ? h('p.muted', null, t('approvals.moreDecisions').replace('{n}', item.moreDecisions)) : null,
     h('p.row', null, cancel, h('button', { type: 'button', onclick: function () { renderApproval(item.id); } }, t('refresh'))));
 }
 
@@ -370,7 +416,7 @@ function renderNotifications() {
     var counts = {};
     item.deliveries.forEach(function (delivery) { counts[delivery.status] = (counts[delivery.status] || 0) + 1; });
     return h('tr.link', { 'data-id': item.id, onclick: function () { location.hash = '#/notifications/' + encodeURIComponent(item.id); } },
-      h('td', null, when(item.createdAt)), h('td', null, item.message.title || item.message.text || ''), h('td', null, status(item.status)),
+      h('td', null, when(item.createdAt)), h('td', null, item.message.title || item.message.text || ''), h('td', null, notificationStatus(item.status)),
       h('td', null, Object.keys(counts).map(function (key) { return t('status.' + key) + ' ' + counts[key]; }).join(' · ')));
   }, body, error);
 }
@@ -380,7 +426,7 @@ function renderNotification(id) {
   shell('notifications', [top, error]);
   api('GET', '/v1/notifications/' + encodeURIComponent(id)).then(function (item) {
     fill(top,
-      h('h1', null, item.message.title || t('nav.notifications'), ' ', status(item.status)),
+      h('h1', null, item.message.title || t('nav.notifications'), ' ', notificationStatus(item.status)),
       h('p', null, item.message.text || ''),
       h('p.muted.mono', null, item.id + ' · ' + item.integrationId + ' · ' + when(item.createdAt)),
       h('h2', null, t('col.deliveries')),
@@ -460,4 +506,7 @@ window.addEventListener('hashchange', render);
 render();
 `;
 
-export const consoleScript = script.replace('__TEXTS__', () => JSON.stringify(consoleTexts)).replace('__GUIDES__', () => JSON.stringify(platformGuides));
+export const consoleScript = script
+  .replace('__TEXTS__', () => JSON.stringify(consoleTexts))
+  .replace('__GUIDES__', () => JSON.stringify(platformGuides))
+  .replace('__QUOTA_PREFIX__', () => JSON.stringify(quotaDetailPrefix));

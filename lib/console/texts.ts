@@ -1,6 +1,10 @@
+import type { Locale } from '../domain/locale.ts';
+import { catalog } from '../domain/texts.ts';
+
 /**
  * The console's own texts, in Chinese first and English. Platform steps live in
- * `platform-guides.ts`; what the API says (errors, check details) is shown as it comes, in English.
+ * `platform-guides.ts`. The setup check's lines are the console's own (`setup.<check>.<status>`);
+ * what the platform says (its message and code) and API errors are shown as they come.
  */
 const zh = {
   title: 'imhub 控制台',
@@ -84,6 +88,29 @@ const zh = {
   'status.delivered': '已送达',
   'status.active': '有效',
   'status.revoked': '已吊销',
+  'notification.pending': '发送中',
+  'webhook.waiting': '待发送',
+  'webhook.sending': '发送中',
+  'webhook.retrying': '重试中',
+  'webhook.delivered': '已送达',
+  'webhook.failed': '发送失败',
+  'setup.credentials.ok': '已用这些凭证获取到访问令牌。',
+  'setup.credentials.failed': '用这些凭证获取访问令牌失败，请核对上方的凭证。平台返回：',
+  'setup.credentials.unknown': '群机器人通过向群里发一条测试消息来检查：请用「发送测试消息」。',
+  'setup.permissions.unknown': 'imhub 无法读取应用已开通的权限：请开通本页列出的权限；缺少某项权限时，第一次审批会失败，并显示平台的错误码。',
+  'setup.permissions.unknown.wecom': 'imhub 无法读取应用已开通的权限：请给应用开通审批权限，并把 imhub 的出口 IP 加入企业可信 IP（否则第一次审批时企业微信会返回 60020）。',
+  'setup.handshake.ok': '平台已校验请求地址，imhub 已正确应答。',
+  'setup.handshake.waiting': '把请求地址粘贴到平台开发者后台并保存，平台会在保存时校验它。如果平台提示校验失败，说明这里的密钥与平台后台的不一致（被拒绝的请求不会被记录，伪造的请求不会留下任何数据）。',
+  'setup.lastEvent.ok': '已收到平台推送的审批事件。',
+  'setup.lastEvent.waiting': '还没有收到审批事件：发起一个审批，并在平台上处理它。',
+  'setup.lastError.ok': '平台没有拒绝过 imhub 的调用。',
+  'setup.lastError.old': '平台一天多以前拒绝过一次调用：',
+  'setup.lastError.failed': '平台最近拒绝了一次调用：',
+  'setup.lastError.quota': '平台的调用额度已用完，恢复时间：',
+  'via.app': '平台的审批应用',
+  'via.card': '群聊中的卡片',
+  'onTimeout.expire': '到时按超时结束',
+  'onTimeout.approve': '到时自动通过',
   'approvals.cancel': '撤销审批',
   'approvals.confirmCancel': '撤销此审批并撤回平台上的审批实例？',
   'approvals.via': '审批方式',
@@ -92,7 +119,7 @@ const zh = {
   'approvals.instance': '平台实例',
   'approvals.timeout': '超时',
   'approvals.timeline': '时间线',
-  'approvals.moreDecisions': '未保存的更多审批意见：',
+  'approvals.moreDecisions': '另有 {n} 条审批记录未保存',
   'timeline.created': '发起',
   'timeline.approve': '同意',
   'timeline.reject': '拒绝',
@@ -191,6 +218,29 @@ const en: Record<keyof typeof zh, string> = {
   'status.delivered': 'Delivered',
   'status.active': 'Active',
   'status.revoked': 'Revoked',
+  'notification.pending': 'Sending',
+  'webhook.waiting': 'Not sent yet',
+  'webhook.sending': 'Sending',
+  'webhook.retrying': 'Retrying',
+  'webhook.delivered': 'Delivered',
+  'webhook.failed': 'Failed',
+  'setup.credentials.ok': 'A token was fetched with these credentials.',
+  'setup.credentials.failed': 'Fetching a token with these credentials failed: check them above. The platform said:',
+  'setup.credentials.unknown': 'A group bot is checked by sending a test message to its group: use “Send test message”.',
+  'setup.permissions.unknown': 'imhub cannot read the app’s granted permissions: enable the ones listed on this page; a missing one fails the first approval with the platform’s code.',
+  'setup.permissions.unknown.wecom': 'imhub cannot read the app’s granted permissions: give the app the approval permission and add imhub’s egress IPs as trusted IPs (else WeCom answers 60020 on the first approval).',
+  'setup.handshake.ok': 'The platform checked the request URL and imhub answered.',
+  'setup.handshake.waiting': 'Paste the request URL into the platform console and save it: the platform checks it then. If the platform says the check failed, the keys here differ from the console’s (a refused request is not recorded: a forgery stores nothing).',
+  'setup.lastEvent.ok': 'An approval event arrived from the platform.',
+  'setup.lastEvent.waiting': 'No approval event has arrived yet: start an approval and decide it on the platform.',
+  'setup.lastError.ok': 'The platform has refused no call.',
+  'setup.lastError.old': 'The platform refused a call more than a day ago:',
+  'setup.lastError.failed': 'The platform refused a recent call:',
+  'setup.lastError.quota': 'The platform’s call quota is used up until',
+  'via.app': 'the platform’s approval app',
+  'via.card': 'cards in the chat',
+  'onTimeout.expire': 'then it expires',
+  'onTimeout.approve': 'then it is approved',
   'approvals.cancel': 'Cancel approval',
   'approvals.confirmCancel': 'Cancel this approval and withdraw the platform instance?',
   'approvals.via': 'Decided in',
@@ -199,7 +249,7 @@ const en: Record<keyof typeof zh, string> = {
   'approvals.instance': 'Platform instance',
   'approvals.timeout': 'Timeout',
   'approvals.timeline': 'Timeline',
-  'approvals.moreDecisions': 'More decisions, not stored:',
+  'approvals.moreDecisions': '{n} more decisions were not stored',
   'timeline.created': 'Started',
   'timeline.approve': 'Approved',
   'timeline.reject': 'Rejected',
@@ -216,4 +266,7 @@ const en: Record<keyof typeof zh, string> = {
   'scope.admin': 'everything',
 };
 
-export const consoleTexts = { 'zh-CN': zh, 'en-US': en };
+/** Why imhub itself ended an approval, as `endReason.<reason>`; the platform's reasons are shown as they come. */
+const endReasonsOf = (locale: Locale) => Object.fromEntries(Object.entries(catalog[locale].endReasons).map(([reason, text]) => [`endReason.${reason}`, text]));
+
+export const consoleTexts = { 'zh-CN': { ...zh, ...endReasonsOf('zh-CN') }, 'en-US': { ...en, ...endReasonsOf('en-US') } };

@@ -55,6 +55,9 @@ const permissionHints: Record<Integration['provider'], string> = {
   wecom: 'imhub cannot read the app’s granted permissions: give the app the approval permission and add imhub’s egress IPs as trusted IPs (else WeCom answers 60020 on the first approval).',
 };
 
+/** How the lastError line says the call quota is used up (the console knows it by this start). */
+export const quotaDetailPrefix = "The platform's call quota is used up until ";
+
 const latest = (...times: (string | undefined)[]) => times.filter((time): time is string => Boolean(time)).sort().at(-1);
 
 export function setupChecks(integration: Integration, activity: SetupActivity, probe: CredentialProbe | undefined, now: Date): IntegrationSetup {
@@ -92,7 +95,7 @@ export function setupChecks(integration: Integration, activity: SetupActivity, p
   const quota = integration.platformQuota && integration.platformQuota.resetsAt > at ? integration.platformQuota : undefined;
   const error = activity.lastPlatformError;
   if (quota) {
-    checks.push({ name: 'lastError', status: 'failed', at: quota.since, platformCode: quota.platformCode, detail: `The platform's call quota is used up until ${quota.resetsAt}` });
+    checks.push({ name: 'lastError', status: 'failed', at: quota.since, platformCode: quota.platformCode, detail: `${quotaDetailPrefix}${quota.resetsAt}` });
   } else if (error) {
     const recent = now.getTime() - Date.parse(error.at) < recentErrorMs;
     checks.push({ name: 'lastError', status: recent ? 'failed' : 'ok', at: error.at, platformCode: error.platformCode, detail: error.message });

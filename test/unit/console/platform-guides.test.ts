@@ -39,3 +39,13 @@ describe('the console’s platform guides', () => {
     }
   });
 });
+
+describe('the console’s Chinese', () => {
+  it('writes a platform and its kind of app as one word (a Latin name keeps its space)', () => {
+    const titles = Object.values(platformGuides).map((guide) => guide.title['zh-CN']);
+    expect(titles).toEqual(expect.arrayContaining(['飞书企业自建应用', 'Lark 企业自建应用', '钉钉企业内部应用', '企业微信自建应用', '飞书群机器人', 'Lark 群机器人', '钉钉群机器人', '企业微信群机器人']));
+    for (const title of titles) expect(title).not.toMatch(/[\u4e00-\u9fff] [\u4e00-\u9fff]/);
+    expect(consoleTexts['zh-CN']['approvals.moreDecisions'].replace('{n}', '3')).toBe('另有 3 条审批记录未保存');
+    expect(consoleTexts['en-US']['approvals.moreDecisions']).toContain('{n}');
+  });
+});
