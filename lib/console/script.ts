@@ -1,5 +1,5 @@
 import { platformGuides } from './platform-guides.ts';
-import { quotaDetailPrefix } from '../domain/integration-setup.ts';
+import { quotaDetailPrefix, quotaSkippedDetail } from '../domain/integration-setup.ts';
 import { consoleTexts } from './texts.ts';
 
 /**
@@ -13,6 +13,7 @@ const script = String.raw`
 var TEXTS = __TEXTS__;
 var GUIDES = __GUIDES__;
 var QUOTA_PREFIX = __QUOTA_PREFIX__;
+var QUOTA_SKIPPED = __QUOTA_SKIPPED__;
 var KEY_ITEM = 'imhub.console.key';
 var LANG_ITEM = 'imhub.console.lang';
 var app = document.getElementById('app');
@@ -289,6 +290,7 @@ function checkDetail(check, provider) {
   var code = check.platformCode !== undefined ? [' ', h('span.mono', null, t('platformCode') + ' ' + check.platformCode)] : null;
   var key = 'setup.' + check.name + '.' + check.status;
   if (check.name === 'permissions' && TEXTS[lang][key + '.' + provider] !== undefined) key += '.' + provider;
+  if (check.name === 'credentials' && check.status === 'unknown' && detail === QUOTA_SKIPPED) return [t('setup.credentials.quota')];
   if (check.name === 'credentials' && check.status === 'failed') return [t(key), ' ', detail, code];
   if (check.name === 'lastEvent' && check.status === 'ok') return [t(key), detail ? [' ', h('span.mono', null, detail)] : null];
   if (check.name === 'lastError' && check.platformCode !== undefined) {
@@ -509,4 +511,5 @@ render();
 export const consoleScript = script
   .replace('__TEXTS__', () => JSON.stringify(consoleTexts))
   .replace('__GUIDES__', () => JSON.stringify(platformGuides))
-  .replace('__QUOTA_PREFIX__', () => JSON.stringify(quotaDetailPrefix));
+  .replace('__QUOTA_PREFIX__', () => JSON.stringify(quotaDetailPrefix))
+  .replace('__QUOTA_SKIPPED__', () => JSON.stringify(quotaSkippedDetail));

@@ -57,6 +57,8 @@ const permissionHints: Record<Integration['provider'], string> = {
 
 /** How the lastError line says the call quota is used up (the console knows it by this start). */
 export const quotaDetailPrefix = "The platform's call quota is used up until ";
+/** The credentials line while the call quota is used up: no token is fetched then (the console knows it by this text). */
+export const quotaSkippedDetail = 'not probed while the platform’s call quota is used up';
 
 const latest = (...times: (string | undefined)[]) => times.filter((time): time is string => Boolean(time)).sort().at(-1);
 

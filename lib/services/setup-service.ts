@@ -1,4 +1,4 @@
-import { type CredentialProbe, type IntegrationSetup, setupChecks } from '../domain/integration-setup.ts';
+import { type CredentialProbe, type IntegrationSetup, quotaSkippedDetail, setupChecks } from '../domain/integration-setup.ts';
 import { AppError, ProviderError } from '../errors.ts';
 import type { IntegrationActivityRepository } from '../store/repository.ts';
 import type { IntegrationService } from './integration-service.ts';
@@ -24,7 +24,7 @@ export class IntegrationSetupService {
     const now = (this.options.now ?? (() => new Date()))();
     // While the platform's call quota is used up, a probe would only spend what is left of it.
     const quotaUsedUp = Boolean(integration.platformQuota && integration.platformQuota.resetsAt > now.toISOString());
-    const probe = integration.kind !== 'app' ? undefined : quotaUsedUp ? ({ ok: 'skipped', detail: 'not probed while the platform’s call quota is used up' } as const) : this.probe(id);
+    const probe = integration.kind !== 'app' ? undefined : quotaUsedUp ? ({ ok: 'skipped', detail: quotaSkippedDetail } as const) : this.probe(id);
     const [activity, probed] = await Promise.all([this.options.activity.get(id), probe]);
     return setupChecks(integration, activity, probed, now);
   }

@@ -196,7 +196,7 @@ describe.skipIf(!executablePath)('the console in a browser', () => {
       expect(canceled.status, canceled.text).toBe(200);
       await page.getByRole('button', { name: '刷新' }).click();
       await expect.poll(() => page.locator('main h1 [data-status]').getAttribute('data-status')).toBe('canceled');
-      expect(await page.locator('main').textContent()).toContain('已通过 API 撤销');
+      expect(await page.locator('main').textContent()).toContain('经 API 撤销');
 
       // A filtered page that is empty but has a next one: no "nothing yet" above "load more"
       await page.route(/\/v1\/approvals\?.*status=rejected/, (route) =>

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { consoleScript } from '../../../lib/console/script.ts';
 import { consoleTexts } from '../../../lib/console/texts.ts';
 import { type Integration, providers } from '../../../lib/domain/integration.ts';
-import { quotaDetailPrefix, type SetupActivity, setupChecks } from '../../../lib/domain/integration-setup.ts';
+import { quotaDetailPrefix, quotaSkippedDetail, type SetupActivity, setupChecks } from '../../../lib/domain/integration-setup.ts';
 import { endReasons } from '../../../lib/domain/approval.ts';
 
 const now = new Date('2026-12-01T12:00:00Z');
@@ -41,6 +41,11 @@ describe('the console’s own texts', () => {
     const quota = lines.find((check) => check.name === 'lastError' && check.detail?.startsWith(quotaDetailPrefix));
     expect(quota).toBeDefined();
     expect(consoleScript).toContain(JSON.stringify(quotaDetailPrefix));
+    // So is the credentials line of an app not probed while its quota is used up (the setup service gives it)
+    expect(consoleScript).toContain(JSON.stringify(quotaSkippedDetail));
+    expect(setupChecks(integration('dingtalk'), {}, { ok: 'skipped', detail: quotaSkippedDetail }, now).checks[0]).toMatchObject({ name: 'credentials', status: 'unknown', detail: quotaSkippedDetail });
+    expect(consoleTexts['zh-CN']['setup.credentials.quota']).toMatch(/[\u4e00-\u9fff]/);
+    expect(consoleTexts['en-US']['setup.credentials.quota']).toContain('quota');
   });
 
   it('says what a notification and a webhook are doing in words of their own, not an approval’s 审批中', () => {
@@ -58,6 +63,6 @@ describe('the console’s own texts', () => {
       const texts = consoleTexts[locale] as Record<string, string>;
       for (const key of ['via.app', 'via.card', 'onTimeout.expire', 'onTimeout.approve', ...Object.values(endReasons).map((reason) => `endReason.${reason}`)]) expect(texts[key], `${locale} ${key}`).toBeTruthy();
     }
-    expect((consoleTexts['zh-CN'] as Record<string, string>)['endReason.canceled through the API']).toBe('已通过 API 撤销');
+    expect((consoleTexts['zh-CN'] as Record<string, string>)['endReason.canceled through the API']).toBe('经 API 撤销');
   });
 });
