@@ -1,3 +1,4 @@
+import { escapeHtml } from '../html.ts';
 import { consoleScript } from './script.ts';
 import { consoleStyle } from './style.ts';
 
@@ -16,15 +17,13 @@ export const consoleSecurityHeaders: Record<string, string> = {
   'x-frame-options': 'DENY',
 };
 
-const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
 /** The sandbox's approver page, linked from the console when the sandbox runs (an http(s) URL only). */
 const linkable = (url: string | undefined) => (url && URL.canParse(url) && /^https?:$/.test(new URL(url).protocol) ? new URL(url).href : undefined);
 
 export function consolePage(options: { sandboxUrl?: string | undefined } = {}): string {
   const sandboxUrl = linkable(options.sandboxUrl);
   return `<!doctype html>
-<html lang="zh-CN"${sandboxUrl ? ` data-sandbox-url="${escapeAttribute(sandboxUrl)}"` : ''}>
+<html lang="zh-CN"${sandboxUrl ? ` data-sandbox-url="${escapeHtml(sandboxUrl)}"` : ''}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

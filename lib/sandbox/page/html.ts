@@ -1,7 +1,8 @@
+import { escapeHtml } from '../../html.ts';
+
 /** HTML helpers of the sandbox page: escaping, the markdown the platforms accept, avatars. */
 
-export const escape = (text: unknown) =>
-  String(text ?? '').replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
+export const escape = escapeHtml;
 
 /** A link a message carries, made safe: only http(s) targets are links, anything else stays text. */
 export const link = (text: string, url: string) =>
