@@ -359,8 +359,10 @@ describe('approvals, across platforms', () => {
     expect(started.body).toMatchObject({ status: 'pending', platformInstanceId: null });
     expect(sim.approvals.instances.size).toBe(before);
     sim.clearFaults(route);
-    // Assess: one instance, linked, its people resolved, and it decides the approval
-    await sweepUntil(async () => expect((await read(started.body.id)).platformInstanceId).toEqual(expect.any(String)));
+    // Assess: one instance, linked, its people resolved, and it decides the approval. The start job
+    // runs on its own timer when due: no sweep beside it, whose run could overlap a slow create past
+    // this file's 500 ms lease and make a second instance (WeCom and DingTalk take no idempotency key).
+    await vi.waitFor(async () => expect((await read(started.body.id)).platformInstanceId).toEqual(expect.any(String)), { timeout: 20_000, interval: 100 });
     const resumed = await read(started.body.id);
     expect(sim.approvals.instances.size).toBe(before + 1);
     await act(name, resumed.platformInstanceId, 'alice', 'approve');
