@@ -72,6 +72,7 @@ const providers = once(
       // In AWS every platform and bot call checks the address it connects to.
       http: { fetch: outboundFetch({ allowInsecure: loadConfig().IMHUB_RUNTIME === 'local' }) },
       activity: activity(),
+      logger,
     }),
 );
 

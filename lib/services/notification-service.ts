@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import type { Integration } from '../domain/integration.ts';
 import { integrationLocale } from '../domain/locale.ts';
@@ -8,7 +9,7 @@ import {
   notificationStatus,
   type RenderableMessage,
 } from '../domain/message.ts';
-import { botLimits, feishuTargetLimits, type RateWindow, scaleWindows } from '../domain/rate-limit.ts';
+import { botLimits, feishuTargetLimits, openingWaitMs, type RateWindow, scaleWindows, wakeLeadMs } from '../domain/rate-limit.ts';
 import { requestHash, sameRequest } from '../domain/request-hash.ts';
 import { BadRequestError, ConflictError, NotFoundError, ProviderError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -29,6 +30,8 @@ export interface NotificationServiceOptions {
   /** How long a claimed delivery is owned before another dispatcher may send it (after a crash). @default 60000 */
   leaseMs?: number;
   now?: () => Date;
+  /** Waits for a rate window's opening a moment ahead (tests move a fake clock instead). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export const newNotificationId = () => `ntf_${randomBytes(15).toString('base64url').replace(/[-_]/g, 'x')}`;
@@ -55,8 +58,11 @@ export class NotificationService {
   /** Records this service wrote together with their job, due when their first queued delivery is. */
   private readonly savedWithJob = new WeakSet<NotificationRecord>();
 
+  private readonly sleep: (ms: number) => Promise<void>;
+
   constructor(private readonly options: NotificationServiceOptions) {
     this.now = options.now ?? (() => new Date());
+    this.sleep = options.sleep ?? ((ms) => sleep(ms));
   }
 
   /**
@@ -182,23 +188,36 @@ export class NotificationService {
         current = claimed;
       }
       const claimedAttempts = current.deliveries[index]!.attempts;
-      // Then the rate window, right before the send: the platform counts a send when it arrives, so
-      // nothing but the send itself comes between the time logged and the post. A full window gives
-      // the claim back (the attempt not counted) and the delivery its place in line: it waits until
-      // then, and the sends waiting with it each wake at their own opening.
+      // Then the rate window, right before the send. A full window gives the claim back (the attempt
+      // not counted) and the delivery its place in line: its job is due a little before the place
+      // (`wakeLeadMs`), so that the job's own work is done when the window opens; it then takes the
+      // opening, waiting for it here if it is a moment ahead. The sends waiting with it each wake at
+      // their own opening. A request never waits: what the window does not allow now is queued.
       const limit = sendRateLimit(integration, delivery.platformTarget, this.options.rateWindowScale ?? 1);
-      const taken = limit && (await this.options.rateLimits.take(limit.key, limit.windows, this.now().getTime(), { queue: true }));
+      const lead = limit ? wakeLeadMs : 0;
+      const fromJob = createdClaim === undefined;
+      const taken =
+        limit &&
+        (await this.options.rateLimits.take(limit.key, limit.windows, this.now().getTime(), {
+          queue: true,
+          ...(fromJob ? { reserveWithinMs: openingWaitMs } : {}),
+          ...(fromJob && delivery.nextAttemptAt ? { release: Date.parse(delivery.nextAttemptAt) + lead } : {}),
+        }));
       if (taken && !taken.taken) {
-        const place = new Date(taken.retryAt).toISOString();
-        current = await this.recordOutcome(current, index, { ...current.deliveries[index]!, attempts: claimedAttempts - 1, nextAttemptAt: place }, claimedAttempts);
+        const wake = new Date(Math.max(this.now().getTime(), taken.retryAt - lead)).toISOString();
+        current = await this.recordOutcome(current, index, { ...current.deliveries[index]!, attempts: claimedAttempts - 1, nextAttemptAt: wake }, claimedAttempts);
         continue;
       }
+      if (taken && taken.at > this.now().getTime()) await this.sleep(taken.at - this.now().getTime());
       let outcome: Delivery;
+      let answering: Promise<void> | undefined;
       try {
         // @all belongs in a chat or a bot's group; never in a one-to-one message (a Feishu card with
         // <at id=all> fails to send where the group owner has not allowed it).
         const forTarget = 'userId' in delivery.platformTarget ? { ...message, mentions: { ...message.mentions, all: false } } : message;
-        const sent = await provider.messages.send(delivery.platformTarget, forTarget, `${current.id}-${index}`);
+        const sent = await provider.messages.send(delivery.platformTarget, forTarget, `${current.id}-${index}`).finally(() => {
+          if (limit && taken) answering = this.noteAnswer(limit, taken.at);
+        });
         const { nextAttemptAt: _, ...rest } = current.deliveries[index]!;
         outcome = { ...rest, status: 'sent', ...(sent.messageId ? { messageId: sent.messageId } : {}), ...(sent.truncated ? { truncated: true } : {}) };
       } catch (error) {
@@ -217,8 +236,21 @@ export class NotificationService {
         }
       }
       current = await this.recordOutcome(current, index, outcome);
+      await answering;
     }
     return this.keepQueuedDue(current);
+  }
+
+  /**
+   * The platform answered a send (whatever it said): its window counts it from now on, not from
+   * when it left. Not written, the send keeps counting from then plus its margin: slower, not wrong.
+   */
+  private async noteAnswer(limit: { key: string; windows: RateWindow[] }, takenAt: number): Promise<void> {
+    try {
+      await this.options.rateLimits.answered(limit.key, limit.windows, takenAt, this.now().getTime());
+    } catch (error) {
+      this.options.logger.warn('a send’s answer could not be logged in its rate window: it counts from when it left', { key: limit.key, error });
+    }
   }
 
   /**

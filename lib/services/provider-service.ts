@@ -1,7 +1,9 @@
 import { nextMonthInChina } from '../domain/check-plan.ts';
 import type { Integration } from '../domain/integration.ts';
+import type { RateWindow } from '../domain/rate-limit.ts';
 import { ProviderError, TooManyRequestsError, VerificationFailedError } from '../errors.ts';
 import type { HttpClientOptions } from '../providers/http-client.ts';
+import type { Logger } from '../log.ts';
 import type { ImProvider, VerifyResult } from '../providers/port.ts';
 import { providerFor } from '../providers/provider-factory.ts';
 import type { TokenCache } from '../providers/token-cache.ts';
@@ -22,6 +24,7 @@ export class ProviderService {
       http?: HttpClientOptions;
       /** Where a refused call is noted for the setup check (its last error). */
       activity?: Pick<IntegrationActivityRepository, 'notePlatformError'>;
+      logger?: Logger;
     },
   ) {}
 
@@ -57,9 +60,9 @@ export class ProviderService {
   async verify(id: string): Promise<VerifyResult & { integrationId: string; checkedAt: string }> {
     const integration = await this.options.integrations.require(id);
     const provider = await this.providerOf(integration);
-    if (integration.kind === 'webhook') await this.takeBotSlot(integration);
+    const slot = integration.kind === 'webhook' ? await this.takeBotSlot(integration) : undefined;
     try {
-      const verified = await provider.verify();
+      const verified = await (slot ? provider.verify().finally(() => this.noteAnswer(slot)) : provider.verify());
       // What card clicks need on the platform (DingTalk's callback route, signed with a secret derived from the app secret).
       await provider.cards?.prepare?.();
       return { ...verified, integrationId: id, checkedAt: new Date().toISOString() };
@@ -74,17 +77,25 @@ export class ProviderService {
     }
   }
 
-  private async takeBotSlot(integration: Integration): Promise<void> {
+  /** A group bot's verify posts a message: it takes a slot of the bot's window like any message. */
+  private async takeBotSlot(integration: Integration): Promise<{ key: string; windows: RateWindow[]; at: number } | undefined> {
     const limit = sendRateLimit(integration, { group: true }, this.options.rateWindowScale ?? 1);
-    if (!limit) return;
+    if (!limit) return undefined;
     const now = Date.now();
     const taken = await this.options.rateLimits.take(limit.key, limit.windows, now);
-    if (taken.taken) return;
+    if (taken.taken) return { ...limit, at: taken.at };
     const freeAt = taken.retryAt;
     const seconds = Math.max(1, Math.ceil((freeAt - now) / 1000));
     throw new TooManyRequestsError(`this group bot has sent as many messages as the platform allows for now; it can take one (and a verify) again in ${seconds} s`, {
       headers: { 'retry-after': String(seconds) },
       details: { retryAt: new Date(freeAt).toISOString() },
+    });
+  }
+
+  /** The bot answered the verify's message: its window counts it from now (`NotificationService.noteAnswer`). */
+  private async noteAnswer(slot: { key: string; windows: RateWindow[]; at: number }): Promise<void> {
+    await this.options.rateLimits.answered(slot.key, slot.windows, slot.at, Date.now()).catch((error: unknown) => {
+      this.options.logger?.warn('a send’s answer could not be logged in its rate window: it counts from when it left', { key: slot.key, error });
     });
   }
 }

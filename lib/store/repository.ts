@@ -2,7 +2,7 @@ import type { ApiKeyRecord } from '../domain/api-key.ts';
 import type { ApprovalRecord, ApprovalStatus } from '../domain/approval.ts';
 import type { Job } from '../domain/job.ts';
 import type { Delivery, Message } from '../domain/message.ts';
-import type { RateTake, RateWindow } from '../domain/rate-limit.ts';
+import type { RateTake, RateWindow, TakeOptions } from '../domain/rate-limit.ts';
 import type { Integration } from '../domain/integration.ts';
 import type { Locale } from '../domain/locale.ts';
 
@@ -177,11 +177,17 @@ export type { RateTake };
 /** Sliding-window send logs shared by every instance. */
 export interface RateLimitStore {
   /**
-   * Logs a send under `key` at `now` if every window has room (`taken`); otherwise says when to try
-   * again. With `queue` (a send that will wait for it), that time is a place in line: the places
-   * given to sends already waiting count as sends, so a burst's waiting sends are each woken at
-   * their own opening (`earliestSlot`) instead of all at the first. Places are only wake-up times:
-   * a send is logged when it is taken, right before it leaves.
+   * Logs a send under `key` at `now` if every window has room, or at the opening if that is at most
+   * `reserveWithinMs` ahead (`taken`, with the time it may leave); otherwise says when to try again.
+   * With `queue` (a send that will wait for it), that time is a place in line: the places given to
+   * sends already waiting count as sends, so a burst's waiting sends are each woken at their own
+   * opening (`earliestSlot`) instead of all at the first; `release` gives back the caller's own
+   * place when it comes to take it. Places are only wake-up times: a send is logged when it is taken.
    */
-  take(key: string, windows: readonly RateWindow[], now: number, options?: { queue?: boolean }): Promise<RateTake>;
+  take(key: string, windows: readonly RateWindow[], now: number, options?: TakeOptions): Promise<RateTake>;
+  /**
+   * The platform answered the send taken at `takenAt` (whatever it said): it counts from
+   * `answeredAt` from now on, instead of from when it left plus a margin for its transit.
+   */
+  answered(key: string, windows: readonly RateWindow[], takenAt: number, answeredAt: number): Promise<void>;
 }

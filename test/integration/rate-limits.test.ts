@@ -13,7 +13,7 @@ const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndef
 const tableName = `rates-${randomUUID()}`;
 // A 20-a-minute bot: the store answers with times and never waits for them, so nothing here waits a minute.
 const windows = [{ max: 20, windowMs: 60_000 }];
-const stored = async (key: string) => (await client.send(new GetCommand({ TableName: tableName, Key: keys.rate(key), ConsistentRead: true }))).Item as { log: number[]; ahead: number[] };
+const stored = async (key: string) => (await client.send(new GetCommand({ TableName: tableName, Key: keys.rate(key), ConsistentRead: true }))).Item as { log: number[]; answered: number[]; ahead: number[] };
 
 beforeAll(async () => {
   await ensureTable(raw, tableName);
@@ -34,15 +34,15 @@ describe('rate log on DynamoDB', () => {
     expect(taken).toBe(20);
     expect(item.ahead.sort((a, b) => a - b)).toEqual([...places].sort((a, b) => a - b));
     const log = [...item.log].sort((a, b) => a - b);
-    // Each waiting send is woken at its own opening: a minute after its own one of the first 10 of the 20
-    expect([...places].sort((a, b) => a - b)).toEqual(log.slice(0, 10).map((time) => time + 60_000));
+    // Each waiting send is woken at its own opening: a minute after its own one of the first 10 of the 20 (counted as if answered when it left, plus 300 ms)
+    expect([...places].sort((a, b) => a - b)).toEqual(log.slice(0, 10).map((time) => time + 60_300));
   });
 
   it('logs nothing for a take that will not wait (a verify) while the window is full', async () => {
     const key = `bot:int_${randomUUID()}`;
     const store = new DynamoRateLimitStore(client, tableName);
     const now = Date.now();
-    for (let send = 0; send < 20; send += 1) expect(await store.take(key, windows, now + send)).toEqual({ taken: true });
+    for (let send = 0; send < 20; send += 1) expect(await store.take(key, windows, now + send)).toMatchObject({ taken: true });
     const refused = await store.take(key, windows, now + 100);
     expect(refused.taken).toBe(false);
     expect(!refused.taken && refused.retryAt).toBeGreaterThanOrEqual(now + 60_000);
@@ -57,16 +57,44 @@ describe('rate log on DynamoDB', () => {
     const mine = new DynamoRateLimitStore(counted, tableName);
     const other = new DynamoRateLimitStore(client, tableName);
     const now = Date.now();
-    expect(await mine.take(key, windows, now)).toEqual({ taken: true });
+    expect(await mine.take(key, windows, now)).toMatchObject({ taken: true });
     expect(calls).toEqual(['GetCommand', 'PutCommand']);
     calls.length = 0;
-    expect(await mine.take(key, windows, now + 1)).toEqual({ taken: true });
+    expect(await mine.take(key, windows, now + 1)).toMatchObject({ taken: true });
     expect(calls).toEqual(['PutCommand']);
     // Another process logs a send: this one's next write finds the item changed, reads it, and keeps both
-    expect(await other.take(key, windows, now + 2)).toEqual({ taken: true });
+    expect(await other.take(key, windows, now + 2)).toMatchObject({ taken: true });
     calls.length = 0;
-    expect(await mine.take(key, windows, now + 3)).toEqual({ taken: true });
+    expect(await mine.take(key, windows, now + 3)).toMatchObject({ taken: true });
     expect(calls).toEqual(['PutCommand', 'GetCommand', 'PutCommand']);
     expect((await stored(key)).log).toHaveLength(4);
+  });
+
+  it('writes an answer with the key’s next write, not on its own, and another process then counts the send from its answer', async () => {
+    const key = `bot:int_${randomUUID()}`;
+    const calls: string[] = [];
+    const counted = { send: (command: { constructor: { name: string } }) => (calls.push(command.constructor.name), client.send(command as never)) } as unknown as DynamoDBDocumentClient;
+    const mine = new DynamoRateLimitStore(counted, tableName);
+    const other = new DynamoRateLimitStore(client, tableName);
+    const now = Date.now();
+    const taken = [];
+    for (let send = 0; send < 20; send += 1) taken.push(await mine.take(key, windows, now + send));
+    const at = (take: RateTake) => (take.taken ? take.at : Number.NaN);
+    calls.length = 0;
+    // The first send's answer comes 2 s after it left: nothing is written for it
+    await mine.answered(key, windows, at(taken[0]!), now + 2000);
+    expect(calls).toEqual([]);
+    expect((await stored(key)).answered).toEqual([]);
+    // The next write (a verify refused writes nothing, a send that waits does) carries it
+    const waiting = await mine.take(key, windows, now + 3000, { queue: true });
+    expect(calls).toEqual(['PutCommand']);
+    expect(await stored(key)).toMatchObject({ answered: [now + 2000] });
+    expect((await stored(key)).log).toHaveLength(19);
+    // A first place counts every send as if answered when it left: a minute and 300 ms after the second
+    expect(waiting).toEqual({ taken: false, retryAt: now + 1 + 300 + 60_000 });
+    // Another process, reading the item, counts the 19 still unanswered from when they left plus 3 s,
+    // and the first from its answer plus 300 ms: the window opens a minute after that
+    const opening = await other.take(key, windows, now + 61_000, { reserveWithinMs: 2000 });
+    expect(opening).toEqual({ taken: true, at: now + 2000 + 300 + 60_000 });
   });
 });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type RateLog, type RateWindow, takeSlot } from '../../domain/rate-limit.ts';
-import type { RateLimitStore, RateTake } from '../repository.ts';
+import { answerSlot, pruneRateLog, type RateLog, type RateTake, type RateWindow, rateHorizonMs, type TakeOptions, takeSlot } from '../../domain/rate-limit.ts';
+import type { RateLimitStore } from '../repository.ts';
 import { isConditionFailure } from './conditions.ts';
 import { keys } from './keys.ts';
 
@@ -10,9 +10,15 @@ interface Request {
   /** The caller's now, and when (this process's clock) it asked: each try counts at its own time. */
   at: number;
   asked: number;
-  queue: boolean;
+  options: TakeOptions;
   resolve: (taken: RateTake) => void;
   reject: (error: unknown) => void;
+}
+
+/** The answer to a send this process took, not written yet. */
+interface Answer {
+  takenAt: number;
+  answeredAt: number;
 }
 
 interface Logged extends RateLog {
@@ -25,25 +31,30 @@ const rememberedKeys = 1000;
 const nowOf = (request: Request) => request.at + (Date.now() - request.asked);
 
 /**
- * One item per key: `log`, the times of recent sends, and `ahead`, the places in line given to
- * sends that wait; written under a version condition, so instances never oversend. A burst in one
- * process (the local runtime, a worker's batch of jobs) is written together: takes for a key that
- * arrive while a write for it is in flight wait for it and go in the next write, instead of each
- * losing the race for the item again and again.
+ * One item per key: `log` and `answered`, the times of recent sends (`RateLog`), and `ahead`, the
+ * places in line given to sends that wait; written under a version condition, so instances never
+ * oversend. A burst in one process (the local runtime, a worker's batch of jobs) is written
+ * together: takes for a key that arrive while a write for it is in flight wait for it and go in
+ * the next write, instead of each losing the race for the item again and again. Answers cost no
+ * write of their own: they go with the key's next write from this process (a later take, a place
+ * in line), which is when a send counts from them; a process that writes nothing more for the key
+ * leaves its sends counting from when they left, plus their margin.
  */
 export class DynamoRateLimitStore implements RateLimitStore {
   private readonly waiting = new Map<string, Request[]>();
   /** The item as this process last wrote it, by key (at most `rememberedKeys`). */
   private readonly lastWritten = new Map<string, Logged>();
+  /** Answers not written yet, by key (at most `rememberedKeys`). */
+  private readonly unwritten = new Map<string, Answer[]>();
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  take(key: string, windows: readonly RateWindow[], at: number, options?: { queue?: boolean }): Promise<RateTake> {
+  take(key: string, windows: readonly RateWindow[], at: number, options: TakeOptions = {}): Promise<RateTake> {
     return new Promise((resolve, reject) => {
-      const request: Request = { windows, at, asked: Date.now(), queue: options?.queue ?? false, resolve, reject };
+      const request: Request = { windows, at, asked: Date.now(), options, resolve, reject };
       const queue = this.waiting.get(key);
       if (queue) {
         queue.push(request);
@@ -52,6 +63,13 @@ export class DynamoRateLimitStore implements RateLimitStore {
       this.waiting.set(key, [request]);
       void this.drain(key);
     });
+  }
+
+  async answered(key: string, _windows: readonly RateWindow[], takenAt: number, answeredAt: number): Promise<void> {
+    const answers = this.unwritten.get(key) ?? [];
+    this.unwritten.delete(key);
+    if (this.unwritten.size >= rememberedKeys) this.unwritten.delete(this.unwritten.keys().next().value!);
+    this.unwritten.set(key, [...answers, { takenAt, answeredAt }]);
   }
 
   private remember(key: string, logged: Logged) {
@@ -79,36 +97,45 @@ export class DynamoRateLimitStore implements RateLimitStore {
   }
 
   private async write(key: string, batch: readonly Request[]): Promise<RateTake[]> {
-    const longest = Math.max(...batch.flatMap((request) => request.windows.map((window) => window.windowMs)));
+    const windows = batch.flatMap((request) => request.windows);
+    const longest = rateHorizonMs(windows);
+    const answers = this.unwritten.get(key) ?? [];
     // What this process wrote last is where it starts: one conditional write, no read, unless
     // another process wrote since (the condition fails, and the item is read).
     let current = this.lastWritten.get(key);
     for (let attempt = 0; attempt < maxTries; attempt += 1) {
       if (!current) {
         const read = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.rate(key), ConsistentRead: true }));
-        current = { log: (read.Item?.log as number[] | undefined) ?? [], ahead: (read.Item?.ahead as number[] | undefined) ?? [], version: (read.Item?.version as number | undefined) ?? 0 };
+        const list = (name: string) => (read.Item?.[name] as number[] | undefined) ?? [];
+        current = { log: list('log'), answered: list('answered'), ahead: list('ahead'), version: (read.Item?.version as number | undefined) ?? 0 };
       }
       // Each try counts at its own time: a send logged after lost races is not stamped earlier than
       // the sends logged before it (the log would let a later burst through too soon).
       const earliest = Math.min(...batch.map(nowOf));
-      // Sends that left a window ago no longer count, nor places whose time has come.
-      const state: RateLog = { log: current.log.filter((time) => time > earliest - longest), ahead: current.ahead.filter((time) => time > earliest) };
-      const taken = batch.map((request) => takeSlot(state, request.windows, nowOf(request), request.queue));
+      // Sends that left a window ago no longer count, nor places whose time has come; answers first,
+      // as what the takes count from.
+      const state: RateLog = pruneRateLog(current, windows, earliest);
+      for (const answer of answers) answerSlot(state, answer.takenAt, answer.answeredAt);
+      const taken = batch.map((request) => takeSlot(state, request.windows, nowOf(request), request.options));
       // Nothing logged and no place given (a verify refused): nothing to write.
-      if (!taken.some((take, index) => take.taken || batch[index]!.queue)) return taken;
-      const { log, ahead } = state;
+      if (!taken.some((take, index) => take.taken || batch[index]!.options.queue)) return taken;
+      const { log, answered, ahead } = state;
       const { version } = current;
-      const last = Math.max(0, ...log, ...ahead);
+      const last = Math.max(0, ...log, ...answered, ...ahead);
       try {
         await this.client.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { ...keys.rate(key), log, ahead, version: version + 1, expiresAt: Math.ceil((last + longest) / 1000) + 60 },
+            Item: { ...keys.rate(key), log, answered, ahead, version: version + 1, expiresAt: Math.ceil((last + longest) / 1000) + 60 },
             ConditionExpression: version === 0 ? 'attribute_not_exists(pk)' : '#version = :version',
             ...(version === 0 ? {} : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': version } }),
           }),
         );
-        this.remember(key, { log, ahead, version: version + 1 });
+        this.remember(key, { log, answered, ahead, version: version + 1 });
+        // Written: what came in meanwhile waits for the next write.
+        const later = (this.unwritten.get(key) ?? []).filter((answer) => !answers.includes(answer));
+        if (later.length) this.unwritten.set(key, later);
+        else this.unwritten.delete(key);
         return taken;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;

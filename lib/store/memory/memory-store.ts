@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ApprovalRecord, isTerminal } from '../../domain/approval.ts';
 import type { Job } from '../../domain/job.ts';
-import { type RateLog, takeSlot } from '../../domain/rate-limit.ts';
+import { answerSlot, pruneRateLog, type RateLog, takeSlot } from '../../domain/rate-limit.ts';
 import type { JobStore, LeasedJob } from '../../jobs/ports.ts';
 import { commitSignals } from '../../jobs/signals.ts';
 import type {
@@ -179,12 +179,14 @@ export class MemoryStore {
 
   readonly rateLimits: RateLimitStore = {
     take: async (key, windows, now, options) => {
-      const longest = Math.max(...windows.map((window) => window.windowMs));
-      const stored = this.rateLogs.get(key);
-      // Sends that left a window ago no longer count, nor places whose time has come.
-      const state: RateLog = { log: (stored?.log ?? []).filter((time) => time > now - longest), ahead: (stored?.ahead ?? []).filter((time) => time > now) };
+      const state = pruneRateLog(this.rateLogs.get(key) ?? { log: [], answered: [], ahead: [] }, windows, now);
       this.rateLogs.set(key, state);
-      return takeSlot(state, windows, now, options?.queue ?? false);
+      return takeSlot(state, windows, now, options);
+    },
+    answered: async (key, windows, takenAt, answeredAt) => {
+      const state = pruneRateLog(this.rateLogs.get(key) ?? { log: [], answered: [], ahead: [] }, windows, answeredAt);
+      answerSlot(state, takenAt, answeredAt);
+      this.rateLogs.set(key, state);
     },
   };
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { answeredMarginMs } from '../../../lib/domain/rate-limit.ts';
 import { JobWorker } from '../../../lib/jobs/worker.ts';
 import { createLogger } from '../../../lib/log.ts';
 import type { ImProvider } from '../../../lib/providers/port.ts';
@@ -39,11 +40,17 @@ async function burst(count: number, arrivalGapMs: number) {
         takes[taken.taken ? 'taken' : 'refused'] += 1;
         return taken;
       },
+      answered: store.rateLimits.answered,
     },
     integrations: { requireReferenced: async () => bot, require: async () => bot } as never,
     providers: { providerOf: async () => provider } as never,
     logger,
     now,
+    // A send waiting for an opening a moment ahead: time moves to it
+    sleep: async (ms) => {
+      const until = clock + ms;
+      clock = Math.max(clock, until);
+    },
   });
   const unused = async () => undefined;
   const worker = new JobWorker({
@@ -51,6 +58,8 @@ async function burst(count: number, arrivalGapMs: number) {
     handlers: { 'notification.dispatch': (job) => notifications.dispatchJob(job.subject), 'callback.event': unused, 'approval.check': unused, 'approval.announce': unused, 'approval.webhook': unused, 'approval.nudge': unused, 'approval.cards': unused },
     logger,
     now,
+    // One at a time: each run's sleep moves the one clock, so runs side by side would each send at the latest one's time
+    concurrency: { 'notification.dispatch': 1 },
   });
   // Time moves to each job's due time, as the trigger would wake it
   const runDue = async () => {
@@ -62,7 +71,7 @@ async function burst(count: number, arrivalGapMs: number) {
   };
   // Act: the notifications arrive `arrivalGapMs` apart, jobs run as they come due in between; then time moves to each next due job
   for (let index = 0; index < count; index += 1) {
-    clock = start + index * arrivalGapMs;
+    clock = Math.max(clock, start + index * arrivalGapMs);
     await runDue();
     await notifications.create({ integrationId: bot.id, message: { title: '', text: `message ${index}`, level: 'info', links: [], mentions: [] } } as never);
   }
@@ -99,5 +108,8 @@ describe('notification pacing (fake clock)', () => {
     const least: number[] = [];
     for (let index = 0; index < 50; index += 1) least.push(Math.max(index * 1000, index >= 20 ? least[index - 20]! + 60_000 : 0));
     expect(sentAt.at(-1)!).toBeLessThanOrEqual(1.1 * least.at(-1)!);
+    // Each waiting send left at the opening the answer to the send 20 before it allowed, not a margin for its transit later
+    const answered = answeredMarginMs({ max: 20, windowMs: 60_000 });
+    for (let index = 20; index < sentAt.length; index += 1) expect(sentAt[index]).toBe(Math.max(index * 1000, sentAt[index - 20]! + answered + 60_000));
   });
 });
