@@ -12,8 +12,11 @@ import { integrationRecord } from '../../support/records.ts';
 
 const bot = integrationRecord({ id: 'int_bot', provider: 'dingtalk', kind: 'webhook', name: 'releases bot' });
 
-/** 50 notifications to one DingTalk bot (20 a minute), sent by the request and then by their jobs, on a fake clock. */
-async function burst(count: number, arrivalGapMs: number) {
+/**
+ * 50 notifications to one DingTalk bot (20 a minute), sent by the request and then by their jobs, on a fake clock.
+ * `transitMs(n)`: how long the n-th send takes to reach the bot, which answers as it arrives (`sentAt` is the arrival).
+ */
+async function burst(count: number, arrivalGapMs: number, transitMs: (send: number) => number = () => 0) {
   const start = Date.parse('2026-12-01T08:00:00.000Z');
   let clock = start;
   const now = () => new Date(clock);
@@ -23,6 +26,7 @@ async function burst(count: number, arrivalGapMs: number) {
     resolveUsers: async () => [],
     messages: {
       send: async (_target: unknown, message: { text: string }) => {
+        clock += transitMs(sentAt.length);
         sentAt.push(clock - start);
         sentTexts.push(message.text);
         return {};
@@ -111,5 +115,15 @@ describe('notification pacing (fake clock)', () => {
     // Each waiting send left at the opening the answer to the send 20 before it allowed, not a margin for its transit later
     const answered = answeredMarginMs({ max: 20, windowMs: 60_000 });
     for (let index = 20; index < sentAt.length; index += 1) expect(sentAt[index]).toBe(Math.max(index * 1000, sentAt[index - 20]! + answered + 60_000));
+  });
+
+  it('never lets a slow send open the next window early: the 21st leaves a minute after the first one’s answer, however long it took to arrive', async () => {
+    // The first send takes 5 s to reach the bot (longer than the 3 s a send in flight is given); the others arrive at once
+    const { sentAt } = await burst(50, 0, (send) => (send === 0 ? 5000 : 0));
+    expect(sentAt[0]).toBe(5000);
+    // Counted where the bot counts them, on arrival: never 21 within one minute
+    const arrivals = [...sentAt].sort((a, b) => a - b);
+    for (let index = 20; index < arrivals.length; index += 1) expect(arrivals[index]! - arrivals[index - 20]!).toBeGreaterThanOrEqual(60_000);
+    expect(sentAt[20]).toBe(5000 + answeredMarginMs({ max: 20, windowMs: 60_000 }) + 60_000);
   });
 });
