@@ -44,8 +44,10 @@ export interface RateLog {
 
 /**
  * How much later than its logged time a send still unanswered may reach the platform: 5% of the
- * window, at least 100 ms (on DingTalk's 20/min, 3 s, more than any transit). A crash before the
- * answer leaves a send at this; every other send is moved to its answer.
+ * window, at least 100 ms (on DingTalk's 20/min, 3 s, more than any transit). A send keeps this
+ * until its answer is logged: at once in the process that sent it; in the shared store with that
+ * process's next write for the key, or on its own when the send took longer than this margin
+ * (`RateLimitStore.answered`). A crash before the answer leaves it at this.
  */
 export const inFlightMarginMs = (window: RateWindow) => Math.max(Math.round(window.windowMs * 0.05), 100);
 
@@ -67,8 +69,8 @@ export const wakeLeadMs = 250;
 /**
  * How long a woken send may wait in process for its opening. Its place counted the sends in flight
  * as if each were answered when it left; the answers come later (more so when the store or the
- * platform is slow), and the opening with them: the send waits here for it instead of going back
- * in line behind every send placed since.
+ * platform is slow), and the opening with them: the send waits here for it instead of being woken
+ * again.
  */
 export const openingWaitMs = 1000;
 
@@ -101,11 +103,16 @@ export function takeSlot(state: RateLog, windows: readonly RateWindow[], now: nu
     return { taken: true, at: opening };
   }
   // A first place in line counts the sends in flight and the places given before as if each were
-  // answered when it left: they mostly are by then, and the send takes the opening exactly when
-  // woken (a moment later at most, `openingWaitMs`). A send woken before, which found its opening
-  // further than that, is placed where the windows allow counted exactly, so that it is not woken
-  // in vain again and again; so is a send that will not wait (a verify hears when it may try again).
-  const place = earliestSlot(state, windows, now, options.queue && options.release === undefined ? 'asAnswered' : 'exact');
+  // answered when it left, the soonest its opening can be; woken a little before it, the send takes
+  // the opening the logged answers allow. When those are not logged where this send is taken (sent
+  // by another process, which has written nothing since), the opening is up to the in-flight margin
+  // later than the place: a send woken before, which found its opening further than it may wait,
+  // is placed where the windows allow counted exactly, so that it is woken once more at most; so is
+  // a send that will not wait (a verify hears when it may try again).
+  // A woken send keeps its turn: the places given after its own do not push it back behind them
+  // (they are checked again, exactly, when their sends are woken).
+  const before = options.release === undefined ? state : { ...state, ahead: state.ahead.filter((time) => time < options.release!) };
+  const place = earliestSlot(before, windows, now, options.queue && options.release === undefined ? 'asAnswered' : 'exact');
   if (options.queue) state.ahead.push(place);
   return { taken: false, retryAt: place };
 }
@@ -160,7 +167,8 @@ export function earliestSlot(state: RateLog, windows: readonly RateWindow[], now
  * Whether a send leaving at `at` (counted up to `margin` later) keeps `window`: every send from it
  * on leaves at least a window after the `max`-th latest count among the sends before it (the
  * platform may count those `max` as late as that, and this one as early as it leaves). Only the
- * sends from `at` on can have changed.
+ * sends from `at` on are checked, as only they can have changed; one of them that broke the window
+ * already (a place given counting others as answered) makes `at` not fit either.
  */
 function fits(sends: readonly Counted[], window: RateWindow, at: number, margin: number): boolean {
   let position = sends.findIndex((send) => send.left > at);

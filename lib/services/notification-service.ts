@@ -147,9 +147,13 @@ export class NotificationService {
     if (notification) await this.dispatch(notification);
   }
 
-  /** How long a claim owns a delivery: at least as long as a send can take (a second sender must not start while the first may still get through, since a group bot cannot tell two sends apart). */
+  /**
+   * How long a claim owns a delivery: at least as long as its take, its wait for the window's
+   * opening and its send can take (a second sender must not start while the first may still get
+   * through, since a group bot cannot tell two sends apart).
+   */
   private leaseMs(): number {
-    return Math.max(this.options.leaseMs ?? 60_000, longestCallMs);
+    return Math.max(this.options.leaseMs ?? 60_000, longestCallMs + openingWaitMs + 5000);
   }
 
   /**

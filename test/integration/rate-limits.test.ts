@@ -97,4 +97,28 @@ describe('rate log on DynamoDB', () => {
     const opening = await other.take(key, windows, now + 61_000, { reserveWithinMs: 2000 });
     expect(opening).toEqual({ taken: true, at: now + 2000 + 300 + 60_000 });
   });
+
+  it('writes at once the answer to a send slower than its margin: another process never counts it from when it left', async () => {
+    const key = `bot:int_${randomUUID()}`;
+    const calls: string[] = [];
+    const counted = { send: (command: { constructor: { name: string } }) => (calls.push(command.constructor.name), client.send(command as never)) } as unknown as DynamoDBDocumentClient;
+    // One process (an API Lambda) sends the 20 and writes nothing more for the key
+    const sender = new DynamoRateLimitStore(counted, tableName);
+    const other = new DynamoRateLimitStore(client, tableName);
+    const now = Date.now();
+    const taken: RateTake[] = [];
+    for (let send = 0; send < 20; send += 1) taken.push(await sender.take(key, windows, now + send));
+    const at = (take: RateTake) => (take.taken ? take.at : Number.NaN);
+    calls.length = 0;
+    // A cold start: the bot answers each 4.5 s after it left, later than its 3 s margin: written at once
+    // (an answer within its margin waits for the next write: the test before)
+    await Promise.all(taken.map((take, index) => sender.answered(key, windows, at(take), now + 4500 + index)));
+    expect(calls.length).toBeGreaterThan(0);
+    expect(new Set(calls)).toEqual(new Set(['PutCommand']));
+    expect((await stored(key)).answered).toHaveLength(20);
+    expect((await stored(key)).log).toEqual([]);
+    // Another process opens the window a minute and 300 ms after the first answer, not a minute and 3 s after the first send
+    // left: the bot may have counted all 20 as late as 4.5 s
+    expect(await other.take(key, windows, now + 61_000, { reserveWithinMs: 5000 })).toEqual({ taken: true, at: now + 4500 + 300 + 60_000 });
+  });
 });

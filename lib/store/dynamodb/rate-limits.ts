@@ -1,17 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { answerSlot, pruneRateLog, type RateLog, type RateTake, type RateWindow, rateHorizonMs, type TakeOptions, takeSlot } from '../../domain/rate-limit.ts';
+import { answeredMarginMs, answerSlot, inFlightMarginMs, pruneRateLog, type RateLog, type RateTake, type RateWindow, rateHorizonMs, type TakeOptions, takeSlot } from '../../domain/rate-limit.ts';
 import type { RateLimitStore } from '../repository.ts';
 import { isConditionFailure } from './conditions.ts';
 import { keys } from './keys.ts';
 
+/** A take, or (`answers`) a write of the answers this process holds for the key, and nothing else. */
 interface Request {
   windows: readonly RateWindow[];
   /** The caller's now, and when (this process's clock) it asked: each try counts at its own time. */
   at: number;
   asked: number;
   options: TakeOptions;
-  resolve: (taken: RateTake) => void;
+  answers?: true;
+  resolve: (taken: RateTake | undefined) => void;
   reject: (error: unknown) => void;
 }
 
@@ -35,10 +37,11 @@ const nowOf = (request: Request) => request.at + (Date.now() - request.asked);
  * places in line given to sends that wait; written under a version condition, so instances never
  * oversend. A burst in one process (the local runtime, a worker's batch of jobs) is written
  * together: takes for a key that arrive while a write for it is in flight wait for it and go in
- * the next write, instead of each losing the race for the item again and again. Answers cost no
- * write of their own: they go with the key's next write from this process (a later take, a place
- * in line), which is when a send counts from them; a process that writes nothing more for the key
- * leaves its sends counting from when they left, plus their margin.
+ * the next write, instead of each losing the race for the item again and again. An answer mostly
+ * costs no write of its own: it goes with the key's next write from this process (a later take, a
+ * place in line), which is when a send counts from it; a process that writes nothing more for the
+ * key leaves its sends counting from when they left plus their margin, which is safe as long as
+ * they took no longer than that margin. An answer that came later than that is written at once.
  */
 export class DynamoRateLimitStore implements RateLimitStore {
   private readonly waiting = new Map<string, Request[]>();
@@ -53,8 +56,12 @@ export class DynamoRateLimitStore implements RateLimitStore {
   ) {}
 
   take(key: string, windows: readonly RateWindow[], at: number, options: TakeOptions = {}): Promise<RateTake> {
+    return this.enqueue(key, { windows, at, options }) as Promise<RateTake>;
+  }
+
+  private enqueue(key: string, asked: Pick<Request, 'windows' | 'at' | 'options' | 'answers'>): Promise<RateTake | undefined> {
     return new Promise((resolve, reject) => {
-      const request: Request = { windows, at, asked: Date.now(), options, resolve, reject };
+      const request: Request = { ...asked, asked: Date.now(), resolve, reject };
       const queue = this.waiting.get(key);
       if (queue) {
         queue.push(request);
@@ -65,11 +72,15 @@ export class DynamoRateLimitStore implements RateLimitStore {
     });
   }
 
-  async answered(key: string, _windows: readonly RateWindow[], takenAt: number, answeredAt: number): Promise<void> {
+  async answered(key: string, windows: readonly RateWindow[], takenAt: number, answeredAt: number): Promise<void> {
     const answers = this.unwritten.get(key) ?? [];
     this.unwritten.delete(key);
     if (this.unwritten.size >= rememberedKeys) this.unwritten.delete(this.unwritten.keys().next().value!);
     this.unwritten.set(key, [...answers, { takenAt, answeredAt }]);
+    // Slower than its margin: another process, counting it from when it left, would open the window too soon.
+    if (windows.some((window) => answeredAt + answeredMarginMs(window) > takenAt + inFlightMarginMs(window))) {
+      await this.enqueue(key, { windows, at: answeredAt, options: {}, answers: true });
+    }
   }
 
   private remember(key: string, logged: Logged) {
@@ -96,7 +107,7 @@ export class DynamoRateLimitStore implements RateLimitStore {
     }
   }
 
-  private async write(key: string, batch: readonly Request[]): Promise<RateTake[]> {
+  private async write(key: string, batch: readonly Request[]): Promise<(RateTake | undefined)[]> {
     const windows = batch.flatMap((request) => request.windows);
     const longest = rateHorizonMs(windows);
     const answers = this.unwritten.get(key) ?? [];
@@ -116,9 +127,9 @@ export class DynamoRateLimitStore implements RateLimitStore {
       // as what the takes count from.
       const state: RateLog = pruneRateLog(current, windows, earliest);
       for (const answer of answers) answerSlot(state, answer.takenAt, answer.answeredAt);
-      const taken = batch.map((request) => takeSlot(state, request.windows, nowOf(request), request.options));
-      // Nothing logged and no place given (a verify refused): nothing to write.
-      if (!taken.some((take, index) => take.taken || batch[index]!.options.queue)) return taken;
+      const taken = batch.map((request) => (request.answers ? undefined : takeSlot(state, request.windows, nowOf(request), request.options)));
+      // Nothing logged, no place given (a verify refused) and no answer to write at once: nothing to write.
+      if (!taken.some((take, index) => take?.taken || batch[index]!.options.queue || (batch[index]!.answers && answers.length > 0))) return taken;
       const { log, answered, ahead } = state;
       const { version } = current;
       const last = Math.max(0, ...log, ...answered, ...ahead);
@@ -148,7 +159,7 @@ export class DynamoRateLimitStore implements RateLimitStore {
       // at most 100) so that senders in several processes spread out instead of colliding again.
       await sleep(Math.random() * Math.min(100, 5 * 2 ** attempt));
     }
-    // Too contended to write: nothing is logged; the caller tries again in a moment.
-    return batch.map((request) => ({ taken: false, retryAt: nowOf(request) + 100 }));
+    // Too contended to write: nothing is logged; a take tries again in a moment (answers stay for the next write).
+    return batch.map((request) => (request.answers ? undefined : { taken: false, retryAt: nowOf(request) + 100 }));
   }
 }

@@ -107,10 +107,9 @@ describe('takeSlot', () => {
     expect(takeSlot(state, twoPerMinute, 40, { queue: true })).toEqual({ taken: false, retryAt: 60_310 });
     expect(state).toEqual({ log: [0, 10], answered: [], ahead: [60_300, 60_310] });
     // Woken at 60.05 s with no answer logged, the first takes the opening the margin allows if it can wait that long,
-    // or is placed where the windows allow counted exactly (behind the second's place, which keeps its turn)
-    const woken = structuredClone(state);
-    expect(takeSlot(woken, twoPerMinute, 60_050, { reserveWithinMs: 1000, release: 60_300 })).toEqual({ taken: false, retryAt: 63_010 });
-    expect(takeSlot(woken, twoPerMinute, 60_050, { reserveWithinMs: 3000, release: 60_300 })).toEqual({ taken: true, at: 63_000 });
+    // or is placed where the windows allow counted exactly
+    expect(takeSlot(structuredClone(state), twoPerMinute, 60_050, { reserveWithinMs: 1000, release: 60_300 })).toEqual({ taken: false, retryAt: 63_000 });
+    expect(takeSlot(structuredClone(state), twoPerMinute, 60_050, { reserveWithinMs: 3000, release: 60_300 })).toEqual({ taken: true, at: 63_000 });
   });
 
   it('counts a send from its answer once it is logged: the places given before were later than the openings', () => {
@@ -139,6 +138,18 @@ describe('takeSlot', () => {
     // The first wakes a little early: its own place no longer counts, the second's still does
     expect(takeSlot(state, twoPerMinute, 60_050, { reserveWithinMs: 1000, release: 60_300 })).toEqual({ taken: true, at: 60_300 });
     expect(state.ahead).toEqual([60_310]);
+  });
+
+  it('keeps a woken send’s turn: placed again where it may go, not behind the places given after its own', () => {
+    // 20 a minute: 20 sends in flight from 0 to 19 ms (no answer logged here: another process sent them), 30 waiting
+    const perMinute20 = [{ max: 20, windowMs: 60_000 }];
+    const state: RateLog = { log: Array.from({ length: 20 }, (_, index) => index), answered: [], ahead: [] };
+    const places = Array.from({ length: 30 }, (_, index) => takeSlot(state, perMinute20, 20 + index, { queue: true }));
+    const first = places[0]!;
+    expect(first).toEqual({ taken: false, retryAt: 60_300 });
+    // Woken at 60.05 s, its opening is at 63 s (the first send unanswered, counted from 0 plus 3 s): too far to wait
+    const again = takeSlot(state, perMinute20, 60_050, { queue: true, reserveWithinMs: 1000, release: first.taken ? 0 : first.retryAt });
+    expect(again).toEqual({ taken: false, retryAt: 63_000 });
   });
 });
 

@@ -36,12 +36,17 @@ async function burst(count: number, arrivalGapMs: number, transitMs: (send: numb
   const store = new MemoryStore();
   const logger = createLogger({ level: 'error' });
   const takes = { taken: 0, refused: 0 };
+  /** The places in line given to sends, and the places woken sends gave back. */
+  const places: number[] = [];
+  const releases: number[] = [];
   const notifications = new NotificationService({
     notifications: store.notifications,
     rateLimits: {
       take: async (...args) => {
         const taken = await store.rateLimits.take(...args);
         takes[taken.taken ? 'taken' : 'refused'] += 1;
+        if (!taken.taken) places.push(taken.retryAt - start);
+        if (args[3]?.release !== undefined) releases.push(args[3].release - start);
         return taken;
       },
       answered: store.rateLimits.answered,
@@ -85,7 +90,7 @@ async function burst(count: number, arrivalGapMs: number, transitMs: (send: numb
     clock = Math.max(clock, next);
     await worker.runDue();
   }
-  return { sentAt, takes, sentTexts, statuses: await Promise.all([...store.notificationsById.keys()].map(async (id) => (await notifications.get(id)).status)) };
+  return { sentAt, takes, places, releases, sentTexts, statuses: await Promise.all([...store.notificationsById.keys()].map(async (id) => (await notifications.get(id)).status)) };
 }
 
 describe('notification pacing (fake clock)', () => {
@@ -103,11 +108,13 @@ describe('notification pacing (fake clock)', () => {
   });
 
   it('gives each waiting send its own place in line: 50 arriving a second apart are each refused once, then sent at their opening', async () => {
-    const { sentAt, takes, sentTexts } = await burst(50, 1000);
+    const { sentAt, takes, places, releases, sentTexts } = await burst(50, 1000);
     expect(new Set(sentTexts).size).toBe(50);
     for (let index = 20; index < sentAt.length; index += 1) expect(sentAt[index]! - sentAt[index - 20]!).toBeGreaterThanOrEqual(60_000);
     // The 30 beyond the window's room waited once each, woken at their own opening (not all at the first one, to be refused again)
     expect(takes).toEqual({ taken: 50, refused: 30 });
+    // Each woke a little before its place and gave that place back, so that it did not wait behind itself
+    expect([...releases].sort((a, b) => a - b)).toEqual([...places].sort((a, b) => a - b));
     // The least the limit allows: message k leaves when it arrives or a minute after message k − 20, whichever is later
     const least: number[] = [];
     for (let index = 0; index < 50; index += 1) least.push(Math.max(index * 1000, index >= 20 ? least[index - 20]! + 60_000 : 0));
