@@ -15,6 +15,21 @@ const tableName = `rates-${randomUUID()}`;
 const windows = [{ max: 20, windowMs: 60_000 }];
 const stored = async (key: string) => (await client.send(new GetCommand({ TableName: tableName, Key: keys.rate(key), ConsistentRead: true }))).Item as { log: number[]; answered: number[]; ahead: number[] };
 
+/** Two processes on one key: `mine` with its DynamoDB calls counted in `calls`, and `other`. */
+function twoProcesses() {
+  const key = `bot:int_${randomUUID()}`;
+  const calls: string[] = [];
+  const counted = { send: (command: { constructor: { name: string } }) => (calls.push(command.constructor.name), client.send(command as never)) } as unknown as DynamoDBDocumentClient;
+  return { key, calls, mine: new DynamoRateLimitStore(counted, tableName), other: new DynamoRateLimitStore(client, tableName), now: Date.now() };
+}
+
+/** The 20 sends the window allows, taken 1 ms apart from `now`, and when each was logged. */
+async function takeTwenty(store: DynamoRateLimitStore, key: string, now: number): Promise<number[]> {
+  const taken: RateTake[] = [];
+  for (let send = 0; send < 20; send += 1) taken.push(await store.take(key, windows, now + send));
+  return taken.map((take) => (take.taken ? take.at : Number.NaN));
+}
+
 beforeAll(async () => {
   await ensureTable(raw, tableName);
 });
@@ -51,12 +66,7 @@ describe('rate log on DynamoDB', () => {
   });
 
   it('writes the next take of a process without reading the item again, and reads it afresh when another process wrote since', async () => {
-    const key = `bot:int_${randomUUID()}`;
-    const calls: string[] = [];
-    const counted = { send: (command: { constructor: { name: string } }) => (calls.push(command.constructor.name), client.send(command as never)) } as unknown as DynamoDBDocumentClient;
-    const mine = new DynamoRateLimitStore(counted, tableName);
-    const other = new DynamoRateLimitStore(client, tableName);
-    const now = Date.now();
+    const { key, calls, mine, other, now } = twoProcesses();
     expect(await mine.take(key, windows, now)).toMatchObject({ taken: true });
     expect(calls).toEqual(['GetCommand', 'PutCommand']);
     calls.length = 0;
@@ -71,18 +81,11 @@ describe('rate log on DynamoDB', () => {
   });
 
   it('writes an answer with the key’s next write, not on its own, and another process then counts the send from its answer', async () => {
-    const key = `bot:int_${randomUUID()}`;
-    const calls: string[] = [];
-    const counted = { send: (command: { constructor: { name: string } }) => (calls.push(command.constructor.name), client.send(command as never)) } as unknown as DynamoDBDocumentClient;
-    const mine = new DynamoRateLimitStore(counted, tableName);
-    const other = new DynamoRateLimitStore(client, tableName);
-    const now = Date.now();
-    const taken = [];
-    for (let send = 0; send < 20; send += 1) taken.push(await mine.take(key, windows, now + send));
-    const at = (take: RateTake) => (take.taken ? take.at : Number.NaN);
+    const { key, calls, mine, other, now } = twoProcesses();
+    const taken = await takeTwenty(mine, key, now);
     calls.length = 0;
-    // The first send's answer comes 2 s after it left: nothing is written for it
-    await mine.answered(key, windows, at(taken[0]!), now + 2000);
+    // The first send's answer comes 2 s after it left (within its 3 s margin): nothing is written for it
+    await mine.answered(key, windows, taken[0]!, now + 2000);
     expect(calls).toEqual([]);
     expect((await stored(key)).answered).toEqual([]);
     // The next write (a verify refused writes nothing, a send that waits does) carries it
@@ -99,20 +102,13 @@ describe('rate log on DynamoDB', () => {
   });
 
   it('writes at once the answer to a send slower than its margin: another process never counts it from when it left', async () => {
-    const key = `bot:int_${randomUUID()}`;
-    const calls: string[] = [];
-    const counted = { send: (command: { constructor: { name: string } }) => (calls.push(command.constructor.name), client.send(command as never)) } as unknown as DynamoDBDocumentClient;
     // One process (an API Lambda) sends the 20 and writes nothing more for the key
-    const sender = new DynamoRateLimitStore(counted, tableName);
-    const other = new DynamoRateLimitStore(client, tableName);
-    const now = Date.now();
-    const taken: RateTake[] = [];
-    for (let send = 0; send < 20; send += 1) taken.push(await sender.take(key, windows, now + send));
-    const at = (take: RateTake) => (take.taken ? take.at : Number.NaN);
+    const { key, calls, mine: sender, other, now } = twoProcesses();
+    const taken = await takeTwenty(sender, key, now);
     calls.length = 0;
     // A cold start: the bot answers each 4.5 s after it left, later than its 3 s margin: written at once
     // (an answer within its margin waits for the next write: the test before)
-    await Promise.all(taken.map((take, index) => sender.answered(key, windows, at(take), now + 4500 + index)));
+    await Promise.all(taken.map((at, index) => sender.answered(key, windows, at, now + 4500 + index)));
     expect(calls.length).toBeGreaterThan(0);
     expect(new Set(calls)).toEqual(new Set(['PutCommand']));
     expect((await stored(key)).answered).toHaveLength(20);

@@ -7,6 +7,17 @@ const answered = (...times: number[]): RateLog => ({ log: [], answered: times, a
 /** Sends that left at these times and have no answer yet (counted from then plus 3 s). */
 const inFlight = (...times: number[]): RateLog => ({ log: times, answered: [], ahead: [] });
 
+/** The places `count` sends that wait at `now` are given, one after the other (each counted for the next). */
+function placesInLine(state: RateLog, count: number, now: number): number[] {
+  const places: number[] = [];
+  for (let send = 0; send < count; send += 1) {
+    const place = earliestSlot(state, perMinute, now);
+    places.push(place);
+    state.ahead.push(place);
+  }
+  return places;
+}
+
 describe('margins', () => {
   it('counts a send in flight up to 5% of the window later (at least 100 ms), an answered one 0.5% (at least 10 ms)', () => {
     expect(inFlightMarginMs({ max: 20, windowMs: 60_000 })).toBe(3000);
@@ -44,15 +55,8 @@ describe('earliestSlot', () => {
   });
 
   it('lines sends deferred one after another up behind the places already given, one per opening', () => {
-    const state = answered(0, 10, 20);
-    const slots: number[] = [];
-    for (let send = 0; send < 5; send += 1) {
-      const at = earliestSlot(state, perMinute, 30);
-      slots.push(at);
-      state.ahead.push(at);
-    }
     // A place counts as a send in flight: the sends after it keep its margin too
-    expect(slots).toEqual([60_300, 60_310, 60_320, 123_300, 123_310]);
+    expect(placesInLine(answered(0, 10, 20), 5, 30)).toEqual([60_300, 60_310, 60_320, 123_300, 123_310]);
   });
 
   it('fits a send before a place given to another when every window still holds, never where a later send would make one too many', () => {
@@ -63,14 +67,7 @@ describe('earliestSlot', () => {
   });
 
   it('keeps a send that leaves later from counting its margin the wrong way: each send leaves a window after the latest the platform may count the third before it', () => {
-    const state = answered(0, 1000, 2000);
-    const places: number[] = [];
-    for (let send = 0; send < 4; send += 1) {
-      const place = earliestSlot(state, perMinute, 3000);
-      places.push(place);
-      state.ahead.push(place);
-    }
-    expect(places).toEqual([60_300, 61_300, 62_300, 123_300]);
+    expect(placesInLine(answered(0, 1000, 2000), 4, 3000)).toEqual([60_300, 61_300, 62_300, 123_300]);
   });
 
   it('never lets max + 1 sends be counted within a window when an answered send sits between sends still in flight', () => {
