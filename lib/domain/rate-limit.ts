@@ -46,8 +46,9 @@ export interface RateLog {
  * How much later than its logged time a send still unanswered may reach the platform: 5% of the
  * window, at least 100 ms (on DingTalk's 20/min, 3 s, more than any transit). A send keeps this
  * until its answer is logged: at once in the process that sent it; in the shared store with that
- * process's next write for the key, or on its own when the send took longer than this margin
- * (`RateLimitStore.answered`). A crash before the answer leaves it at this.
+ * process's next write for the key, or on its own when the send took longer than this margin and
+ * one send too many would block the sender (`RateLimitStore.answered`). A crash before the answer
+ * leaves it at this.
  */
 export const inFlightMarginMs = (window: RateWindow) => Math.max(Math.round(window.windowMs * 0.05), 100);
 

@@ -249,9 +249,9 @@ export class NotificationService {
    * The platform answered a send (whatever it said): its window counts it from now on, not from
    * when it left. Not written, the send keeps counting from then plus its margin: slower, not wrong.
    */
-  private async noteAnswer(limit: { key: string; windows: RateWindow[] }, takenAt: number): Promise<void> {
+  private async noteAnswer(limit: SendRateLimit, takenAt: number): Promise<void> {
     try {
-      await this.options.rateLimits.answered(limit.key, limit.windows, takenAt, this.now().getTime());
+      await this.options.rateLimits.answered(limit.key, limit.windows, takenAt, this.now().getTime(), { writeIfLate: limit.blocks });
     } catch (error) {
       this.options.logger.warn('a send’s answer could not be logged in its rate window: it counts from when it left', { key: limit.key, error });
     }
@@ -314,14 +314,25 @@ export class NotificationService {
   }
 }
 
+export interface SendRateLimit {
+  key: string;
+  windows: RateWindow[];
+  /**
+   * One send too many blocks the sender for a while (a group bot: DingTalk for 10 minutes), rather
+   * than being answered "too fast" and sent again (a chat's per-second window): a send slower than
+   * its margin has its answer written at once (`RateLimitStore.answered`).
+   */
+  blocks: boolean;
+}
+
 /**
  * The rate window a post to `target` takes, if any: a group bot's own window (whatever it posts,
  * a verify's test message included), or a Feishu/Lark chat's.
  */
-export function sendRateLimit(integration: Integration, target: Delivery['platformTarget'], scale: number): { key: string; windows: RateWindow[] } | undefined {
-  if (integration.kind === 'webhook') return { key: `bot:${integration.id}`, windows: scaleWindows(botLimits[integration.provider] ?? [], scale) };
+export function sendRateLimit(integration: Integration, target: Delivery['platformTarget'], scale: number): SendRateLimit | undefined {
+  if (integration.kind === 'webhook') return { key: `bot:${integration.id}`, windows: scaleWindows(botLimits[integration.provider] ?? [], scale), blocks: true };
   if ((integration.provider === 'feishu' || integration.provider === 'lark') && 'chatId' in target) {
-    return { key: `chat:${integration.id}:${target.chatId}`, windows: scaleWindows(feishuTargetLimits, scale) };
+    return { key: `chat:${integration.id}:${target.chatId}`, windows: scaleWindows(feishuTargetLimits, scale), blocks: false };
   }
   return undefined;
 }

@@ -1,6 +1,5 @@
 import { nextMonthInChina } from '../domain/check-plan.ts';
 import type { Integration } from '../domain/integration.ts';
-import type { RateWindow } from '../domain/rate-limit.ts';
 import { ProviderError, TooManyRequestsError, VerificationFailedError } from '../errors.ts';
 import type { HttpClientOptions } from '../providers/http-client.ts';
 import type { Logger } from '../log.ts';
@@ -9,7 +8,7 @@ import { providerFor } from '../providers/provider-factory.ts';
 import type { TokenCache } from '../providers/token-cache.ts';
 import type { IntegrationActivityRepository, RateLimitStore } from '../store/repository.ts';
 import type { IntegrationService } from './integration-service.ts';
-import { sendRateLimit } from './notification-service.ts';
+import { type SendRateLimit, sendRateLimit } from './notification-service.ts';
 
 /** Turns integrations into providers (credentials opened, tokens shared) and runs verify. */
 export class ProviderService {
@@ -78,7 +77,7 @@ export class ProviderService {
   }
 
   /** A group bot's verify posts a message: it takes a slot of the bot's window like any message. */
-  private async takeBotSlot(integration: Integration): Promise<{ key: string; windows: RateWindow[]; at: number } | undefined> {
+  private async takeBotSlot(integration: Integration): Promise<(SendRateLimit & { at: number }) | undefined> {
     const limit = sendRateLimit(integration, { group: true }, this.options.rateWindowScale ?? 1);
     if (!limit) return undefined;
     const now = Date.now();
@@ -93,8 +92,8 @@ export class ProviderService {
   }
 
   /** The bot answered the verify's message: its window counts it from now (`NotificationService.noteAnswer`). */
-  private async noteAnswer(slot: { key: string; windows: RateWindow[]; at: number }): Promise<void> {
-    await this.options.rateLimits.answered(slot.key, slot.windows, slot.at, Date.now()).catch((error: unknown) => {
+  private async noteAnswer(slot: SendRateLimit & { at: number }): Promise<void> {
+    await this.options.rateLimits.answered(slot.key, slot.windows, slot.at, Date.now(), { writeIfLate: slot.blocks }).catch((error: unknown) => {
       this.options.logger?.warn('a send’s answer could not be logged in its rate window: it counts from when it left', { key: slot.key, error });
     });
   }

@@ -187,7 +187,10 @@ export interface RateLimitStore {
   take(key: string, windows: readonly RateWindow[], now: number, options?: TakeOptions): Promise<RateTake>;
   /**
    * The platform answered the send taken at `takenAt` (whatever it said): it counts from
-   * `answeredAt` from now on, instead of from when it left plus a margin for its transit.
+   * `answeredAt` from now on, instead of from when it left plus a margin for its transit. Other
+   * processes may learn it only with this one's next write for the key; with `writeIfLate`, an
+   * answer that came later than the send's margin is written at once, so that none of them counts
+   * that send from when it left.
    */
-  answered(key: string, windows: readonly RateWindow[], takenAt: number, answeredAt: number): Promise<void>;
+  answered(key: string, windows: readonly RateWindow[], takenAt: number, answeredAt: number, options?: { writeIfLate?: boolean }): Promise<void>;
 }

@@ -41,7 +41,8 @@ const nowOf = (request: Request) => request.at + (Date.now() - request.asked);
  * costs no write of its own: it goes with the key's next write from this process (a later take, a
  * place in line), which is when a send counts from it; a process that writes nothing more for the
  * key leaves its sends counting from when they left plus their margin, which is safe as long as
- * they took no longer than that margin. An answer that came later than that is written at once.
+ * they took no longer than that margin. An answer that came later than that is written at once
+ * where one send too many blocks the sender (`writeIfLate`: a group bot).
  */
 export class DynamoRateLimitStore implements RateLimitStore {
   private readonly waiting = new Map<string, Request[]>();
@@ -72,13 +73,13 @@ export class DynamoRateLimitStore implements RateLimitStore {
     });
   }
 
-  async answered(key: string, windows: readonly RateWindow[], takenAt: number, answeredAt: number): Promise<void> {
+  async answered(key: string, windows: readonly RateWindow[], takenAt: number, answeredAt: number, options: { writeIfLate?: boolean } = {}): Promise<void> {
     const answers = this.unwritten.get(key) ?? [];
     this.unwritten.delete(key);
     if (this.unwritten.size >= rememberedKeys) this.unwritten.delete(this.unwritten.keys().next().value!);
     this.unwritten.set(key, [...answers, { takenAt, answeredAt }]);
     // Slower than its margin: another process, counting it from when it left, would open the window too soon.
-    if (windows.some((window) => answeredAt + answeredMarginMs(window) > takenAt + inFlightMarginMs(window))) {
+    if (options.writeIfLate && windows.some((window) => answeredAt + answeredMarginMs(window) > takenAt + inFlightMarginMs(window))) {
       await this.enqueue(key, { windows, at: answeredAt, options: {}, answers: true });
     }
   }
