@@ -60,12 +60,12 @@ export const inFlightMarginMs = (window: RateWindow) => Math.max(Math.round(wind
 export const answeredMarginMs = (window: RateWindow) => Math.max(Math.round(window.windowMs * 0.005), 10);
 
 /**
- * A send that waits is woken this long before its place: its job's own work (its lease, its
- * record, its claim: a few store calls) comes before the send, so that the send can leave when
- * the window opens rather than that much after. (In AWS a wake-up is a delayed SQS message, in
- * whole seconds rounded up: it may come up to a second after that.)
+ * A send that waits is woken this long before its place, and waits in process for the opening: its
+ * job's own work (its lease, its record, its claim: a few store calls, which a burst's jobs make all
+ * at once) is done by then, so the send leaves when the window opens rather than after it; and in
+ * AWS a wake-up is a delayed SQS message, in whole seconds rounded up, which this much lead absorbs.
  */
-export const wakeLeadMs = 250;
+export const wakeLeadMs = 1000;
 
 /**
  * How long a woken send may wait in process for its opening. Its place counted the sends in flight
@@ -73,7 +73,7 @@ export const wakeLeadMs = 250;
  * platform is slow), and the opening with them: the send waits here for it instead of being woken
  * again.
  */
-export const openingWaitMs = 1000;
+export const openingWaitMs = 2000;
 
 /** How far back a key's sends still count: the longest window and its margin. */
 export const rateHorizonMs = (windows: readonly RateWindow[]) => Math.max(0, ...windows.map((window) => window.windowMs + inFlightMarginMs(window)));

@@ -10,7 +10,8 @@ export interface JobWorkerOptions {
   leaseMs?: number;
   /**
    * Runs at once per kind. Each kind has its own lane, so receivers that never answer hold back
-   * only webhook slots, never a timeout or a queued message. @default 8 for every kind
+   * only webhook slots, never a timeout or a queued message. @default 8 for every kind, 32 for
+   * `notification.dispatch`
    */
   concurrency?: Partial<Record<JobKind, number>>;
   now?: () => Date;
@@ -29,7 +30,9 @@ export const defaultConcurrency: Record<JobKind, number> = {
   'approval.check': 8,
   'approval.announce': 8,
   'approval.webhook': 8,
-  'notification.dispatch': 8,
+  // A dispatch mostly waits (for the platform, and for its window's opening, up to `openingWaitMs`):
+  // a burst's queued sends are woken together a second before their openings, and each keeps its slot.
+  'notification.dispatch': 32,
 };
 
 export interface RunSummary {
