@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Integration } from '../domain/integration.ts';
 import { integrationLocale } from '../domain/locale.ts';
 import { newJob } from '../domain/job.ts';
@@ -193,7 +193,7 @@ export class NotificationService {
       }
       const claimedAttempts = current.deliveries[index]!.attempts;
       // Then the rate window, right before the send. A full window gives the claim back (the attempt
-      // not counted) and the delivery its place in line: its job is due a little before the place
+      // not counted) and the delivery its place in line: its job is due a second before the place
       // (`wakeLeadMs`), so that the job's own work is done when the window opens; it then takes the
       // opening, waiting for it here if it is a moment ahead. The sends waiting with it each wake at
       // their own opening. A request never waits: what the window does not allow now is queued.
