@@ -220,7 +220,7 @@ export class NotificationService {
         // <at id=all> fails to send where the group owner has not allowed it).
         const forTarget = 'userId' in delivery.platformTarget ? { ...message, mentions: { ...message.mentions, all: false } } : message;
         const sent = await provider.messages.send(delivery.platformTarget, forTarget, `${current.id}-${index}`).finally(() => {
-          if (limit && taken) answering = this.noteAnswer(limit, taken.at);
+          if (limit && taken) answering = noteSendAnswer(this.options.rateLimits, limit, taken.at, this.now().getTime(), this.options.logger);
         });
         const { nextAttemptAt: _, ...rest } = current.deliveries[index]!;
         outcome = { ...rest, status: 'sent', ...(sent.messageId ? { messageId: sent.messageId } : {}), ...(sent.truncated ? { truncated: true } : {}) };
@@ -243,18 +243,6 @@ export class NotificationService {
       await answering;
     }
     return this.keepQueuedDue(current);
-  }
-
-  /**
-   * The platform answered a send (whatever it said): its window counts it from now on, not from
-   * when it left. Not written, the send keeps counting from then plus its margin: slower, not wrong.
-   */
-  private async noteAnswer(limit: SendRateLimit, takenAt: number): Promise<void> {
-    try {
-      await this.options.rateLimits.answered(limit.key, limit.windows, takenAt, this.now().getTime(), { writeIfLate: limit.blocks });
-    } catch (error) {
-      this.options.logger.warn('a send’s answer could not be logged in its rate window: it counts from when it left', { key: limit.key, error });
-    }
   }
 
   /**
@@ -311,6 +299,18 @@ export class NotificationService {
     if (!(await this.options.notifications.save(next, record, due ? [newJob('notification.dispatch', record.id, due, this.now())] : undefined))) return undefined;
     if (due) this.savedWithJob.add(next);
     return next;
+  }
+}
+
+/**
+ * The platform answered a send (whatever it said): its window counts it from now on, not from when
+ * it left. Not written, the send keeps counting from then plus its margin: slower, not wrong.
+ */
+export async function noteSendAnswer(rateLimits: RateLimitStore, limit: SendRateLimit, takenAt: number, answeredAt: number, logger?: Logger): Promise<void> {
+  try {
+    await rateLimits.answered(limit.key, limit.windows, takenAt, answeredAt, { writeIfLate: limit.blocks });
+  } catch (error) {
+    logger?.warn('a send’s answer could not be logged in its rate window: it counts from when it left', { key: limit.key, error });
   }
 }
 

@@ -8,7 +8,7 @@ import { providerFor } from '../providers/provider-factory.ts';
 import type { TokenCache } from '../providers/token-cache.ts';
 import type { IntegrationActivityRepository, RateLimitStore } from '../store/repository.ts';
 import type { IntegrationService } from './integration-service.ts';
-import { type SendRateLimit, sendRateLimit } from './notification-service.ts';
+import { noteSendAnswer, type SendRateLimit, sendRateLimit } from './notification-service.ts';
 
 /** Turns integrations into providers (credentials opened, tokens shared) and runs verify. */
 export class ProviderService {
@@ -40,13 +40,6 @@ export class ProviderService {
   }
 
   /**
-   * Proves the integration's credentials against the platform now. A platform refusal (a code on
-   * its answer) is the user's to fix: 422 with the platform's code and message. An unreachable or
-   * failing platform stays a 502/504. A group bot's verify posts a message, so it takes a slot of
-   * the bot's window like any message: with the window full it is a 429 saying when the bot can
-   * take one, and the platform is not called.
-   */
-  /**
    * The setup check's probe: an app fetches a token now, and nothing else. Unlike verify it sets up
    * nothing on the platform (no card route), so the setup route's `read` scope cannot change it.
    */
@@ -56,12 +49,19 @@ export class ProviderService {
     return (await this.providerOf(integration)).verify();
   }
 
+  /**
+   * Proves the integration's credentials against the platform now. A platform refusal (a code on
+   * its answer) is the user's to fix: 422 with the platform's code and message. An unreachable or
+   * failing platform stays a 502/504. A group bot's verify posts a message, so it takes a slot of
+   * the bot's window like any message: with the window full it is a 429 saying when the bot can
+   * take one, and the platform is not called.
+   */
   async verify(id: string): Promise<VerifyResult & { integrationId: string; checkedAt: string }> {
     const integration = await this.options.integrations.require(id);
     const provider = await this.providerOf(integration);
     const slot = integration.kind === 'webhook' ? await this.takeBotSlot(integration) : undefined;
     try {
-      const verified = await (slot ? provider.verify().finally(() => this.noteAnswer(slot)) : provider.verify());
+      const verified = await (slot ? provider.verify().finally(() => noteSendAnswer(this.options.rateLimits, slot, slot.at, Date.now(), this.options.logger)) : provider.verify());
       // What card clicks need on the platform (DingTalk's callback route, signed with a secret derived from the app secret).
       await provider.cards?.prepare?.();
       return { ...verified, integrationId: id, checkedAt: new Date().toISOString() };
@@ -88,13 +88,6 @@ export class ProviderService {
     throw new TooManyRequestsError(`this group bot has sent as many messages as the platform allows for now; it can take one (and a verify) again in ${seconds} s`, {
       headers: { 'retry-after': String(seconds) },
       details: { retryAt: new Date(freeAt).toISOString() },
-    });
-  }
-
-  /** The bot answered the verify's message: its window counts it from now (`NotificationService.noteAnswer`). */
-  private async noteAnswer(slot: SendRateLimit & { at: number }): Promise<void> {
-    await this.options.rateLimits.answered(slot.key, slot.windows, slot.at, Date.now(), { writeIfLate: slot.blocks }).catch((error: unknown) => {
-      this.options.logger?.warn('a send’s answer could not be logged in its rate window: it counts from when it left', { key: slot.key, error });
     });
   }
 }

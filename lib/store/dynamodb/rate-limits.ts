@@ -30,6 +30,13 @@ interface Logged extends RateLog {
 const maxTries = 20;
 /** Rate keys (bots, chats) whose item this process keeps as it last wrote it. */
 const rememberedKeys = 1000;
+/** Sets `key` as the most recent entry of `map`, dropping the oldest beyond `rememberedKeys`. */
+function keepRecent<T>(map: Map<string, T>, key: string, value: T) {
+  map.delete(key);
+  if (map.size >= rememberedKeys) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
+
 const nowOf = (request: Request) => request.at + (Date.now() - request.asked);
 
 /**
@@ -74,20 +81,11 @@ export class DynamoRateLimitStore implements RateLimitStore {
   }
 
   async answered(key: string, windows: readonly RateWindow[], takenAt: number, answeredAt: number, options: { writeIfLate?: boolean } = {}): Promise<void> {
-    const answers = this.unwritten.get(key) ?? [];
-    this.unwritten.delete(key);
-    if (this.unwritten.size >= rememberedKeys) this.unwritten.delete(this.unwritten.keys().next().value!);
-    this.unwritten.set(key, [...answers, { takenAt, answeredAt }]);
+    keepRecent(this.unwritten, key, [...(this.unwritten.get(key) ?? []), { takenAt, answeredAt }]);
     // Slower than its margin: another process, counting it from when it left, would open the window too soon.
     if (options.writeIfLate && windows.some((window) => answeredAt + answeredMarginMs(window) > takenAt + inFlightMarginMs(window))) {
       await this.enqueue(key, { windows, at: answeredAt, options: {}, answers: true });
     }
-  }
-
-  private remember(key: string, logged: Logged) {
-    this.lastWritten.delete(key);
-    if (this.lastWritten.size >= rememberedKeys) this.lastWritten.delete(this.lastWritten.keys().next().value!);
-    this.lastWritten.set(key, logged);
   }
 
   /** Writes what waits for `key`, one batch at a time, until nothing does. */
@@ -143,7 +141,7 @@ export class DynamoRateLimitStore implements RateLimitStore {
             ...(version === 0 ? {} : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': version } }),
           }),
         );
-        this.remember(key, { log, answered, ahead, version: version + 1 });
+        keepRecent(this.lastWritten, key, { log, answered, ahead, version: version + 1 });
         // Written: what came in meanwhile waits for the next write.
         const later = (this.unwritten.get(key) ?? []).filter((answer) => !answers.includes(answer));
         if (later.length) this.unwritten.set(key, later);
